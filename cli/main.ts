@@ -1,0 +1,66 @@
+// image-pruner: the command line. Each command lives in its own file under
+// cli/commands/ and is listed once below.
+import { PrunerError } from '../shared/errors.js';
+import type { CliIO, Command } from './io.js';
+import { processIO } from './io.js';
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  // Each entry: name -> one-line summary and a lazy import of the command.
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return [
+    'image-pruner: prune unused images from an OpenShift cluster and its registry',
+    '',
+    'Usage: image-pruner <command> [flags]   (every command takes --help)',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Dry run is the default everywhere; --confirm deletes.',
+    '',
+  ].join('\n');
+}
+
+/** Runs one command line; returns the exit status. Errors become one line on stderr. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.stderr.write(`image-pruner: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const command = await entry.load();
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof PrunerError) {
+      io.stderr.write(`image-pruner ${name}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+const isEntryPoint = process.argv[1] !== undefined && /image-pruner(\.js)?$|cli[\\/]main\.ts$|dist[\\/]cli\.js$/.test(process.argv[1]);
+if (isEntryPoint) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`image-pruner: unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
