@@ -11,6 +11,7 @@ interface CommandEntry {
 
 const COMMANDS: Record<string, CommandEntry> = {
   // Each entry: name -> one-line summary and a lazy import of the command.
+  plan: { summary: 'compute the prune plan from a cluster dump, offline (deletes nothing)', load: async () => (await import('./commands/plan.js')).planCommand },
 };
 
 function usage(): string {

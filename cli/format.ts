@@ -1,0 +1,143 @@
+// What a person reads before confirming a prune: the plan as a short report.
+// Totals come first because they answer "how much, how risky"; then where the
+// space comes from; then anything the rules could not read.
+import type { Plan } from '../shared/core/plan-types.js';
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
+
+/**
+ * Formats a byte count in binary units with one decimal: `0 B`, `512 B`,
+ * `1.2 GiB`. Registries and `oc adm top images` count in powers of 1024.
+ */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return `${bytes} B`;
+  let unit = 0;
+  let value = bytes;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${bytes} B`;
+  // 1023.96 KiB would print as "1024.0 KiB": move to the next unit instead.
+  if (Number(value.toFixed(1)) >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+/** Space a repository gives back: the deleted blobs whose link it loses. */
+export interface RepositoryBytes {
+  repository: string;
+  blobs: number;
+  bytes: number;
+}
+
+/**
+ * Attributes the bytes of deleted blobs to the repositories whose layer links
+ * to them are deleted, biggest first (ties by name). A blob linked from several
+ * repositories counts in each, so the rows can add up to more than the total.
+ * `blobSizes` maps a blob digest to its size (see {@link blobSizesOf}).
+ */
+export function bytesByRepository(plan: Plan, blobSizes: ReadonlyMap<string, number>): RepositoryBytes[] {
+  const deleted = new Set(plan.blobs);
+  const rows = new Map<string, RepositoryBytes>();
+  for (const link of plan.layerLinks) {
+    if (!deleted.has(link.digest)) continue;
+    let row = rows.get(link.repository);
+    if (!row) rows.set(link.repository, (row = { repository: link.repository, blobs: 0, bytes: 0 }));
+    row.blobs++;
+    row.bytes += blobSizes.get(link.digest) ?? 0;
+  }
+  return [...rows.values()].sort((a, b) => b.bytes - a.bytes || (a.repository < b.repository ? -1 : a.repository > b.repository ? 1 : 0));
+}
+
+/**
+ * Blob sizes as the rules count them (PRUNING.md, "Bytes reclaimed"): from the
+ * images' `dockerImageLayers[].size`; a blob no layer entry sizes is absent (0).
+ */
+export function blobSizesOf(images: Iterable<{ dockerImageLayers?: { name: string; size?: number }[] }>): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const image of images) {
+    for (const layer of image.dockerImageLayers ?? []) {
+      if (typeof layer.size === 'number' && !sizes.has(layer.name)) sizes.set(layer.name, layer.size);
+    }
+  }
+  return sizes;
+}
+
+/** What the report says about how the plan was made. */
+export interface PlanTableContext {
+  /** Blob digest -> size, for the per-repository breakdown. */
+  blobSizes: ReadonlyMap<string, number>;
+  /** Where the snapshot came from, e.g. `examples/cluster.json`. */
+  source: string;
+  now: Date;
+  keepTagRevisions: number;
+  /** As the user wrote it, e.g. `60m`. */
+  keepYoungerThan: string;
+  all: boolean;
+  /** How many repository rows to show (default 10). */
+  top?: number;
+}
+
+function table(rows: string[][], rightAlign: ReadonlySet<number>): string[] {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((r) => r[col].length)));
+  return rows.map((r) =>
+    r
+      .map((cell, col) => (rightAlign.has(col) ? cell.padStart(widths[col]) : cell.padEnd(widths[col])))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** Renders the plan as the dry-run report of `image-pruner plan` (ends with a newline). */
+export function formatPlanTable(plan: Plan, ctx: PlanTableContext): string {
+  const out: string[] = [];
+  const removedRevisions = plan.streamUpdates.reduce((n, u) => n + u.removed.length, 0);
+  const removedTags = plan.streamUpdates.reduce((n, u) => n + u.removedTags.length, 0);
+  const scope = ctx.all ? 'all images' : 'managed images';
+  out.push(`Prune plan for ${ctx.source}`);
+  out.push(`  as of ${ctx.now.toISOString()}; ${scope}; keeping ${ctx.keepTagRevisions} revision(s) per tag and anything younger than ${ctx.keepYoungerThan}`);
+  out.push('');
+  const streams = plan.streamUpdates.length;
+  out.push(
+    ...table(
+      [
+        ['Images to delete', String(plan.images.length), ''],
+        ['Stream revisions to remove', String(removedRevisions), `in ${streams} image stream${streams === 1 ? '' : 's'}`],
+        ['Tags to remove', String(removedTags), ''],
+        ['Manifest links to delete', String(plan.manifestLinks.length), ''],
+        ['Layer links to delete', String(plan.layerLinks.length), ''],
+        ['Blobs to delete', String(plan.blobs.length), ''],
+        ['Space reclaimed', formatBytes(plan.bytesReclaimed), plan.bytesReclaimed >= 1024 ? `(${plan.bytesReclaimed} bytes)` : ''],
+      ].map(([a, b, c]) => [`  ${a}`, b, c]),
+      new Set([1]),
+    ),
+  );
+
+  const repos = bytesByRepository(plan, ctx.blobSizes);
+  if (repos.length > 0) {
+    const top = repos.slice(0, ctx.top ?? 10);
+    out.push('');
+    out.push(`Top repositories by space reclaimed (${top.length} of ${repos.length}; a blob shared by repositories counts in each):`);
+    out.push(
+      ...table(
+        [['  REPOSITORY', 'BLOBS', 'SIZE'], ...top.map((r) => [`  ${r.repository}`, String(r.blobs), formatBytes(r.bytes)])],
+        new Set([1, 2]),
+      ),
+    );
+  }
+
+  if (plan.warnings.length > 0) {
+    out.push('');
+    out.push(`Warnings (${plan.warnings.length}):`);
+    for (const w of plan.warnings) out.push(`  - ${w}`);
+  }
+
+  out.push('');
+  out.push('Dry run: nothing was deleted. `plan` only reads the snapshot.');
+  out.push('To carry out a plan, run `image-pruner run --confirm` against the cluster and registry with the same options');
+  out.push('(or `image-pruner start --confirm` on AWS); it recomputes the plan from a fresh snapshot first.');
+  return `${out.join('\n')}\n`;
+}
