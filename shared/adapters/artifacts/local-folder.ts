@@ -1,0 +1,57 @@
+// Run artifacts in a local folder: what `image-pruner run` uses.
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { ArtifactsError } from '../../workflow/contracts.js';
+import type { ArtifactStore } from './artifact-store.js';
+import { checkKey } from './artifact-store.js';
+
+/** Keeps artifacts as files under one folder; keys are relative paths. */
+export class LocalFolderArtifacts implements ArtifactStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  locate(key: string): string {
+    return join(this.root, ...checkKey(key).split('/'));
+  }
+
+  async put(key: string, body: Buffer | string): Promise<void> {
+    const path = this.locate(key);
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      // Write then rename, so a reader never sees half a plan file.
+      const tmp = `${path}.${process.pid}.tmp`;
+      await writeFile(tmp, body);
+      await rename(tmp, path);
+    } catch (err) {
+      throw new ArtifactsError(key, `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+    }
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const path = this.locate(key);
+    try {
+      return await readFile(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ArtifactsError(key, code === 'ENOENT' ? `does not exist (${path})` : `cannot read ${path}: ${code ?? 'error'}`, { cause: err });
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const base = join(this.root, ...prefix.split('/').filter(Boolean));
+    let entries: string[];
+    try {
+      entries = await readdir(base, { recursive: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new ArtifactsError(prefix, 'cannot list', { cause: err });
+    }
+    return entries
+      .map((e) => relative(this.root, join(base, e)).split(sep).join('/'))
+      .filter((k) => !k.endsWith('.tmp'))
+      .sort();
+  }
+}
