@@ -1,7 +1,7 @@
 // computePlan: the rules of PRUNING.md as one pure function. Reads a snapshot,
 // decides what can go, and returns it sorted, so the same input always gives
 // the same plan byte for byte.
-import { InvalidReferencesError } from '../errors.js';
+import { InvalidInputError, InvalidReferencesError } from '../errors.js';
 import { blobsOfImage, type ImageBlobs } from './blobs.js';
 import type { Build, Container, Image, ImageStream, ObjectMeta, PodSpec, Workload } from './kube-types.js';
 import {
@@ -18,15 +18,29 @@ import type { Snapshot } from './snapshot.js';
 
 export const MANAGED_ANNOTATION = 'openshift.io/image.managed';
 
-/** Fills in the defaults of PRUNING.md ("Options"). */
+/**
+ * Fills in the defaults of PRUNING.md ("Options"). Throws {@link InvalidInputError}
+ * naming the option that is not a usable number or date: NaN compares false, so
+ * it would make every image "old" and prune young ones.
+ */
 export function resolvePlanOptions(o: Partial<PlanOptions> = {}): PlanOptions {
-  return {
+  const resolved: PlanOptions = {
     keepTagRevisions: o.keepTagRevisions ?? DEFAULT_KEEP_TAG_REVISIONS,
     keepYoungerThanMs: o.keepYoungerThanMs ?? DEFAULT_KEEP_YOUNGER_THAN_MS,
     now: o.now ?? new Date(),
     all: o.all ?? false,
     ignoreInvalidRefs: o.ignoreInvalidRefs ?? false,
   };
+  if (!Number.isSafeInteger(resolved.keepTagRevisions) || resolved.keepTagRevisions < 0) {
+    throw new InvalidInputError(`plan options: keepTagRevisions must be a whole number >= 0, got ${resolved.keepTagRevisions}`);
+  }
+  if (!Number.isFinite(resolved.keepYoungerThanMs) || resolved.keepYoungerThanMs < 0) {
+    throw new InvalidInputError(`plan options: keepYoungerThan must be a duration >= 0, got ${resolved.keepYoungerThanMs}ms`);
+  }
+  if (!(resolved.now instanceof Date) || Number.isNaN(resolved.now.getTime())) {
+    throw new InvalidInputError('plan options: now must be a valid date');
+  }
+  return resolved;
 }
 
 /** Plain string order (JavaScript's default comparison), as the JSON contract requires. */
