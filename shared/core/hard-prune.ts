@@ -1,0 +1,265 @@
+// Hard prune (PRUNING.md, "Hard prune and fsck"): mark every blob of every
+// Image in the cluster, then sweep the registry's storage. Pure: the caller
+// lists storage one blob prefix or one repository at a time and asks these
+// functions what to delete, so the same code serves a local run and a state
+// machine that fans the sweep out by prefix and by repository.
+import { PrunerError } from '../errors.js';
+import { blobsOfImage } from './blobs.js';
+import type { Image, ImageStream } from './kube-types.js';
+
+/** What marking learned from the cluster; the sweep only reads it. */
+export interface HardPruneMarks {
+  /** Every blob (layers, config, manifest digest) of every Image, children of manifest lists included. */
+  blobs: Set<string>;
+  /** Every Image object's name (its manifest digest). */
+  images: Set<string>;
+  /**
+   * Per repository (`namespace/name` of an image stream): the manifest digests
+   * its history reaches, and the children (transitively) of those manifests.
+   * A repository missing here has no image stream.
+   */
+  repositories: Map<string, Set<string>>;
+  /**
+   * Children of manifest lists that have no Image object, so their layers are
+   * unknown. The caller reads each from storage and adds it with
+   * {@link markManifest}; until then the sweep must not run.
+   */
+  unresolvedChildren: Set<string>;
+  warnings: string[];
+}
+
+/** The repository name (`namespace/name`) the registry stores an image stream's data under. */
+export function repositoryOfStream(stream: ImageStream): string {
+  return `${stream.metadata.namespace}/${stream.metadata.name}`;
+}
+
+/** The manifest digests of every revision of every tag of a stream, in no order. */
+export function streamHistoryDigests(stream: ImageStream): Set<string> {
+  const out = new Set<string>();
+  for (const tag of stream.status?.tags ?? []) for (const item of tag.items ?? []) out.add(item.image);
+  return out;
+}
+
+/** Adds the children (`dockerImageManifests`) of the given manifests, transitively. */
+export function withChildren(digests: Iterable<string>, imagesByName: ReadonlyMap<string, Image>): Set<string> {
+  const out = new Set<string>();
+  const queue = [...digests];
+  while (queue.length > 0) {
+    const d = queue.pop()!;
+    if (out.has(d)) continue;
+    out.add(d);
+    for (const child of imagesByName.get(d)?.dockerImageManifests ?? []) queue.push(child.digest);
+  }
+  return out;
+}
+
+/**
+ * Marks what hard prune must keep: every blob of every Image (managed or not,
+ * any age) and, per image stream, the manifests its history reaches.
+ */
+export function markForHardPrune(images: readonly Image[], streams: readonly ImageStream[]): HardPruneMarks {
+  const marks: HardPruneMarks = {
+    blobs: new Set(),
+    images: new Set(),
+    repositories: new Map(),
+    unresolvedChildren: new Set(),
+    warnings: [],
+  };
+  const byName = new Map<string, Image>();
+  for (const image of images) {
+    byName.set(image.metadata.name, image);
+    marks.images.add(image.metadata.name);
+  }
+  for (const image of images) {
+    const b = blobsOfImage(image);
+    if (b.warning) marks.warnings.push(b.warning);
+    marks.blobs.add(b.manifest);
+    for (const l of b.layers) marks.blobs.add(l);
+    if (b.config) marks.blobs.add(b.config);
+    for (const child of image.dockerImageManifests ?? []) {
+      marks.blobs.add(child.digest);
+      if (!byName.has(child.digest)) marks.unresolvedChildren.add(child.digest);
+    }
+  }
+  for (const stream of streams) {
+    const repo = repositoryOfStream(stream);
+    const reached = withChildren(streamHistoryDigests(stream), byName);
+    const existing = marks.repositories.get(repo);
+    if (existing) for (const d of reached) existing.add(d);
+    else marks.repositories.set(repo, reached);
+  }
+  return marks;
+}
+
+/** The blobs a manifest (schema 1, schema 2, OCI, or a list/index) names; unreadable text gives none. */
+export function blobsOfManifest(text: string): { blobs: string[]; children: string[]; warning?: string } {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch (err) {
+    return { blobs: [], children: [], warning: `cannot be parsed (${(err as Error).message})` };
+  }
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return { blobs: [], children: [], warning: 'is not a JSON object' };
+  const o = m as Record<string, unknown>;
+  const digests = (list: unknown, field: string): string[] =>
+    Array.isArray(list)
+      ? list.map((e) => (e as Record<string, unknown> | null)?.[field]).filter((d): d is string => typeof d === 'string' && d.length > 0)
+      : [];
+  const blobs = [...digests(o.fsLayers, 'blobSum'), ...digests(o.layers, 'digest')];
+  const config = (o.config as Record<string, unknown> | undefined)?.digest;
+  if (typeof config === 'string' && config.length > 0) blobs.push(config);
+  return { blobs: [...new Set(blobs)], children: digests(o.manifests, 'digest') };
+}
+
+/**
+ * Marks a manifest read from storage (a child of a manifest list without an
+ * Image object): its own digest, its blobs, and its children, which become
+ * unresolved in turn unless already marked. A manifest that cannot be read
+ * leaves its digest unresolved and returns a warning: the sweep must then stop.
+ */
+export function markManifest(marks: HardPruneMarks, digest: string, text: string | undefined): string | undefined {
+  if (text === undefined) return `manifest ${digest} (child of a manifest list) is not in storage; its layers cannot be marked`;
+  const parsed = blobsOfManifest(text);
+  if (parsed.warning) return `manifest ${digest} (child of a manifest list) ${parsed.warning}; its layers cannot be marked`;
+  marks.unresolvedChildren.delete(digest);
+  marks.blobs.add(digest);
+  for (const b of parsed.blobs) marks.blobs.add(b);
+  for (const c of parsed.children) {
+    if (!marks.blobs.has(c)) {
+      marks.blobs.add(c);
+      marks.unresolvedChildren.add(c);
+    }
+  }
+  return undefined;
+}
+
+/** One blob as the storage listing gives it. */
+export interface StoredBlob {
+  digest: string;
+  size: number;
+  lastModified: Date;
+}
+
+/** What the sweep of one blob prefix decided. */
+export interface BlobSweep {
+  /** Unmarked and old enough: to delete. Sorted by digest. */
+  delete: StoredBlob[];
+  /** Unmarked but younger than keepYoungerThan (maybe a push in progress): kept. */
+  young: StoredBlob[];
+  /** Marked blobs seen. */
+  kept: number;
+}
+
+/** Options of the sweep. */
+export interface SweepOptions {
+  /** Unmarked blobs modified less than this long before `now` are kept, in milliseconds. */
+  keepYoungerThanMs: number;
+  now: Date;
+}
+
+function byDigest(a: { digest: string }, b: { digest: string }): number {
+  return a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0;
+}
+
+/**
+ * Decides, for the blobs of one storage prefix (or any slice of the listing),
+ * which to delete: those not marked and older than `keepYoungerThanMs`.
+ * Throws when marking is incomplete, because an unresolved manifest-list child
+ * could own any unmarked blob.
+ */
+export function sweepBlobs(marks: HardPruneMarks, blobs: Iterable<StoredBlob>, options: SweepOptions): BlobSweep {
+  assertComplete(marks);
+  const out: BlobSweep = { delete: [], young: [], kept: 0 };
+  const cutoff = options.now.getTime() - options.keepYoungerThanMs;
+  for (const blob of blobs) {
+    if (marks.blobs.has(blob.digest)) out.kept++;
+    else if (blob.lastModified.getTime() > cutoff) out.young.push(blob);
+    else out.delete.push(blob);
+  }
+  out.delete.sort(byDigest);
+  out.young.sort(byDigest);
+  return out;
+}
+
+/** What the storage holds for one repository, as listed. */
+export interface StoredRepository {
+  name: string;
+  /** Digests of `_manifests/revisions/sha256/<hex>/link`. */
+  manifestLinks: Iterable<string>;
+  /** Digests of `_layers/sha256/<hex>/link`. */
+  layerLinks: Iterable<string>;
+}
+
+/** What the sweep of one repository decided. */
+export type RepositorySweep =
+  | { repository: string; action: 'remove'; reason: 'no image stream' }
+  | { repository: string; action: 'sweep'; manifestLinks: string[]; layerLinks: string[]; keptManifestLinks: number; keptLayerLinks: number };
+
+/**
+ * Decides what to remove from one repository: all of it when no image stream
+ * has its name; else each manifest revision link whose digest is no Image or
+ * is not reached by the stream's history (children included), and each layer
+ * link whose blob is not marked.
+ */
+export function sweepRepository(marks: HardPruneMarks, repo: StoredRepository): RepositorySweep {
+  assertComplete(marks);
+  const reached = marks.repositories.get(repo.name);
+  if (!reached) return { repository: repo.name, action: 'remove', reason: 'no image stream' };
+  const manifestLinks: string[] = [];
+  const layerLinks: string[] = [];
+  let keptManifestLinks = 0;
+  let keptLayerLinks = 0;
+  for (const d of repo.manifestLinks) {
+    if (marks.images.has(d) && reached.has(d)) keptManifestLinks++;
+    else manifestLinks.push(d);
+  }
+  for (const d of repo.layerLinks) {
+    if (marks.blobs.has(d)) keptLayerLinks++;
+    else layerLinks.push(d);
+  }
+  return {
+    repository: repo.name,
+    action: 'sweep',
+    manifestLinks: [...new Set(manifestLinks)].sort(),
+    layerLinks: [...new Set(layerLinks)].sort(),
+    keptManifestLinks,
+    keptLayerLinks,
+  };
+}
+
+/** The sweep was asked to decide before every manifest-list child was marked: it could delete a child's layers. */
+export class IncompleteMarkingError extends PrunerError {
+  constructor(readonly unresolved: string[]) {
+    super(`hard prune: manifest-list children not marked (no Image object, not read from storage): ${unresolved.slice(0, 5).join(', ')}${unresolved.length > 5 ? ` and ${unresolved.length - 5} more` : ''}`);
+    this.name = 'IncompleteMarkingError';
+  }
+}
+
+function assertComplete(marks: HardPruneMarks): void {
+  if (marks.unresolvedChildren.size > 0) throw new IncompleteMarkingError([...marks.unresolvedChildren].sort());
+}
+
+/** The marks as JSON (sorted arrays), to hand to the fan-out of a state machine. */
+export interface HardPruneMarksJSON {
+  blobs: string[];
+  images: string[];
+  repositories: Record<string, string[]>;
+  warnings: string[];
+}
+
+export function marksToJSON(marks: HardPruneMarks): HardPruneMarksJSON {
+  assertComplete(marks);
+  const repositories: Record<string, string[]> = {};
+  for (const name of [...marks.repositories.keys()].sort()) repositories[name] = [...marks.repositories.get(name)!].sort();
+  return { blobs: [...marks.blobs].sort(), images: [...marks.images].sort(), repositories, warnings: [...marks.warnings] };
+}
+
+export function marksFromJSON(json: HardPruneMarksJSON): HardPruneMarks {
+  return {
+    blobs: new Set(json.blobs),
+    images: new Set(json.images),
+    repositories: new Map(Object.entries(json.repositories).map(([k, v]) => [k, new Set(v)])),
+    unresolvedChildren: new Set(),
+    warnings: [...json.warnings],
+  };
+}
