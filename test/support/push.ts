@@ -130,7 +130,7 @@ export async function pushBlob(url: string, repository: string, data: Buffer, mo
   target.searchParams.set('digest', digest);
   const put = await fetch(target, {
     method: 'PUT',
-    headers: { 'content-type': 'application/octet-stream', 'content-length': String(data.length) },
+    headers: { 'content-type': 'application/octet-stream' },
     body: data,
   });
   await put.arrayBuffer();

@@ -211,3 +211,29 @@ async function answers(url: string, tls: boolean): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * A self-signed certificate for 127.0.0.1 (EC P-256, one day), made with the
+ * openssl command line: the PEM serves as its own CA for `--certificate-authority`.
+ */
+export async function selfSignedCertificate(): Promise<{ certificate: string; key: string }> {
+  const { execFile } = await import('node:child_process');
+  const { readFile } = await import('node:fs/promises');
+  const dir = await mkdtemp(join(tmpdir(), 'tls-'));
+  try {
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        'openssl',
+        [
+          'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+          '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+          '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+        ],
+        (err) => (err ? reject(err) : resolve()),
+      ),
+    );
+    return { certificate: await readFile(join(dir, 'cert.pem'), 'utf8'), key: await readFile(join(dir, 'key.pem'), 'utf8') };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
