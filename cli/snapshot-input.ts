@@ -35,35 +35,44 @@ export interface SnapshotRead {
   bytes: number;
 }
 
+const READ_PROBLEMS: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EISDIR: 'not a regular file' };
+
+/** Says why a file cannot be read, without the errno noise. */
+function cannotRead(label: string, err: NodeJS.ErrnoException): InvalidInputError {
+  const code = err.code ?? 'error';
+  return new InvalidInputError(`${label}: cannot read it (${READ_PROBLEMS[code] ?? code})`, { cause: err });
+}
+
 function describeFile(path: string): string {
   return path === '-' ? 'snapshot on stdin' : `snapshot ${path}`;
 }
 
-/** Prefixes an input error with the file it came from; anything else is "not JSON". */
-function inputError(label: string, err: unknown): InvalidInputError {
-  if (err instanceof InvalidInputError) return new InvalidInputError(`${label}: ${err.message.replace(/^snapshot: /, '')}`, { cause: err });
-  // Parser messages can quote the input; say where, never what.
-  const msg = err instanceof Error ? err.message : String(err);
-  const at = /position "?(\d+)"?/.exec(msg);
-  const where = at ? ` (at byte ${at[1]})` : /ended|end of/i.test(msg) ? ' (it ends too early)' : '';
-  return new InvalidInputError(`${label}: not valid JSON${where}`, { cause: err });
+/** Prefixes an input error with the file it came from. */
+function inputError(label: string, err: InvalidInputError): InvalidInputError {
+  return new InvalidInputError(`${label}: ${err.message.replace(/^snapshot: /, '')}`, { cause: err });
 }
 
 /**
- * Parses a whole List held in memory. Exported for callers that already have
- * the text (the collector's artifacts).
+ * Parses a whole List held in memory. When the text is not JSON, the streaming
+ * parser reads it again to say where, in the same words as for a streamed file
+ * (JSON.parse's own messages quote the input, which may hold secrets).
  */
 export function snapshotFromText(text: string, label = 'snapshot'): Snapshot {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (err) {
-    throw inputError(label, err);
+  } catch {
+    const p = new StreamingSnapshotParser(label, { checkItems: false });
+    p.write(text);
+    p.end();
+    // Unreachable: JSON.parse and the streaming parser follow the same grammar.
+    throw new InvalidInputError(`${label}: not valid JSON`);
   }
   try {
     return snapshotFromList(value);
   } catch (err) {
-    throw inputError(label, err);
+    if (err instanceof InvalidInputError) throw inputError(label, err);
+    throw err;
   }
 }
 
@@ -76,14 +85,23 @@ export class StreamingSnapshotParser {
   private readonly builder = new SnapshotBuilder();
   private readonly tokenizer = new Tokenizer();
   private readonly parser = new TokenParser({ paths: ['$.kind', '$.items', '$.items.*'], keepStack: false });
+  private readonly checkItems: boolean;
   private rootChecked = false;
   private kind: unknown = null;
   private sawItems = false;
   private count = 0;
+  /** Byte offset of the last token, to say where the input went wrong. */
+  private offset = 0;
   private failure: unknown;
 
-  constructor(private readonly label = 'snapshot') {
+  /** `checkItems: false` only checks the JSON (used to locate a syntax error). */
+  constructor(
+    private readonly label = 'snapshot',
+    options: { checkItems?: boolean } = {},
+  ) {
+    this.checkItems = options.checkItems ?? true;
     this.tokenizer.onToken = (token) => {
+      this.offset = token.offset;
       if (!this.rootChecked) {
         this.rootChecked = true;
         if (token.token !== TokenType.LEFT_BRACE) throw new InvalidInputError('the input must be a JSON object of kind List');
@@ -98,7 +116,8 @@ export class StreamingSnapshotParser {
         this.sawItems = true;
       } else if (stack.length === 2 && Array.isArray(parent)) {
         // keepStack:false empties `parent` as it goes, so count positions here.
-        this.builder.add(value, this.count++);
+        if (this.checkItems) this.builder.add(value, this.count);
+        this.count++;
       }
     };
     // Errors thrown inside callbacks come back through onError: keep the first.
@@ -114,12 +133,22 @@ export class StreamingSnapshotParser {
     throw new InvalidInputError(`the input must be a Kubernetes List with an "items" array (kind is ${JSON.stringify(this.kind ?? null)})`);
   }
 
+  /** Turns whatever went wrong into one line; parser messages quote the input, so only say where. */
+  private error(err: unknown): InvalidInputError {
+    const first = this.failure ?? err;
+    if (first instanceof InvalidInputError) return inputError(this.label, first);
+    const msg = first instanceof Error ? first.message : String(first);
+    if (/mid-parsing|middle of a token|end of input/i.test(msg)) return new InvalidInputError(`${this.label}: not valid JSON (it ends too early)`, { cause: first });
+    const at = /absolute position "?(\d+)"?/.exec(msg)?.[1] ?? String(this.offset);
+    return new InvalidInputError(`${this.label}: not valid JSON (at byte ${at})`, { cause: first });
+  }
+
   /** Feeds the next chunk of bytes. Throws {@link InvalidInputError} on bad input. */
   write(chunk: Uint8Array | string): void {
     try {
       this.tokenizer.write(chunk);
     } catch (err) {
-      throw inputError(this.label, this.failure ?? err);
+      throw this.error(err);
     }
   }
 
@@ -131,7 +160,7 @@ export class StreamingSnapshotParser {
       if (!this.parser.isEnded) this.parser.end();
       if (!this.sawItems) this.notAList();
     } catch (err) {
-      throw inputError(this.label, this.failure ?? err);
+      throw this.error(err);
     }
     return this.builder.build();
   }
@@ -193,11 +222,11 @@ export async function readSnapshotFile(path: string, stdin: Readable, options: R
     size = st.size;
   } catch (err) {
     if (err instanceof InvalidInputError) throw err;
-    throw new InvalidInputError(`${label}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+    throw cannotRead(label, err as NodeJS.ErrnoException);
   }
   if (size <= limit) {
     const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new InvalidInputError(`${label}: cannot read it (${err.code ?? 'error'})`, { cause: err });
+      throw cannotRead(label, err);
     });
     return { snapshot: snapshotFromText(text, label), streamed: false, bytes: size };
   }

@@ -5,7 +5,7 @@ import { computePlan } from '../../shared/core/plan.js';
 import { DEFAULT_KEEP_TAG_REVISIONS, type Plan, type PlanOptions } from '../../shared/core/plan-types.js';
 import { parseDuration } from '../../shared/core/duration.js';
 import type { Snapshot } from '../../shared/core/snapshot.js';
-import { InvalidInputError, InvalidReferencesError } from '../../shared/errors.js';
+import { InvalidInputError, InvalidReferencesError, PrunerError } from '../../shared/errors.js';
 import { blobSizesOf, formatPlanTable } from '../format.js';
 import type { CliIO, Command } from '../io.js';
 import { readSnapshotFile, type ReadSnapshotOptions } from '../snapshot-input.js';
@@ -65,7 +65,9 @@ function parseArgsMessage(err: Error & { code?: string }): string {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown flag ${flag ?? ''}`.trim();
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return flag ? `flag ${flag} ${/argument missing/.test(err.message) ? 'needs a value' : 'takes no value'}` : err.message;
+      if (!flag) return err.message;
+      if (/ambiguous/.test(err.message)) return `flag ${flag}: write a value that starts with "-" as ${flag}=VALUE`;
+      return `flag ${flag} ${/argument missing/.test(err.message) ? 'needs a value' : 'takes no value'}`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ''} (every input is given with a flag)`.trim();
     default:
@@ -157,8 +159,16 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
       io.stdout.write(PLAN_HELP);
       return 0;
     }
-    // Bad input (InvalidInputError) propagates to main, which prints one line and exits 1.
-    const { snapshot, source } = await loadSnapshot(flags, io, opts.read);
+    let loaded: LoadedSnapshot;
+    try {
+      loaded = await loadSnapshot(flags, io, opts.read);
+    } catch (err) {
+      // Bad input is one line naming the file and item; anything else is a bug and keeps its stack.
+      if (!(err instanceof PrunerError)) throw err;
+      io.stderr.write(`image-pruner plan: ${err.message}\n`);
+      return 1;
+    }
+    const { snapshot, source } = loaded;
     let plan: Plan;
     try {
       plan = computePlan(snapshot, flags.options);

@@ -1,0 +1,74 @@
+// Flags of `image-pruner plan`: wrong ones give one line naming the flag and
+// exit status 2, before any input is read.
+import { describe, expect, it } from 'vitest';
+import { parsePlanFlags } from '../../cli/commands/plan.js';
+import { runCli } from './run-cli.js';
+
+describe('plan flags', () => {
+  it.each([
+    { argv: ['--snapshot', 'x.json', '--bogus'], names: '--bogus', says: 'unknown flag' },
+    { argv: ['--snapshot'], names: '--snapshot', says: 'needs a value' },
+    { argv: [], names: '--snapshot', says: 'required' },
+    { argv: ['--snapshot', 'x.json', 'extra'], names: 'extra', says: 'unexpected argument' },
+    { argv: ['--snapshot', 'x.json', '--keep-tag-revisions', 'three'], names: '--keep-tag-revisions', says: '"three"' },
+    { argv: ['--snapshot', 'x.json', '--keep-tag-revisions=-1'], names: '--keep-tag-revisions', says: 'not a whole number' },
+    { argv: ['--snapshot', 'x.json', '--keep-tag-revisions', '-1'], names: '--keep-tag-revisions', says: '--keep-tag-revisions=VALUE' },
+    { argv: ['--snapshot', 'x.json', '--keep-tag-revisions', '1.5'], names: '--keep-tag-revisions', says: 'not a whole number' },
+    { argv: ['--snapshot', 'x.json', '--keep-younger-than', '60 minutes'], names: '--keep-younger-than', says: 'not a duration' },
+    { argv: ['--snapshot', 'x.json', '--now', 'yesterday'], names: '--now', says: 'ISO-8601' },
+    { argv: ['--snapshot', 'x.json', '--now', '2026-11-01'], names: '--now', says: 'ISO-8601' },
+    { argv: ['--snapshot', 'x.json', '--now', '2026-13-01T00:00:00Z'], names: '--now', says: 'ISO-8601' },
+    { argv: ['--snapshot', 'x.json', '--output', 'yaml'], names: '--output', says: 'table, json' },
+    { argv: ['--snapshot', 'x.json', '--all=yes'], names: '--all', says: 'takes no value' },
+  ])('$argv is refused naming $names', async ({ argv, names, says }) => {
+    const r = await runCli(['plan', ...argv]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(names);
+    expect(r.stderr).toContain(says);
+  });
+
+  it('--help prints every flag and exits 0', async () => {
+    const r = await runCli(['plan', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    for (const flag of ['--snapshot', '--keep-tag-revisions', '--keep-younger-than', '--now', '--all', '--ignore-invalid-refs', '--output']) {
+      expect(r.stdout).toContain(flag);
+    }
+  });
+
+  it('the top-level help lists the plan command', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}plan /m);
+  });
+
+  it('defaults follow oc adm prune images: 3 revisions, 60m, managed only, stop on invalid references, table', () => {
+    const clock = new Date('2026-05-05T05:05:05Z');
+    expect(parsePlanFlags(['--snapshot', 'f.json'], () => clock)).toEqual({
+      snapshot: 'f.json',
+      options: { keepTagRevisions: 3, keepYoungerThanMs: 3_600_000, now: clock, all: false, ignoreInvalidRefs: false },
+      keepYoungerThan: '60m',
+      output: 'table',
+    });
+  });
+
+  it('every flag reaches the plan options', () => {
+    const f = parsePlanFlags([
+      '--snapshot=-',
+      '--keep-tag-revisions', '0',
+      '--keep-younger-than', '1h30m',
+      '--now', '2026-11-01T02:00:00+02:00',
+      '--all',
+      '--ignore-invalid-refs',
+      '--output', 'json',
+    ]);
+    expect(f).toEqual({
+      snapshot: '-',
+      options: { keepTagRevisions: 0, keepYoungerThanMs: 5_400_000, now: new Date('2026-11-01T00:00:00Z'), all: true, ignoreInvalidRefs: true },
+      keepYoungerThan: '1h30m',
+      output: 'json',
+    });
+  });
+});
