@@ -1,0 +1,197 @@
+// Collection of every kind the rules read, one resource group at a time, with
+// paged lists. A list is complete or it is an error: an expired continue token
+// (410) restarts it from scratch, 429 / 5xx / connection errors are retried
+// with backoff, and what still fails throws ListIncompleteError. A kind the
+// server does not serve (404 on the first page) is reported and skipped.
+import type { KubeObject } from '../../core/kube-types.js';
+import type { ResourceGroup, ResourceKind } from '../../core/kinds.js';
+import { RESOURCE_GROUPS, RESOURCE_KINDS } from '../../core/kinds.js';
+import type { Snapshot } from '../../core/snapshot.js';
+import { SnapshotBuilder } from '../../core/snapshot.js';
+import type { ClusterClient } from './connection.js';
+import { ListIncompleteError } from './errors.js';
+import type { Failure, RetryPolicy } from './retry.js';
+import { AttemptsExhausted, DEFAULT_RETRY_POLICY, withRetry } from './retry.js';
+import { stripObject } from './strip.js';
+
+/** How lists are paged and retried. */
+export interface CollectOptions {
+  /** Items per page asked for (`limit`), default 500. */
+  pageSize?: number;
+  retry?: RetryPolicy;
+  /** Restarts from scratch after expired continue tokens before giving up, default 5. */
+  maxRestarts?: number;
+  /** Told about pages, retries, restarts, skipped and finished kinds. */
+  onProgress?: (event: CollectEvent) => void;
+}
+
+/** Progress of one kind's list. */
+export type CollectEvent =
+  | { type: 'page'; kind: string; page: number; items: number }
+  | { type: 'retry'; kind: string; page: number; reason: string; delayMs: number }
+  | { type: 'restart'; kind: string; restarts: number }
+  | { type: 'skipped'; kind: string; reason: string }
+  | { type: 'done'; kind: string; items: number; pages: number };
+
+/** A kind that was not collected, and why (e.g. not served by a plain Kubernetes cluster). */
+export interface SkippedKind {
+  kind: string;
+  reason: string;
+}
+
+/** The objects of one resource group, stripped to what the rules read. */
+export interface GroupCollection {
+  group: ResourceGroup;
+  items: KubeObject[];
+  /** Items collected per kind. */
+  counts: Record<string, number>;
+  skipped: SkippedKind[];
+}
+
+/** The whole cluster, as the rules read it. */
+export interface ClusterCollection {
+  snapshot: Snapshot;
+  counts: Record<string, number>;
+  skipped: SkippedKind[];
+}
+
+/** Reads the cluster's objects, one resource group at a time. */
+export interface ClusterReader {
+  collectGroup(group: ResourceGroup): Promise<GroupCollection>;
+}
+
+interface Page {
+  items: unknown[];
+  continueToken?: string;
+}
+
+/** The kind that one `ResourceGroup` holds, in RESOURCE_KINDS order. */
+export function kindsOfGroup(group: ResourceGroup): ResourceKind[] {
+  return RESOURCE_KINDS.filter((k) => k.collectGroup === group);
+}
+
+/** Collects cluster objects through client-node. */
+export class KubernetesCollector implements ClusterReader {
+  private readonly pageSize: number;
+  private readonly retry: RetryPolicy;
+  private readonly maxRestarts: number;
+
+  constructor(
+    private readonly client: ClusterClient,
+    private readonly options: CollectOptions = {},
+  ) {
+    this.pageSize = options.pageSize ?? 500;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.maxRestarts = options.maxRestarts ?? 5;
+  }
+
+  private async fetchPage(k: ResourceKind, continueToken: string | undefined): Promise<Page> {
+    const limit = this.pageSize;
+    if (k.group === '') {
+      // The core group has no /apis path; its typed API gives models (Dates for timestamps).
+      const params = { limit, _continue: continueToken };
+      const list =
+        k.plural === 'pods'
+          ? await this.client.core.listPodForAllNamespaces(params)
+          : k.plural === 'replicationcontrollers'
+            ? await this.client.core.listReplicationControllerForAllNamespaces(params)
+            : undefined;
+      if (!list) throw new Error(`no core API list for ${k.plural}`);
+      return { items: list.items ?? [], continueToken: list.metadata?._continue || undefined };
+    }
+    const raw = (await this.client.customObjects.listClusterCustomObject({ group: k.group, version: k.version, plural: k.plural, limit, _continue: continueToken })) as {
+      items?: unknown[];
+      metadata?: { continue?: string };
+    };
+    return { items: Array.isArray(raw?.items) ? raw.items : [], continueToken: raw?.metadata?.continue || undefined };
+  }
+
+  /**
+   * Lists one kind cluster-wide, every page, stripped. Returns `skipped` when
+   * the server does not serve the kind; throws {@link ListIncompleteError}
+   * when the list cannot be completed.
+   */
+  async listKind(k: ResourceKind): Promise<{ items: KubeObject[]; skipped?: SkippedKind; pages: number }> {
+    const emit = this.options.onProgress ?? (() => {});
+    let restarts = 0;
+    for (;;) {
+      const items: KubeObject[] = [];
+      let token: string | undefined;
+      let page = 0;
+      let expired = false;
+      do {
+        page += 1;
+        const pageNo = page;
+        let result: Page;
+        try {
+          result = await withRetry(() => this.fetchPage(k, token), this.retry, {
+            onRetry: (f: Failure, _n, delayMs) => emit({ type: 'retry', kind: k.kind, page: pageNo, reason: describe(f), delayMs }),
+          });
+        } catch (err) {
+          if (!(err instanceof AttemptsExhausted)) throw err;
+          const f = err.failure;
+          if (f.status === 410 && token !== undefined) {
+            expired = true;
+            break;
+          }
+          if (f.status === 404 && token === undefined) {
+            const skipped = { kind: k.kind, reason: `not served by this cluster (404 on ${pathOf(k)})` };
+            emit({ type: 'skipped', ...skipped });
+            return { items: [], skipped, pages: 0 };
+          }
+          throw new ListIncompleteError(k.kind, `list of ${k.kind} (${pathOf(k)}) failed on page ${pageNo}: ${describe(f)} after ${err.attempts} attempt(s); nothing is planned from a partial list`);
+        }
+        for (const it of result.items) items.push(stripObject(k, it));
+        token = result.continueToken;
+        emit({ type: 'page', kind: k.kind, page, items: items.length });
+      } while (token !== undefined);
+      if (!expired) {
+        emit({ type: 'done', kind: k.kind, items: items.length, pages: page });
+        return { items, pages: page };
+      }
+      restarts += 1;
+      if (restarts > this.maxRestarts) {
+        throw new ListIncompleteError(k.kind, `list of ${k.kind} (${pathOf(k)}): the continue token expired ${restarts} times; the list could not be completed`);
+      }
+      emit({ type: 'restart', kind: k.kind, restarts });
+    }
+  }
+
+  /** Lists every kind of one group, one after the other. */
+  async collectGroup(group: ResourceGroup): Promise<GroupCollection> {
+    const out: GroupCollection = { group, items: [], counts: {}, skipped: [] };
+    for (const k of kindsOfGroup(group)) {
+      const r = await this.listKind(k);
+      if (r.skipped) {
+        out.skipped.push(r.skipped);
+        continue;
+      }
+      out.counts[k.kind] = r.items.length;
+      for (const it of r.items) out.items.push(it);
+    }
+    return out;
+  }
+
+  /** Collects every group (concurrently) into a checked {@link Snapshot}. */
+  async collectAll(groups: readonly ResourceGroup[] = RESOURCE_GROUPS): Promise<ClusterCollection> {
+    const collected = await Promise.all(groups.map((g) => this.collectGroup(g)));
+    const builder = new SnapshotBuilder();
+    const counts: Record<string, number> = {};
+    const skipped: SkippedKind[] = [];
+    let i = 0;
+    for (const c of collected) {
+      for (const it of c.items) builder.add(it, i++);
+      Object.assign(counts, c.counts);
+      skipped.push(...c.skipped);
+    }
+    return { snapshot: builder.build(), counts, skipped };
+  }
+}
+
+function pathOf(k: ResourceKind): string {
+  return k.group ? `/apis/${k.group}/${k.version}/${k.plural}` : `/api/${k.version}/${k.plural}`;
+}
+
+function describe(f: Failure): string {
+  return f.status ? `HTTP ${f.status} ${f.reason}` : f.reason;
+}

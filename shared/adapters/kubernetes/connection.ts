@@ -1,0 +1,158 @@
+// The connection to the cluster: where its API server is, how to authenticate,
+// which CA to trust, and ONE shared keep-alive connection pool for every
+// request. client-node would otherwise build a new undici Agent (and a new TLS
+// connection) per request; a promise middleware puts ours on each request.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Cluster, RequestContext, ResponseContext, User } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, ServerConfiguration, createConfiguration } from '@kubernetes/client-node';
+import { Agent } from 'undici';
+import { ClusterConfigError } from './errors.js';
+
+/**
+ * Where the cluster is and how to talk to it. Precedence: `server` (with
+ * `token`) when given; else `inCluster`; else the kubeconfig file (`kubeconfig`,
+ * else `$KUBECONFIG`'s first file, else `~/.kube/config`), at `context` or its
+ * current context.
+ */
+export interface ClusterConnectionOptions {
+  kubeconfig?: string;
+  context?: string;
+  /** The API server URL, e.g. `https://api.example.com:6443`. */
+  server?: string;
+  /** Bearer token for `server`. */
+  token?: string;
+  /** Use the pod's service account (`/var/run/secrets/kubernetes.io/serviceaccount`). */
+  inCluster?: boolean;
+  /** A PEM file of CAs to trust instead of the kubeconfig's. */
+  certificateAuthority?: string;
+  /** Skip TLS verification: only when the user asked for it. */
+  insecureSkipTlsVerify?: boolean;
+  /** Environment (for `$KUBECONFIG` and `$HOME`); process.env when absent. */
+  env?: Record<string, string | undefined>;
+  /** Most concurrent connections in the pool (default 8). */
+  maxConnections?: number;
+  /** A request waiting longer than this for headers or body data fails (and is retried); default 60 s. */
+  requestTimeoutMs?: number;
+}
+
+/** An open connection: the client-node API objects, all sharing one connection pool. */
+export interface ClusterClient {
+  /** The API server URL. */
+  readonly server: string;
+  readonly kubeConfig: KubeConfig;
+  /** For every non-core group (`/apis/GROUP/VERSION/...`): raw JSON in and out. */
+  readonly customObjects: CustomObjectsApi;
+  /** For the core group (`/api/v1`): pods, replication controllers. */
+  readonly core: CoreV1Api;
+  /** The shared pool. */
+  readonly dispatcher: Agent;
+  /** Closes the pool's connections. */
+  close(): Promise<void>;
+}
+
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ClusterConfigError(`${what} ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function loadKubeConfig(o: ClusterConnectionOptions): KubeConfig {
+  const env = o.env ?? process.env;
+  const kc = new KubeConfig();
+  if (o.server) {
+    let url: URL;
+    try {
+      url = new URL(o.server);
+    } catch {
+      throw new ClusterConfigError(`--server ${JSON.stringify(o.server)} is not a URL (expected e.g. https://api.example.com:6443)`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ClusterConfigError(`--server ${o.server}: the scheme must be https (or http)`);
+    if (!o.token) throw new ClusterConfigError(`--server ${o.server} needs a bearer token (--token-file)`);
+    const cluster: Cluster = { name: 'explicit', server: o.server.replace(/\/+$/, ''), skipTLSVerify: false };
+    const user: User = { name: 'explicit', token: o.token };
+    kc.loadFromClusterAndUser(cluster, user);
+    return kc;
+  }
+  if (o.inCluster) {
+    if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {
+      throw new ClusterConfigError('in-cluster configuration: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?)');
+    }
+    kc.loadFromCluster();
+    return kc;
+  }
+  const path = o.kubeconfig ?? env.KUBECONFIG?.split(process.platform === 'win32' ? ';' : ':').find(Boolean) ?? join(env.HOME ?? homedir(), '.kube', 'config');
+  try {
+    kc.loadFromFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ClusterConfigError(`kubeconfig ${path} cannot be read: ${code ?? (err as Error).message}`);
+  }
+  if (o.context) {
+    if (!kc.getContextObject(o.context)) throw new ClusterConfigError(`kubeconfig ${path}: context "${o.context}" does not exist`);
+    kc.setCurrentContext(o.context);
+  }
+  if (!kc.getCurrentCluster()) throw new ClusterConfigError(`kubeconfig ${path}: no current context with a cluster (pass --context)`);
+  return kc;
+}
+
+/** Opens a {@link ClusterClient}. Throws {@link ClusterConfigError} naming the flag or file that is wrong. */
+export async function connectCluster(o: ClusterConnectionOptions): Promise<ClusterClient> {
+  const kc = loadKubeConfig(o);
+  const current = kc.getCurrentCluster()!;
+  const server = current.server;
+  // client-node refuses plain http unless the cluster is marked insecure; an
+  // http:// URL is the user's explicit choice of no TLS, so say so for it.
+  const plainHttp = server.startsWith('http:');
+  const skipTLSVerify = Boolean(o.insecureSkipTlsVerify || current.skipTLSVerify || plainHttp);
+  const caFile = o.certificateAuthority ?? current.caFile;
+  const caData = o.certificateAuthority ? undefined : current.caData;
+  if (o.certificateAuthority) readPem(o.certificateAuthority, '--certificate-authority');
+  const patched: Cluster = { ...current, skipTLSVerify, caFile, caData };
+  kc.clusters = kc.clusters.map((c) => (c.name === current.name ? patched : c));
+
+  // TLS material for our pool, read the way client-node reads it (caFile/caData, client certs).
+  const tls: { ca?: Buffer | string; cert?: Buffer | string; key?: Buffer | string; rejectUnauthorized?: boolean; servername?: string } = {};
+  try {
+    const httpsOptions: Record<string, unknown> = {};
+    await kc.applyToHTTPSOptions(httpsOptions);
+    for (const k of ['ca', 'cert', 'key', 'servername'] as const) if (httpsOptions[k] !== undefined) (tls as Record<string, unknown>)[k] = httpsOptions[k];
+  } catch (err) {
+    throw new ClusterConfigError(`cluster ${server}: the credentials or CA cannot be loaded: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (skipTLSVerify && !plainHttp) tls.rejectUnauthorized = false;
+  const timeout = o.requestTimeoutMs ?? 60_000;
+  const dispatcher = new Agent({
+    connections: o.maxConnections ?? 8,
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+    connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 },
+  });
+
+  const config = createConfiguration({
+    baseServer: new ServerConfiguration<Record<string, string>>(server, {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [
+      {
+        // Runs after client-node applied auth (which may have set a fresh Agent of its own).
+        pre: async (ctx: RequestContext) => {
+          ctx.setDispatcher(dispatcher);
+          return ctx;
+        },
+        post: async (rsp: ResponseContext) => rsp,
+      },
+    ],
+  });
+  return {
+    server,
+    kubeConfig: kc,
+    customObjects: new CustomObjectsApi(config),
+    core: new CoreV1Api(config),
+    dispatcher,
+    close: () => dispatcher.close(),
+  };
+}

@@ -1,0 +1,167 @@
+// Keeps only what the rules read (PRUNING.md, "Inputs") from each object as it
+// is paged in, so that memory follows the number of references in the cluster,
+// not the bytes of its JSON (Images carry manifests, managedFields, labels...).
+// Objects come either as raw JSON (custom objects) or as client-node's typed
+// models (core group), whose timestamps are Date objects; both give the same
+// plain JSON here.
+import type { KubeObject } from '../../core/kube-types.js';
+import type { ResourceKind } from '../../core/kinds.js';
+import { apiVersionOf } from '../../core/kinds.js';
+
+type Obj = Record<string, unknown>;
+
+const MANAGED_ANNOTATION = 'openshift.io/image.managed';
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** RFC 3339 as the API prints it (no milliseconds when there are none). */
+function timestamp(v: unknown): unknown {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? undefined : v.toISOString().replace(/\.000Z$/, 'Z');
+  return v;
+}
+
+/** Copies the listed keys that are present (not undefined or null). */
+function pick(o: Obj, keys: readonly string[]): Obj {
+  const out: Obj = {};
+  for (const k of keys) if (o[k] !== undefined && o[k] !== null) out[k] = o[k];
+  return out;
+}
+
+function meta(o: Obj, withAnnotation: boolean): Obj {
+  const md = isObj(o.metadata) ? o.metadata : {};
+  const out: Obj = pick(md, ['name', 'namespace']);
+  const created = timestamp(md.creationTimestamp);
+  if (created !== undefined && created !== null) out.creationTimestamp = created;
+  if (withAnnotation && isObj(md.annotations) && md.annotations[MANAGED_ANNOTATION] !== undefined) {
+    out.annotations = { [MANAGED_ANNOTATION]: md.annotations[MANAGED_ANNOTATION] };
+  }
+  return out;
+}
+
+function containers(v: unknown): unknown {
+  if (!Array.isArray(v)) return v;
+  return v.map((c) => (isObj(c) ? pick(c, ['name', 'image']) : c));
+}
+
+function podSpec(v: unknown): unknown {
+  if (!isObj(v)) return v;
+  const out: Obj = {};
+  for (const list of ['containers', 'initContainers', 'ephemeralContainers']) {
+    if (v[list] !== undefined && v[list] !== null) out[list] = containers(v[list]);
+  }
+  return out;
+}
+
+/**
+ * The parts of a manifest the rules read: its media type, its config digest
+ * and, only when the Image has no `dockerImageLayers`, its layer digests.
+ * Undefined when nothing of it is needed. A manifest that does not parse is
+ * kept whole, so the plan reports it as the rules say.
+ */
+export function reduceManifest(text: unknown, needLayers: boolean): unknown {
+  if (typeof text !== 'string' || text === '') return text === '' ? undefined : text;
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  if (!isObj(m)) return text;
+  const out: Obj = pick(m, ['schemaVersion', 'mediaType']);
+  if (isObj(m.config) && typeof m.config.digest === 'string') out.config = { digest: m.config.digest };
+  if (needLayers) {
+    if (Array.isArray(m.fsLayers)) out.fsLayers = m.fsLayers.map((l) => (isObj(l) ? pick(l, ['blobSum']) : l));
+    if (Array.isArray(m.layers)) out.layers = m.layers.map((l) => (isObj(l) ? pick(l, ['digest']) : l));
+  } else if (out.config === undefined) {
+    return undefined;
+  }
+  return JSON.stringify(out);
+}
+
+function image(o: Obj): Obj {
+  const out: Obj = { metadata: meta(o, true), ...pick(o, ['dockerImageReference', 'dockerImageManifestMediaType']) };
+  const layers = Array.isArray(o.dockerImageLayers) ? o.dockerImageLayers : undefined;
+  if (layers) out.dockerImageLayers = layers.map((l) => (isObj(l) ? pick(l, ['name', 'size', 'mediaType']) : l));
+  else if (o.dockerImageLayers !== undefined && o.dockerImageLayers !== null) out.dockerImageLayers = o.dockerImageLayers;
+  const manifest = reduceManifest(o.dockerImageManifest, !layers || layers.length === 0);
+  if (manifest !== undefined) out.dockerImageManifest = manifest;
+  if (isObj(o.dockerImageMetadata)) out.dockerImageMetadata = pick(o.dockerImageMetadata, ['Id', 'Size']);
+  else if (o.dockerImageMetadata !== undefined && o.dockerImageMetadata !== null) out.dockerImageMetadata = o.dockerImageMetadata;
+  if (Array.isArray(o.dockerImageManifests)) {
+    out.dockerImageManifests = o.dockerImageManifests.map((m) => (isObj(m) ? pick(m, ['digest', 'mediaType', 'architecture', 'os', 'variant', 'manifestSize']) : m));
+  }
+  return out;
+}
+
+function imageStream(o: Obj): Obj {
+  const out: Obj = { metadata: meta(o, false) };
+  if (!isObj(o.status)) return out;
+  const status: Obj = pick(o.status, ['dockerImageRepository']);
+  const tags = o.status.tags;
+  if (Array.isArray(tags)) {
+    status.tags = tags.map((t) => {
+      if (!isObj(t)) return t;
+      const items = Array.isArray(t.items)
+        ? t.items.map((it) => (isObj(it) ? { ...pick(it, ['dockerImageReference', 'image', 'generation']), created: timestamp(it.created) } : it))
+        : t.items;
+      return { tag: t.tag, items: items ?? null };
+    });
+  }
+  out.status = status;
+  return out;
+}
+
+function pod(o: Obj): Obj {
+  const out: Obj = { metadata: meta(o, false) };
+  if (isObj(o.spec)) out.spec = podSpec(o.spec);
+  if (isObj(o.status) && o.status.phase !== undefined) out.status = { phase: o.status.phase };
+  return out;
+}
+
+function templated(o: Obj): Obj {
+  const out: Obj = { metadata: meta(o, false) };
+  if (isObj(o.spec) && isObj(o.spec.template)) out.spec = { template: { spec: podSpec(o.spec.template.spec) } };
+  return out;
+}
+
+function cronJob(o: Obj): Obj {
+  const out: Obj = { metadata: meta(o, false) };
+  const jt = isObj(o.spec) ? o.spec.jobTemplate : undefined;
+  const t = isObj(jt) && isObj(jt.spec) ? jt.spec.template : undefined;
+  if (isObj(t)) out.spec = { jobTemplate: { spec: { template: { spec: podSpec(t.spec) } } } };
+  return out;
+}
+
+function build(o: Obj): Obj {
+  const out: Obj = { metadata: meta(o, false) };
+  const strategy = isObj(o.spec) ? o.spec.strategy : undefined;
+  if (!isObj(strategy)) return out;
+  const s: Obj = pick(strategy, ['type']);
+  for (const k of ['sourceStrategy', 'dockerStrategy', 'customStrategy']) {
+    const st = strategy[k];
+    if (isObj(st) && isObj(st.from)) s[k] = { from: pick(st.from, ['kind', 'name', 'namespace']) };
+  }
+  out.spec = { strategy: s };
+  return out;
+}
+
+const STRIPPERS: Record<string, (o: Obj) => Obj> = {
+  Image: image,
+  ImageStream: imageStream,
+  Pod: pod,
+  CronJob: cronJob,
+  Build: build,
+  BuildConfig: build,
+};
+
+/**
+ * The object as the rules read it: `kind`, `apiVersion` (list items come
+ * without them) and only the fields of PRUNING.md "Inputs".
+ */
+export function stripObject(kind: ResourceKind, item: unknown): KubeObject {
+  const o = isObj(item) ? item : {};
+  const strip = STRIPPERS[kind.kind] ?? templated;
+  return { kind: kind.kind, apiVersion: apiVersionOf(kind), ...strip(o) } as KubeObject;
+}
