@@ -69,7 +69,8 @@ export class RegistryClient {
   private readonly timeoutMs: number;
   private readonly onRetry?: (info: RetryInfo) => void;
   private readonly agent: Agent;
-  private readonly tlsHint: string;
+  private readonly insecure: boolean;
+  private readonly caGiven: boolean;
   private healthy?: Promise<string>;
 
   constructor(opts: RegistryClientOptions) {
@@ -98,11 +99,8 @@ export class RegistryClient {
       }
     }
     const insecure = opts.insecure ?? false;
-    this.tlsHint = insecure
-      ? ''
-      : ca === undefined
-        ? ' (a registry serving plain http needs an http:// URL or --force-insecure; one with a private CA needs --certificate-authority)'
-        : ' (check that --certificate-authority holds the CA that signed the registry certificate)';
+    this.insecure = insecure;
+    this.caGiven = ca !== undefined;
     this.agent = new Agent({
       connect: { ca: ca === undefined ? undefined : [ca], rejectUnauthorized: !insecure },
       keepAliveTimeout: 10_000,
@@ -144,7 +142,7 @@ export class RegistryClient {
         failures.push(`${origin}: ${seen.join(', ')}`);
       } catch (err) {
         cause = err;
-        const tls = isTlsError(err) && origin.startsWith('https:') ? this.tlsHint : '';
+        const tls = origin.startsWith('https:') ? this.tlsHint(err) : '';
         const what = err instanceof RegistryRequestError || err instanceof RegistryUnreachableError ? err.message : describeError(err);
         failures.push(`${what}${tls}`);
       }
@@ -153,6 +151,18 @@ export class RegistryClient {
       `registry ${this.url} is not reachable or not healthy, nothing was deleted: ${failures.join('; ')}`,
       { cause },
     );
+  }
+
+  /** What to change when https failed: plain http, or the CA. */
+  private tlsHint(err: unknown): string {
+    const code = errorCode(err);
+    if (this.insecure || code === undefined || !TLS_CODE.test(code)) return '';
+    if (/^(ERR_SSL_WRONG_VERSION_NUMBER|EPROTO)$/.test(code)) {
+      return ' (the registry may serve plain http: pass an http:// URL or --force-insecure)';
+    }
+    return this.caGiven
+      ? ' (check that --certificate-authority holds the CA that signed the registry certificate)'
+      : ' (a registry certificate from a private CA needs --certificate-authority)';
   }
 
   /**
@@ -272,14 +282,11 @@ async function readErrorCodes(status: number, body: Dispatcher.ResponseData['bod
 
 const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_(GET|VERIFY)_|ERR_OSSL_|EPROTO$|HOSTNAME_MISMATCH)/;
 
-function isTlsError(err: unknown): boolean {
-  const code = errorCode(err);
-  return code !== undefined && TLS_CODE.test(code);
-}
-
 /** One line about a transport error: its code, and the message when it has no code. */
 function describeError(err: unknown): string {
   const code = errorCode(err);
   const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  // OpenSSL's own messages are file names and line numbers; its code says it all.
+  if (code?.startsWith('ERR_SSL_')) return code;
   return code ? `${code} (${message})` : message;
 }
