@@ -58,9 +58,15 @@ export function aged(age: Age, now: Date = NOW): string {
  * tests can name images, layers and configs with short words.
  */
 export function digest(seed: string): string {
-  if (/^sha256:[0-9a-f]{64}$/.test(seed)) return seed;
-  return `sha256:${createHash('sha256').update(seed).digest('hex')}`;
+  let d = digestCache.get(seed);
+  if (d === undefined) {
+    d = /^sha256:[0-9a-f]{64}$/.test(seed) ? seed : `sha256:${createHash('sha256').update(seed).digest('hex')}`;
+    digestCache.set(seed, d);
+  }
+  return d;
 }
+// Property tests build thousands of clusters from the same few seeds.
+const digestCache = new Map<string, string>();
 
 /** The manifest media types the rules distinguish. */
 export const MEDIA_TYPES = {
