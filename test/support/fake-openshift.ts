@@ -37,7 +37,7 @@ export interface FakeOpenShiftOptions {
 /** One request the server received, with the status it answered (0 when the connection was dropped). */
 export interface RecordedRequest {
   method: string;
-  /** The path without the query. */
+  /** The path without the query, percent-decoded (`/apis/image.openshift.io/v1/images/sha256:…`). */
   path: string;
   query: Record<string, string>;
   /** The parsed JSON body of a write. */
@@ -150,6 +150,14 @@ interface ContinueToken {
   ns?: string;
   /** The last key served. */
   a: string;
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 class HttpError extends Error {
@@ -363,7 +371,8 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
         badBody = true;
       }
     }
-    const record: RecordedRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0, at: Date.now(), ...(raw ? { body: badBody ? raw : body } : {}) };
+    const path = safeDecode(url.pathname);
+    const record: RecordedRequest = { method, path, query: Object.fromEntries(url.searchParams), status: 0, at: Date.now(), ...(raw ? { body: badBody ? raw : body } : {}) };
     requests.push(record);
 
     const send = (code: number, payload: unknown, headers: Record<string, string> = {}): void => {
@@ -376,7 +385,7 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
       send(e.code, status(e.code, REASONS[e.code] ?? 'Unknown', e.message, e.details, e.extraMetadata), e.headers);
     };
 
-    for (const action of faults.take(method, url.pathname, url.searchParams.has('continue'))) {
+    for (const action of faults.take(method, path, url.searchParams.has('continue'))) {
       switch (action.type) {
         case 'drop':
           req.socket.destroy();
