@@ -117,7 +117,7 @@ describe('the bearer token', () => {
     proxy.inject([{ kind: 'status', status, body: `{"errors":[{"code":"UNAUTHORIZED","message":"token ${token} rejected"}]}` }], onDelete);
     const attempt = deleter.deleteManifest('retry/app', `sha256:${'4'.repeat(64)}`);
     await expect(attempt).rejects.toMatchObject({ name: 'RegistryAuthError' });
-    const err = await attempt.catch((e: Error) => e);
+    const err = (await attempt.catch((e: unknown) => e)) as Error;
     expect(String(err.message)).not.toContain(token);
     expect(String(err.message)).not.toContain('rejected');
     await deleter.close();
