@@ -118,16 +118,16 @@ export function formatPlanTable(plan: Plan, ctx: PlanTableContext): string {
 
   const repos = bytesByRepository(plan, ctx.blobSizes);
   // Blobs of images that no stream holds (their stream was deleted, or they are
-  // manifest-list children) have no layer link to delete; show them apart so the
-  // rows explain the whole total.
-  const linked = new Set(plan.layerLinks.map((l) => l.digest));
+  // manifest-list children) have no link to delete; show them apart so the rows
+  // explain the whole total.
+  const linked = new Set([...plan.layerLinks, ...plan.manifestLinks].map((l) => l.digest));
   const unlinked = plan.blobs.filter((b) => !linked.has(b));
   if (repos.length > 0 || unlinked.length > 0) {
     const top = repos.slice(0, ctx.top ?? 10);
     const rows = top.map((r) => [`  ${r.repository}`, String(r.blobs), formatBytes(r.bytes)]);
     if (unlinked.length > 0) {
       const bytes = unlinked.reduce((n, b) => n + (ctx.blobSizes.get(b) ?? 0), 0);
-      rows.push(['  (linked from no image stream)', String(unlinked.length), formatBytes(bytes)]);
+      rows.push(['  (images in no image stream)', String(unlinked.length), formatBytes(bytes)]);
     }
     out.push('');
     out.push(`Top repositories by space reclaimed (${top.length} of ${repos.length}; a blob shared by repositories counts in each):`);

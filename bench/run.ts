@@ -1,0 +1,16 @@
+// Benchmark dispatcher: `npm run bench -- <name> [flags]`. Each benchmark is one
+// line below; add yours there.
+import { runPlanBench } from './plan.js';
+
+const BENCHMARKS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
+  plan: { summary: 'image-pruner plan: read+parse vs plan time, peak memory, linearity, streaming demo', run: runPlanBench },
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const bench = name === undefined ? BENCHMARKS.plan : BENCHMARKS[name];
+if (!bench) {
+  process.stderr.write(`unknown benchmark "${name}"; one of:\n${Object.entries(BENCHMARKS).map(([n, b]) => `  ${n.padEnd(10)} ${b.summary}\n`).join('')}`);
+  process.exitCode = 2;
+} else {
+  process.exitCode = await bench.run(name === undefined ? [] : rest);
+}
