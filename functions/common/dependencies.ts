@@ -1,0 +1,109 @@
+// The adapters each task function is given on AWS, built once per container
+// from the environment the construct sets and the secrets it names.
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { ArtifactStore } from '../../shared/adapters/artifacts/artifact-store.js';
+import { S3Artifacts } from '../../shared/adapters/artifacts/s3.js';
+import type { ClusterReader } from '../../shared/adapters/kubernetes/collector.js';
+import { KubernetesCollector } from '../../shared/adapters/kubernetes/collector.js';
+import { connectCluster } from '../../shared/adapters/kubernetes/connection.js';
+import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writers.js';
+import { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
+import { openRegistryStorage } from '../../shared/adapters/storage/storage-url.js';
+import { StorageBlobDeleter } from '../../shared/adapters/storage/storage-blob-deleter.js';
+import type { BlobDeleter, ImageDeleter, ImageStreamUpdater, LayerLinkDeleter, ManifestDeleter, RegistryHealthChecker } from '../../shared/core/ports.js';
+import { InvalidInputError } from '../../shared/errors.js';
+import type { RunOptions } from '../../shared/workflow/contracts.js';
+import { ENV } from '../../shared/workflow/contracts.js';
+import type { RunningExecutions } from '../../shared/workflow/refuse-second-run.js';
+import type { MetricsSink } from '../../shared/workflow/report.js';
+import type { ItemRetryPolicy } from '../../shared/workflow/run-items.js';
+import { DEFAULT_ITEM_RETRY } from '../../shared/workflow/run-items.js';
+import { metrics, tracer } from './powertools.js';
+import { StepFunctionsRunningExecutions } from './running-executions.js';
+import { readJsonSecret } from './secrets.js';
+
+/** Everything the handlers hand to task functions. Each is made on first use. */
+export interface TaskDependencies {
+  artifacts(): ArtifactStore;
+  runningExecutions(): RunningExecutions;
+  defaults(): Partial<Omit<RunOptions, 'now'>>;
+  clusterReader(): Promise<ClusterReader>;
+  registryHealth(): Promise<RegistryHealthChecker>;
+  registryDeleter(): Promise<ManifestDeleter & LayerLinkDeleter>;
+  blobDeleter(): Promise<BlobDeleter>;
+  clusterWriter(): Promise<ImageStreamUpdater & ImageDeleter>;
+  metrics(): MetricsSink;
+  itemPolicy(): ItemRetryPolicy;
+}
+
+function required(env: Record<string, string | undefined>, name: string): string {
+  const v = env[name];
+  if (!v) throw new InvalidInputError(`environment: ${name} is not set`);
+  return v;
+}
+
+function once<T>(make: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: make() }).v;
+}
+
+/** The adapters on AWS: S3, Step Functions, Secrets Manager, the cluster and the registry. */
+export function awsDependencies(env: Record<string, string | undefined> = process.env): TaskDependencies {
+  const s3 = once(() => tracer.captureAWSv3Client(new S3Client({})));
+  const cluster = once(async () => {
+    const secret = await readJsonSecret(required(env, ENV.clusterSecretArn), ENV.clusterSecretArn);
+    if (!secret.server || !secret.token) throw new InvalidInputError(`secret of ${ENV.clusterSecretArn}: needs "server" and "token"`);
+    // client-node reads a CA from a file; Lambda's /tmp is the one writable place.
+    let certificateAuthority: string | undefined;
+    if (secret.certificateAuthority) {
+      const { writeFile } = await import('node:fs/promises');
+      certificateAuthority = '/tmp/pruner-cluster-ca.pem';
+      await writeFile(certificateAuthority, secret.certificateAuthority, { mode: 0o600 });
+    }
+    return { client: await connectCluster({ server: secret.server, token: secret.token, certificateAuthority, env: {} }), token: secret.token };
+  });
+  const registry = once(async () => {
+    // The OpenShift registry takes the cluster token unless a registry secret says otherwise.
+    const arn = env[ENV.registrySecretArn];
+    const token = arn ? (await readJsonSecret(arn, ENV.registrySecretArn)).token : (await cluster()).token;
+    return RegistryDeleter.fromOptions({ url: required(env, ENV.registryUrl), token, ca: env[ENV.registryCa], insecure: env[ENV.forceInsecure] === 'true' });
+  });
+  return {
+    artifacts: once(() => new S3Artifacts(s3(), required(env, ENV.artifactsBucket))),
+    runningExecutions: once(() => new StepFunctionsRunningExecutions(tracer.captureAWSv3Client(new SFNClient({})), required(env, ENV.stateMachineArn))),
+    defaults: once(() => {
+      const raw = env[ENV.defaults];
+      if (!raw) return {};
+      try {
+        return JSON.parse(raw) as Partial<Omit<RunOptions, 'now'>>;
+      } catch (err) {
+        throw new InvalidInputError(`environment: ${ENV.defaults} is not JSON`, { cause: err });
+      }
+    }),
+    clusterReader: once(async () => new KubernetesCollector((await cluster()).client)),
+    clusterWriter: once(async () => new KubernetesClusterWriter((await cluster()).client)),
+    registryHealth: registry,
+    registryDeleter: registry,
+    blobDeleter: once(async () => {
+      const bucket = env[ENV.registryStorageBucket];
+      if (!bucket) return registry();
+      const root = (env[ENV.registryStorageRoot] ?? '').replace(/^\/+|\/+$/g, '');
+      return new StorageBlobDeleter(openRegistryStorage({ kind: 's3', bucket, root }, { s3Client: s3() }));
+    }),
+    metrics: () => ({ add: (name, value, unit) => metrics.addMetric(name, unit as never, value) }),
+    itemPolicy: () => ({ ...DEFAULT_ITEM_RETRY, concurrency: Number(env[ENV.itemConcurrency] ?? DEFAULT_ITEM_RETRY.concurrency) || DEFAULT_ITEM_RETRY.concurrency }),
+  };
+}
+
+let current: TaskDependencies | undefined;
+
+/** The dependencies of this container: AWS unless {@link useDependencies} said otherwise. */
+export function dependencies(): TaskDependencies {
+  return (current ??= awsDependencies());
+}
+
+/** Replaces the dependencies (handler tests bind real local servers here). */
+export function useDependencies(deps: TaskDependencies | undefined): void {
+  current = deps;
+}

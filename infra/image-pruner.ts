@@ -1,0 +1,377 @@
+// The reusable construct: the prune workflow of DESIGN.md as a Step Functions
+// state machine with one Lambda per task, a schedule, logs, an alarm and a
+// dashboard. Wiring only: what each task does lives in shared/workflow.
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { RESOURCE_GROUPS } from '../shared/core/kinds.js';
+import type { DeletionKind, RetryPolicy, RunOptions } from '../shared/workflow/contracts.js';
+import {
+  collectStateName,
+  DELETION_STEPS,
+  ENV,
+  ERROR,
+  RETRY_ARTIFACTS,
+  RETRY_BATCH,
+  RETRY_COLLECT,
+  RETRY_LAMBDA_SERVICE,
+  STATE,
+} from '../shared/workflow/contracts.js';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** When and whether the workflow runs by itself. */
+export interface PruneSchedule {
+  /** An EventBridge Scheduler cron expression, e.g. `cron(0 3 ? * SUN *)`. */
+  cron: string;
+  /** IANA time zone the cron is read in (default UTC). */
+  timeZone?: string;
+  /** Default true; false keeps the schedule but pauses it. */
+  enabled?: boolean;
+}
+
+/** Props of {@link ImagePruner}; the prune options are the defaults of every execution. */
+export interface ImagePrunerProps {
+  /** Runs on a schedule when given; otherwise only on demand. */
+  schedule?: PruneSchedule;
+  keepTagRevisions?: number;
+  /** Duration such as `60m`. */
+  keepYoungerThan?: string;
+  all?: boolean;
+  ignoreInvalidRefs?: boolean;
+  /** Whether scheduled runs delete (default false: scheduled runs are dry runs). */
+  confirm?: boolean;
+  /** The registry's URL, e.g. `https://registry.example.com`; `http://` means plain http. */
+  registryUrl: string;
+  /** PEM of the CA that signed the registry's certificate, when not a public CA. */
+  registryCa?: string;
+  /** Secrets Manager secret with `{"username","password"}` or `{"token"}` for the registry. */
+  registrySecret?: secretsmanager.ISecret;
+  /** The registry's storage bucket: blobs are deleted there (plain distribution without the admin endpoint). */
+  registryStorage?: { bucket: s3.IBucket; rootDirectory?: string };
+  /** Secrets Manager secret with `{"server","token","certificateAuthority"?}` for the cluster API. */
+  clusterSecret: secretsmanager.ISecret;
+  /** VPC placement for private clusters and registries. */
+  vpc?: ec2.IVpc;
+  vpcSubnets?: ec2.SubnetSelection;
+  securityGroups?: ec2.ISecurityGroup[];
+  /** Child executions of each Distributed Map at once (default 10). */
+  mapConcurrency?: number;
+  /** Items per batch task (default 100). */
+  batchSize?: number;
+  /** Items in flight inside one batch task (default 8). */
+  itemConcurrency?: number;
+  /** Notified when an execution fails or times out. */
+  alarmTopic?: sns.ITopic;
+  /** Days run artifacts are kept (default 90). */
+  artifactRetentionDays?: number;
+  /** Namespace of the per-run metrics (default `ImagePruner`). */
+  metricsNamespace?: string;
+}
+
+/** One Lambda task of the workflow: its folder under functions/ and what it may touch. */
+type FunctionName =
+  | 'refuse-second-run'
+  | 'collect'
+  | 'compute-plan'
+  | 'check-health'
+  | 'delete-layer-links'
+  | 'delete-blobs'
+  | 'delete-manifests'
+  | 'update-image-streams'
+  | 'delete-images'
+  | 'report';
+
+const BATCH_FUNCTION: Record<DeletionKind, FunctionName> = {
+  layerLinks: 'delete-layer-links',
+  blobs: 'delete-blobs',
+  manifests: 'delete-manifests',
+  streamUpdates: 'update-image-streams',
+  images: 'delete-images',
+};
+
+function retry(state: sfn.TaskStateBase | sfn.Parallel | sfn.DistributedMap, p: RetryPolicy): void {
+  state.addRetry({ errors: p.errors, interval: Duration.seconds(p.intervalSeconds), maxAttempts: p.maxAttempts, backoffRate: p.backoffRate });
+}
+
+/**
+ * The image prune workflow: Step Functions state machine "ImagePruner" and
+ * its functions, artifacts bucket, schedule, logs, alarm and dashboard.
+ */
+export class ImagePruner extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly artifactsBucket: s3.Bucket;
+  readonly functions: Record<FunctionName, nodejs.NodejsFunction>;
+  readonly failureAlarm: cloudwatch.Alarm;
+  readonly logGroup: logs.LogGroup;
+  readonly schedule?: scheduler.Schedule;
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ImagePrunerProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const namespace = props.metricsNamespace ?? 'ImagePruner';
+    const batchSize = props.batchSize ?? 100;
+    const mapConcurrency = props.mapConcurrency ?? 10;
+
+    this.artifactsBucket = new s3.Bucket(this, 'Artifacts', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: false,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ prefix: 'runs/', expiration: Duration.days(props.artifactRetentionDays ?? 90) }],
+    });
+
+    // The state machine's ARN is known before it exists, so the guard function
+    // can be allowed to list its executions without a dependency cycle.
+    const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    const stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+
+    const defaults: Partial<Omit<RunOptions, 'now'>> = {};
+    if (props.keepTagRevisions !== undefined) defaults.keepTagRevisions = props.keepTagRevisions;
+    if (props.keepYoungerThan !== undefined) defaults.keepYoungerThan = props.keepYoungerThan;
+    if (props.all !== undefined) defaults.all = props.all;
+    if (props.ignoreInvalidRefs !== undefined) defaults.ignoreInvalidRefs = props.ignoreInvalidRefs;
+    if (props.confirm !== undefined) defaults.confirm = props.confirm;
+
+    const registryEnv: Record<string, string> = { [ENV.registryUrl]: props.registryUrl };
+    if (props.registryCa) registryEnv[ENV.registryCa] = props.registryCa;
+    if (props.registrySecret) registryEnv[ENV.registrySecretArn] = props.registrySecret.secretArn;
+    if (props.registryUrl.startsWith('http://')) registryEnv[ENV.forceInsecure] = 'true';
+    const clusterEnv = { [ENV.clusterSecretArn]: props.clusterSecret.secretArn };
+
+    const fn = (name: FunctionName, env: Record<string, string>, timeout: Duration, memory = 512, inVpc = false): nodejs.NodejsFunction => {
+      const logGroup = new logs.LogGroup(this, `${name}-logs`, { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+      return new nodejs.NodejsFunction(this, name, {
+        entry: join(REPO_ROOT, 'functions', name, 'handler.ts'),
+        handler: 'handler',
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: memory,
+        timeout,
+        tracing: lambda.Tracing.ACTIVE,
+        logGroup,
+        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+        projectRoot: REPO_ROOT,
+        environment: {
+          [ENV.artifactsBucket]: this.artifactsBucket.bucketName,
+          [ENV.serviceName]: 'image-pruner',
+          [ENV.metricsNamespace]: namespace,
+          NODE_OPTIONS: '--enable-source-maps',
+          ...env,
+        },
+        bundling: {
+          format: nodejs.OutputFormat.ESM,
+          target: 'node22',
+          sourceMap: true,
+          minify: true,
+          // ESM bundles of CommonJS dependencies call require(); give them one.
+          banner: "import { createRequire as __pruner_createRequire } from 'module'; const require = __pruner_createRequire(import.meta.url);",
+          mainFields: ['module', 'main'],
+          forceDockerBundling: false,
+          externalModules: ['@aws-sdk/*'],
+        },
+        ...(inVpc && props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups } : {}),
+      });
+    };
+
+    const minutes = (n: number) => Duration.minutes(n);
+    const itemEnv = { [ENV.itemConcurrency]: String(props.itemConcurrency ?? 8) };
+    const storageEnv: Record<string, string> = props.registryStorage
+      ? { [ENV.registryStorageBucket]: props.registryStorage.bucket.bucketName, [ENV.registryStorageRoot]: props.registryStorage.rootDirectory ?? '' }
+      : {};
+    this.functions = {
+      'refuse-second-run': fn('refuse-second-run', { [ENV.stateMachineArn]: stateMachineArn, [ENV.defaults]: JSON.stringify(defaults) }, minutes(1), 256),
+      collect: fn('collect', clusterEnv, minutes(15), 2048, true),
+      'compute-plan': fn('compute-plan', {}, minutes(15), 3008),
+      'check-health': fn('check-health', registryEnv, minutes(1), 256, true),
+      'delete-layer-links': fn('delete-layer-links', { ...registryEnv, ...itemEnv }, minutes(15), 512, true),
+      'delete-blobs': fn('delete-blobs', { ...registryEnv, ...storageEnv, ...itemEnv }, minutes(15), 512, true),
+      'delete-manifests': fn('delete-manifests', { ...registryEnv, ...itemEnv }, minutes(15), 512, true),
+      'update-image-streams': fn('update-image-streams', { ...clusterEnv, ...itemEnv }, minutes(15), 512, true),
+      'delete-images': fn('delete-images', { ...clusterEnv, ...itemEnv }, minutes(15), 512, true),
+      report: fn('report', {}, minutes(2), 256),
+    };
+    const f = this.functions;
+
+    // Least privilege: each function gets exactly what its task touches.
+    f['refuse-second-run'].addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachineArn] }));
+    for (const name of ['collect', 'update-image-streams', 'delete-images'] as const) props.clusterSecret.grantRead(f[name]);
+    for (const name of ['check-health', 'delete-layer-links', 'delete-blobs', 'delete-manifests'] as const) props.registrySecret?.grantRead(f[name]);
+    this.artifactsBucket.grantPut(f.collect, 'runs/*');
+    this.artifactsBucket.grantRead(f['compute-plan'], 'runs/*');
+    this.artifactsBucket.grantPut(f['compute-plan'], 'runs/*');
+    this.artifactsBucket.grantPut(f.report, 'runs/*');
+    if (props.registryStorage) {
+      const root = props.registryStorage.rootDirectory ? `${props.registryStorage.rootDirectory.replace(/^\/+|\/+$/g, '')}/` : '';
+      props.registryStorage.bucket.grantRead(f['delete-blobs'], `${root}docker/registry/v2/blobs/*`);
+      props.registryStorage.bucket.grantDelete(f['delete-blobs'], `${root}docker/registry/v2/blobs/*`);
+    }
+
+    const invoke = (stateName: string, name: FunctionName, payload: sfn.TaskInput, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke => {
+      const t = new tasks.LambdaInvoke(this, stateName, {
+        stateName,
+        lambdaFunction: f[name],
+        payload,
+        payloadResponseOnly: true,
+        retryOnServiceExceptions: false,
+        // aws-local-stepfunctions times a task out after 60 s unless told; say it for both.
+        taskTimeout: sfn.Timeout.duration(f[name].timeout ?? minutes(15)),
+        ...extra,
+      });
+      retry(t, RETRY_LAMBDA_SERVICE);
+      return t;
+    };
+
+    // 1 Refuse to run twice (also validates the execution input and fills in defaults).
+    const refuse = invoke(
+      STATE.refuseSecondRun,
+      'refuse-second-run',
+      sfn.TaskInput.fromObject({
+        input: sfn.JsonPath.objectAt('$$.Execution.Input'),
+        executionId: sfn.JsonPath.stringAt('$$.Execution.Id'),
+        executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
+        startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
+      }),
+      { resultSelector: { 'run.$': '$' }, resultPath: '$' },
+    );
+
+    // 2 Collect: one Lambda per resource group, at the same time.
+    const collect = new sfn.Parallel(this, STATE.collect, { stateName: STATE.collect, resultPath: '$.collected' });
+    for (const group of RESOURCE_GROUPS) {
+      const t = invoke(collectStateName(group), 'collect', sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), group }));
+      retry(t, RETRY_COLLECT);
+      retry(t, RETRY_ARTIFACTS);
+      collect.branch(t);
+    }
+
+    // 3 Plan.
+    const plan = invoke(
+      STATE.computePlan,
+      'compute-plan',
+      sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), collected: sfn.JsonPath.objectAt('$.collected') }),
+      { resultPath: '$.plan' },
+    );
+    retry(plan, RETRY_ARTIFACTS);
+
+    // 9 Report, for both endings.
+    const report = invoke(STATE.report, 'report', sfn.TaskInput.fromJsonPathAt('$'));
+    retry(report, RETRY_ARTIFACTS);
+    const reportFailure = invoke(STATE.reportFailure, 'report', sfn.TaskInput.fromJsonPathAt('$'), { resultPath: '$.report' });
+    retry(reportFailure, RETRY_ARTIFACTS);
+    const failed = new sfn.Fail(this, STATE.failed, {
+      stateName: STATE.failed,
+      error: 'PruneFailed',
+      causePath: '$.error.Error',
+    });
+    reportFailure.next(failed);
+
+    // 5 Registry health.
+    const health = invoke(STATE.checkHealth, 'check-health', sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run') }), { resultPath: sfn.JsonPath.DISCARD });
+
+    const distributedMap = (kind: DeletionKind, resultPath?: string): sfn.DistributedMap => {
+      const step = DELETION_STEPS[kind];
+      const map = new sfn.DistributedMap(this, step.map, {
+        stateName: step.map,
+        itemReader: new sfn.S3JsonItemReader({ bucket: this.artifactsBucket, key: sfn.JsonPath.stringAt(`$.plan.keys.${kind}`) }),
+        itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: batchSize, batchInput: { runId: sfn.JsonPath.stringAt('$.run.runId'), kind } }),
+        maxConcurrency: mapConcurrency,
+        // No tolerated failure: one failed batch fails the Map (CDK drops an explicit 0).
+        ...(resultPath ? { resultPath } : {}),
+      });
+      const batch = invoke(step.batch, BATCH_FUNCTION[kind], sfn.TaskInput.fromJsonPathAt('$'));
+      retry(batch, RETRY_BATCH);
+      map.itemProcessor(batch);
+      return map;
+    };
+
+    // 6 Registry data: three Distributed Maps at the same time.
+    const registry = new sfn.Parallel(this, STATE.deleteRegistryData, {
+      stateName: STATE.deleteRegistryData,
+      resultSelector: { 'layerLinks.$': '$[0]', 'blobs.$': '$[1]', 'manifests.$': '$[2]' },
+      resultPath: '$.deleted',
+    });
+    registry.branch(distributedMap('layerLinks'));
+    registry.branch(distributedMap('blobs'));
+    registry.branch(distributedMap('manifests'));
+
+    // 7 and 8: streams, then Images, each only after everything before succeeded.
+    const streams = distributedMap('streamUpdates', '$.updated');
+    const images = distributedMap('images', '$.imagesDeleted');
+
+    const dryRun = new sfn.Choice(this, STATE.dryRun, { stateName: STATE.dryRun })
+      .when(sfn.Condition.booleanEquals('$.run.options.confirm', true), health)
+      .otherwise(report);
+
+    const catchAll = { errors: ['States.ALL'], resultPath: '$.error' };
+    for (const s of [collect, plan, health, registry, streams, images]) s.addCatch(reportFailure, catchAll);
+
+    const definition = refuse.next(collect).next(plan).next(dryRun);
+    health.next(registry).next(streams).next(images).next(report);
+
+    this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', { retention: logs.RetentionDays.SIX_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: Duration.hours(12),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+      comment: 'OpenShift image pruning: collect, plan, delete registry data, update streams, delete images, report',
+    });
+
+    if (props.schedule) {
+      this.schedule = new scheduler.Schedule(this, 'Schedule', {
+        schedule: scheduler.ScheduleExpression.expression(props.schedule.cron, props.schedule.timeZone ? TimeZone.of(props.schedule.timeZone) : undefined),
+        target: new targets.StepFunctionsStartExecution(this.stateMachine, { input: scheduler.ScheduleTargetInput.fromObject({}) }),
+        enabled: props.schedule.enabled ?? true,
+        description: 'Scheduled image prune (options: the construct defaults)',
+      });
+    }
+
+    const failedOrTimedOut = new cloudwatch.MathExpression({
+      expression: 'failed + timedOut',
+      usingMetrics: { failed: this.stateMachine.metricFailed({ statistic: 'Sum' }), timedOut: this.stateMachine.metricTimedOut({ statistic: 'Sum' }) },
+      period: Duration.minutes(5),
+      label: 'Failed or timed-out executions',
+    });
+    this.failureAlarm = new cloudwatch.Alarm(this, 'FailedRuns', {
+      metric: failedOrTimedOut,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'An image prune execution failed or timed out; its report.json says why.',
+    });
+    if (props.alarmTopic) this.failureAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+
+    const metric = (name: string, statistic = 'Sum') =>
+      new cloudwatch.Metric({ namespace, metricName: name, dimensionsMap: { service: 'image-pruner' }, statistic, period: Duration.days(1) });
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(30) });
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Executions', left: [this.stateMachine.metricSucceeded(), this.stateMachine.metricFailed(), this.stateMachine.metricTimedOut()] }),
+      new cloudwatch.GraphWidget({ title: 'Planned per run', left: ['ImagesPlanned', 'RevisionsPlanned', 'LinksPlanned', 'BlobsPlanned'].map((m) => metric(m)) }),
+      new cloudwatch.GraphWidget({ title: 'Deleted per run', left: ['ImagesDeleted', 'LinksDeleted', 'BlobsDeleted', 'Failures'].map((m) => metric(m)) }),
+      new cloudwatch.GraphWidget({ title: 'Bytes', left: [metric('BytesReclaimable'), metric('BytesReclaimed')] }),
+    );
+  }
+}
+
+/** The error names the construct's Retry and Catch rules reference (for the contract test). */
+export const MATCHED_ERRORS = [...new Set([...RETRY_ARTIFACTS.errors, ...RETRY_BATCH.errors, ...RETRY_COLLECT.errors, ERROR.batchFailed])];
