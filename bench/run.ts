@@ -1,9 +1,11 @@
 // Benchmark dispatcher: `npm run bench -- <name> [flags]`. Each benchmark is one
 // line below; add yours there.
 import { runPlanBench } from './plan.js';
+import { runRegistryDeleteBench } from './registry-delete.js';
 
 const BENCHMARKS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   plan: { summary: 'image-pruner plan: read+parse vs plan time, peak memory, linearity, streaming demo', run: runPlanBench },
+  'registry-delete': { summary: 'registry manifest deletes: our deleter vs a bare undici loop at concurrency 1, 8, 32', run: runRegistryDeleteBench },
 };
 
 const [name, ...rest] = process.argv.slice(2);
