@@ -13,8 +13,9 @@
 // - DeleteObjects: s3rver deletes the keys concurrently and its empty-directory
 //   clean-up then races (ENOENT fails the whole request); it also never reports
 //   per-key errors, which the tests need to inject (`failDeletes`).
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -45,8 +46,6 @@ interface S3rverStore {
   getMetadata(bucket: string, key: string): Promise<Record<string, string | number>>;
   getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<{ content: NodeJS.ReadableStream | null; size: number } | null>;
   putPart(bucket: string, uploadId: string, partNumber: number, content: NodeJS.ReadableStream): Promise<{ size: number; md5: string }>;
-  existsObject(bucket: string, key: string): Promise<boolean>;
-  deleteObject(bucket: string, key: string): Promise<void>;
 }
 
 interface S3rverInstance {
@@ -87,6 +86,12 @@ export interface S3Server {
   failDeletes: Set<string>;
   /** The directory s3rver stores objects in (removed by `stop`). */
   directory: string;
+  /**
+   * Stores an object straight into s3rver's files, without a request: for
+   * fixtures of thousands of objects, which would take a PUT each otherwise.
+   * The object then reads, lists and deletes like any other.
+   */
+  seed(bucket: string, key: string, body: string | Buffer): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -127,6 +132,12 @@ export async function startS3Server(options: { buckets: string[] }): Promise<S3S
     requests,
     failDeletes,
     directory,
+    async seed(bucket, key, body) {
+      const file = server.store.getResourcePath(bucket, key, 'object');
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, body);
+      await writeFile(`${file}.md5`, createHash('md5').update(body).digest('hex'));
+    },
     async stop() {
       server.httpServer?.closeAllConnections();
       await server.close();
@@ -301,6 +312,18 @@ async function listPage(root: string, prefix: string, delimiter: string, after: 
   return page;
 }
 
+/** Size, time and ETag of a listed key: a stat and the stored MD5 (s3rver's getMetadata also parses a JSON file per key). */
+async function listingMetadata(store: S3rverStore, bucket: string, key: string): Promise<Record<string, string | number> | undefined> {
+  const file = store.getResourcePath(bucket, key, 'object');
+  try {
+    const [info, md5] = await Promise.all([stat(file), readFile(`${file}.md5`, 'utf8')]);
+    return { 'last-modified': info.mtime.toUTCString(), 'content-length': info.size, etag: JSON.stringify(md5) };
+  } catch {
+    // No stored MD5 yet (s3rver computes it), or deleted between the walk and now.
+    return store.getMetadata(bucket, key).catch(() => undefined);
+  }
+}
+
 function encodeToken(last: string): string {
   return Buffer.from(last, 'utf8').toString('base64url');
 }
@@ -336,7 +359,7 @@ const listObjects: Handler = async (ctx, bucket) => {
   const store = ctx.app.store;
   const root = store.getBucketPath(bucket);
   const page = await listPage(root, prefix, delimiter, after, maxKeys);
-  const metadata = await Promise.all(page.contents.map((k) => store.getMetadata(bucket, k).catch(() => undefined)));
+  const metadata = await Promise.all(page.contents.map((k) => listingMetadata(store, bucket, k)));
 
   const parts: string[] = [`<ListBucketResult xmlns="${XMLNS}">`, `<Name>${xml(bucket)}</Name>`, `<Prefix>${enc(prefix)}</Prefix>`];
   if (v2) {
@@ -465,6 +488,26 @@ async function readBody(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Removes an object's files, then its directories while they are empty.
+ * (s3rver's own deleteObject reads the whole parent directory after every
+ * delete, which makes deleting a thousand blobs of one shard quadratic.)
+ */
+async function deleteStoredObject(store: S3rverStore, bucket: string, key: string): Promise<void> {
+  const file = store.getResourcePath(bucket, key, 'object');
+  await Promise.all(
+    [file, `${file}.md5`, store.getResourcePath(bucket, key, 'metadata.json')].map((f) => rm(f, { force: true })),
+  );
+  const bucketDir = store.getBucketPath(bucket);
+  for (let dir = path.dirname(file); dir.startsWith(`${bucketDir}${path.sep}`); dir = path.dirname(dir)) {
+    try {
+      await rmdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return; // not empty: nor are its parents
+    }
+  }
+}
+
 const deleteObjects: Handler = async (ctx, bucket, _key, failDeletes) => {
   const body = await readBody(ctx.req);
   if (!/<Delete[\s>]/.test(body)) throw new S3Error('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
@@ -475,14 +518,14 @@ const deleteObjects: Handler = async (ctx, bucket, _key, failDeletes) => {
   }
   const store = ctx.app.store;
   const out: string[] = [];
-  // One after the other: s3rver removes emptied directories after each delete,
-  // which races when two deletes share a directory.
+  // One after the other: emptied directories are removed after each delete,
+  // which would race when two deletes share a directory.
   for (const key of keys) {
     if (failDeletes.has(key)) {
       out.push(`<Error><Key>${xml(key)}</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`);
       continue;
     }
-    if (await store.existsObject(bucket, key)) await store.deleteObject(bucket, key);
+    await deleteStoredObject(store, bucket, key);
     if (!quiet) out.push(`<Deleted><Key>${xml(key)}</Key></Deleted>`);
   }
   sendXml(ctx, `<DeleteResult xmlns="${XMLNS}">${out.join('')}</DeleteResult>`);
