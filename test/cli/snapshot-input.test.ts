@@ -1,0 +1,83 @@
+// Reading a snapshot: the streaming path (for dumps too big for one string)
+// must give exactly what the JSON.parse path gives.
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { clusterText } from '../../bench/generate-cluster.js';
+import { readSnapshotFile, readSnapshotStream, StreamingSnapshotParser } from '../../cli/snapshot-input.js';
+import { computePlan } from '../../shared/core/plan.js';
+import { EXAMPLE, EXAMPLE_NOW, tempDir } from './run-cli.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+const stdin = Readable.from([]);
+const now = new Date(EXAMPLE_NOW);
+
+const INPUTS = [
+  { name: 'the shipped example', text: () => readFileSync(EXAMPLE, 'utf8') },
+  { name: 'a generated cluster of 300 images', text: () => clusterText({ images: 300, seed: 7 }) },
+  {
+    name: 'a List with unknown kinds and non-ASCII text',
+    text: () =>
+      JSON.stringify({
+        kind: 'List',
+        apiVersion: 'v1',
+        items: [
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'ns' }, data: { greeting: 'grüße, 世界 🚀' } },
+          { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', creationTimestamp: '2026-10-01T00:00:00Z', annotations: { note: 'é' } }, spec: { containers: [{ name: 'c', image: 'quay.io/ns/app:1' }] }, status: { phase: 'Running' } },
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg2', namespace: 'ns' } },
+        ],
+      }),
+  },
+];
+
+describe('the streaming reader', () => {
+  it.each(INPUTS)('gives the same snapshot and plan as JSON.parse for $name', async ({ name, text }) => {
+    const file = tmp.file(`${name.replace(/\W+/g, '-')}.json`, text());
+    const fast = await readSnapshotFile(file, stdin);
+    const streamed = await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0 });
+    expect(fast.streamed).toBe(false);
+    expect(streamed.streamed).toBe(true);
+    expect(streamed.bytes).toBe(fast.bytes);
+    expect(streamed.snapshot).toEqual(fast.snapshot);
+    expect(computePlan(streamed.snapshot, { now })).toEqual(computePlan(fast.snapshot, { now }));
+  });
+
+  it('counts unknown kinds like the fast path', async () => {
+    const file = tmp.file('kinds.json', INPUTS[2].text());
+    const streamed = await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0 });
+    expect(streamed.snapshot.ignoredKinds).toEqual({ ConfigMap: 2 });
+    expect(streamed.snapshot.pods).toHaveLength(1);
+  });
+
+  it('survives chunks cut anywhere, even inside a multi-byte character', () => {
+    const bytes = Buffer.from(INPUTS[2].text());
+    const whole = new StreamingSnapshotParser();
+    whole.write(bytes);
+    const expected = whole.end();
+    for (const size of [1, 2, 3, 5, 64]) {
+      const p = new StreamingSnapshotParser();
+      for (let i = 0; i < bytes.length; i += size) p.write(bytes.subarray(i, i + size));
+      expect(p.end(), `chunks of ${size} bytes`).toEqual(expected);
+    }
+    expect(expected.pods[0].metadata.annotations).toEqual({ note: 'é' });
+  });
+
+  it('switches stdin to streaming once it outgrows the fast path, without losing the bytes already read', async () => {
+    const text = clusterText({ images: 120, seed: 3 });
+    const chunks = text.match(/[\s\S]{1,4096}/g)!.map((c) => Buffer.from(c));
+    const small = await readSnapshotStream(Readable.from(chunks));
+    const big = await readSnapshotStream(Readable.from(chunks), { fastPathMaxBytes: 10_000 });
+    expect(small.streamed).toBe(false);
+    expect(big.streamed).toBe(true);
+    expect(big.bytes).toBe(Buffer.byteLength(text));
+    expect(big.snapshot).toEqual(small.snapshot);
+  });
+
+  it('reads a file at the threshold whole and one byte over it streamed', async () => {
+    const file = tmp.file('edge.json', readFileSync(EXAMPLE));
+    const size = readFileSync(file).length;
+    expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: size })).streamed).toBe(false);
+    expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: size - 1 })).streamed).toBe(true);
+  });
+});
