@@ -199,29 +199,38 @@ export type RepositorySweep =
  * Decides what to remove from one repository: all of it when no image stream
  * has its name; else each manifest revision link whose digest is no Image or
  * is not reached by the stream's history (children included), and each layer
- * link whose blob is not marked.
+ * link whose blob is not marked. A link to a blob in `young` (unmarked blobs
+ * the blob sweep kept for being younger than keepYoungerThan) is kept too:
+ * a push in progress needs its links as much as its blobs. For the same
+ * reason a repository without a stream that links a young blob is not removed
+ * whole: only its other links go.
  */
-export function sweepRepository(marks: HardPruneMarks, repo: StoredRepository): RepositorySweep {
+export function sweepRepository(marks: HardPruneMarks, repo: StoredRepository, young: ReadonlySet<string> = new Set()): RepositorySweep {
   assertComplete(marks);
-  const reached = marks.repositories.get(repo.name);
-  if (!reached) return { repository: repo.name, action: 'remove', reason: 'no image stream' };
-  const manifestLinks: string[] = [];
-  const layerLinks: string[] = [];
+  let reached = marks.repositories.get(repo.name);
+  if (!reached) {
+    const links = [...repo.manifestLinks, ...repo.layerLinks];
+    if (!links.some((d) => young.has(d))) return { repository: repo.name, action: 'remove', reason: 'no image stream' };
+    reached = new Set();
+    repo = { name: repo.name, manifestLinks: [...repo.manifestLinks], layerLinks: [...repo.layerLinks] };
+  }
+  const manifestLinks = new Set<string>();
+  const layerLinks = new Set<string>();
   let keptManifestLinks = 0;
   let keptLayerLinks = 0;
   for (const d of repo.manifestLinks) {
-    if (marks.images.has(d) && reached.has(d)) keptManifestLinks++;
-    else manifestLinks.push(d);
+    if ((marks.images.has(d) && reached.has(d)) || young.has(d)) keptManifestLinks++;
+    else manifestLinks.add(d);
   }
   for (const d of repo.layerLinks) {
-    if (marks.blobs.has(d)) keptLayerLinks++;
-    else layerLinks.push(d);
+    if (marks.blobs.has(d) || young.has(d)) keptLayerLinks++;
+    else layerLinks.add(d);
   }
   return {
     repository: repo.name,
     action: 'sweep',
-    manifestLinks: [...new Set(manifestLinks)].sort(),
-    layerLinks: [...new Set(layerLinks)].sort(),
+    manifestLinks: [...manifestLinks].sort(),
+    layerLinks: [...layerLinks].sort(),
     keptManifestLinks,
     keptLayerLinks,
   };

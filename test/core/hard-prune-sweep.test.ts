@@ -83,3 +83,23 @@ describe('hard prune repository sweep', () => {
     expect(r).toMatchObject({ action: 'sweep', keptManifestLinks: 1, keptLayerLinks: 1 });
   });
 });
+
+describe('hard prune: a push in progress', () => {
+  const marks = markForHardPrune([image('kept', { layers: ['l'] })], [stream('ns', 'app', { latest: ['kept'] })]);
+  it.each([
+    { name: 'keeps the layer link of a young unmarked blob', links: { manifestLinks: [], layerLinks: [dg('uploading')] } },
+    { name: 'keeps the revision link of a young manifest that has no Image yet', links: { manifestLinks: [dg('uploading')], layerLinks: [] } },
+  ])('$name', ({ links }) => {
+    const r = sweepRepository(marks, { name: 'ns/app', ...links }, new Set([dg('uploading')]));
+    expect(r).toMatchObject({ action: 'sweep', manifestLinks: [], layerLinks: [] });
+  });
+
+  it('a repository without stream that links a young blob loses only its other links', () => {
+    const r = sweepRepository(marks, { name: 'ns/none', manifestLinks: [dg('old-manifest')], layerLinks: [dg('uploading'), dg('l')] }, new Set([dg('uploading')]));
+    expect(r).toMatchObject({ action: 'sweep', manifestLinks: [dg('old-manifest')], layerLinks: [] });
+  });
+
+  it('a repository without stream and nothing young is removed whole', () => {
+    expect(sweepRepository(marks, { name: 'ns/none', manifestLinks: [], layerLinks: [dg('l')] }, new Set([dg('uploading')])).action).toBe('remove');
+  });
+});

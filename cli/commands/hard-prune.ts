@@ -1,0 +1,492 @@
+// image-pruner hard-prune: marks every blob of every Image in the cluster, then
+// sweeps the registry's storage directly (S3 or a filesystem): repositories
+// without an image stream, manifest and layer links nothing reaches, and old
+// unmarked blobs. Dry run unless --confirm. The decisions are
+// shared/core/hard-prune.ts; this file lists storage, one repository and one
+// blob prefix at a time, and carries them out.
+import { parseArgs } from 'node:util';
+import { formatDuration, parseDuration } from '../../shared/core/duration.js';
+import {
+  markForHardPrune,
+  markManifest,
+  sweepBlobs,
+  sweepRepository,
+  type HardPruneMarks,
+  type StoredBlob,
+} from '../../shared/core/hard-prune.js';
+import type { Image, ImageStream } from '../../shared/core/kube-types.js';
+import { DEFAULT_KEEP_YOUNGER_THAN_MS } from '../../shared/core/plan-types.js';
+import type { ItemResult } from '../../shared/core/ports.js';
+import { PrunerError } from '../../shared/errors.js';
+import { openRegistryStorage, type LinkRef, type OpenStorageOptions, type RegistryStorage } from '../../shared/adapters/storage/index.js';
+import { formatBytes } from '../format.js';
+import type { CliIO, Command } from '../io.js';
+import { readFile } from 'node:fs/promises';
+import { connectCluster, KubernetesCollector, type ClusterClient, type ClusterConnectionOptions } from '../../shared/adapters/kubernetes/index.js';
+import { SnapshotBuilder } from '../../shared/core/snapshot.js';
+import { InvalidInputError } from '../../shared/errors.js';
+import { readSnapshotFile } from '../snapshot-input.js';
+
+/** The cluster flags of the storage tools (the names `oc` uses). */
+export const CLUSTER_FLAGS = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  server: { type: 'string' },
+  'token-file': { type: 'string' },
+  'certificate-authority': { type: 'string' },
+  'insecure-skip-tls-verify': { type: 'boolean' },
+} as const;
+
+export const CLUSTER_FLAGS_HELP = `  --kubeconfig FILE             kubeconfig to use (default $KUBECONFIG, then ~/.kube/config)
+  --context NAME                kubeconfig context (default its current context)
+  --server URL --token-file F   the API server and a file holding a bearer token, instead of a kubeconfig
+  --certificate-authority FILE  trust this CA for the API server
+  --insecure-skip-tls-verify    do not verify the API server's certificate (only when you must)`;
+
+/** A flag the user got wrong: exit status 2 and one line. */
+export class StorageToolUsageError extends InvalidInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageToolUsageError';
+  }
+}
+
+/** Turns node:util parseArgs's messages into one line naming the flag. */
+export function parseArgsMessage(err: Error & { code?: string }): string {
+  const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown flag ${flag ?? ''}`.trim();
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return flag ? `flag ${flag} ${/argument missing/.test(err.message) ? 'needs a value' : 'takes no value'}` : err.message;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ''} (every input is given with a flag)`.trim();
+    default:
+      return err.message;
+  }
+}
+
+/** Opens the cluster the cluster flags name. */
+export async function openCluster(cluster: Record<string, string | boolean | undefined>, env: CliIO['env']): Promise<ClusterClient> {
+  const o: ClusterConnectionOptions = { env };
+  if (typeof cluster.kubeconfig === 'string') o.kubeconfig = cluster.kubeconfig;
+  if (typeof cluster.context === 'string') o.context = cluster.context;
+  if (typeof cluster.server === 'string') o.server = cluster.server;
+  if (typeof cluster['certificate-authority'] === 'string') o.certificateAuthority = cluster['certificate-authority'];
+  if (cluster['insecure-skip-tls-verify'] === true) o.insecureSkipTlsVerify = true;
+  if (typeof cluster['token-file'] === 'string') {
+    try {
+      o.token = (await readFile(cluster['token-file'], 'utf8')).trim();
+    } catch (err) {
+      throw new InvalidInputError(`flag --token-file: ${cluster['token-file']} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return connectCluster(o);
+}
+
+/** Images and image streams, from a snapshot file or (paged) from the cluster. */
+export async function loadImagesAndStreams(
+  source: { snapshot?: string; cluster: Record<string, string | boolean | undefined> },
+  io: CliIO,
+): Promise<{ images: Image[]; streams: ImageStream[] }> {
+  if (source.snapshot !== undefined) {
+    if (Object.values(source.cluster).some((v) => v !== undefined)) throw new StorageToolUsageError('--snapshot and cluster flags exclude each other');
+    const { snapshot } = await readSnapshotFile(source.snapshot, io.stdin);
+    return { images: snapshot.images, streams: snapshot.streams };
+  }
+  const client = await openCluster(source.cluster, io.env);
+  try {
+    const collector = new KubernetesCollector(client);
+    const builder = new SnapshotBuilder();
+    let i = 0;
+    for (const group of ['images', 'imagestreams'] as const) {
+      const c = await collector.collectGroup(group);
+      // Without Images every blob looks unused: a cluster that does not serve them must stop the run.
+      if (c.skipped.length > 0) throw new InvalidInputError(`the cluster does not serve ${c.skipped.map((s) => s.kind).join(', ')} (${c.skipped[0].reason}); is it OpenShift?`);
+      for (const item of c.items) builder.add(item, i++);
+    }
+    const snapshot = builder.build();
+    return { images: snapshot.images, streams: snapshot.streams };
+  } finally {
+    await client.close();
+  }
+}
+
+export const HARD_PRUNE_HELP = `Usage: image-pruner hard-prune --registry-storage URL (cluster flags | --snapshot FILE) [flags]
+
+Sweeps the registry's storage directly. Every blob of every Image in the
+cluster (managed or not, any age, children of manifest lists included) is kept;
+then, in storage:
+  - a repository with no image stream of its name is removed whole;
+  - a manifest revision link is removed when its digest is no Image, or is not
+    in the history of the repository's image stream (nor a child of a manifest
+    that is);
+  - a layer link is removed when its blob is not kept;
+  - a blob is deleted when it is not kept and is older than --keep-younger-than
+    (a younger one may belong to a push in progress).
+Dry run by default: prints what would go, per repository, with counts and bytes.
+
+The registry must be read-only while hard prune deletes (a push that finishes
+during the sweep could lose its blobs): set storage.maintenance.readonly.enabled
+in the registry's configuration (OpenShift: oc patch configs.imageregistry.operator.openshift.io
+cluster --type merge -p '{"spec":{"readOnly":true}}'), run hard-prune --confirm
+--registry-read-only-confirmed, then make it writable again.
+
+Flags:
+  --registry-storage URL        s3://bucket/rootdirectory[?endpoint=URL&region=R&force-path-style=true]
+                                or file:///rootdirectory (the registry's storage root)
+  --snapshot FILE               read Images and ImageStreams from a dump instead of the cluster
+${CLUSTER_FLAGS_HELP}
+  --keep-younger-than DUR       never delete blobs modified less than this long ago (default 60m)
+  --concurrency N               blob prefixes (of 256) swept at once (default 16)
+  --confirm                     delete (default: dry run, nothing is changed)
+  --registry-read-only-confirmed
+                                required with --confirm: you have made the registry read-only
+  --output table|json           a report for people (default) or JSON
+  -h, --help                    show this help
+
+Exit status: 0 done, 1 a deletion failed or bad input, 2 bad flags.
+`;
+
+const FLAGS = {
+  'registry-storage': { type: 'string' },
+  snapshot: { type: 'string' },
+  ...CLUSTER_FLAGS,
+  'keep-younger-than': { type: 'string' },
+  concurrency: { type: 'string' },
+  confirm: { type: 'boolean' },
+  'registry-read-only-confirmed': { type: 'boolean' },
+  output: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Storage could not be marked completely (a manifest-list child unreadable): nothing is deleted. */
+export class HardPruneStoppedError extends PrunerError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HardPruneStoppedError';
+  }
+}
+
+/** What to sweep and how. */
+export interface HardPruneOptions {
+  storage: RegistryStorage;
+  images: readonly Image[];
+  streams: readonly ImageStream[];
+  keepYoungerThanMs: number;
+  now: Date;
+  /** Delete; otherwise only decide and report. */
+  confirm: boolean;
+  /** Blob prefixes swept at once (1..256). */
+  prefixConcurrency: number;
+  /** Repositories swept at once; default 8. */
+  repositoryConcurrency?: number;
+}
+
+/** One repository with something to remove. */
+export interface RepositoryReport {
+  repository: string;
+  action: 'remove' | 'sweep';
+  manifestLinks: number;
+  layerLinks: number;
+  /** Bytes of the deleted blobs this repository loses its links to. */
+  bytes: number;
+  failed: number;
+}
+
+/** What a hard prune deleted (or would delete). */
+export interface HardPruneReport {
+  confirm: boolean;
+  location: string;
+  marked: { images: number; streams: number; blobs: number };
+  repositories: RepositoryReport[];
+  repositoriesSeen: number;
+  blobs: { deleted: number; bytes: number; kept: number; young: number; youngBytes: number; failed: number };
+  failures: string[];
+  warnings: string[];
+}
+
+/** The 256 two-hex-digit prefixes of the blob store, `00` … `ff`. */
+export const BLOB_PREFIXES: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Runs `fn` over `items` with at most `limit` at once; the first error stops taking new items and is thrown. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async () => {
+    while (failed === undefined && next < items.length) {
+      const item = items[next++];
+      try {
+        await fn(item);
+      } catch (err) {
+        failed ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+/**
+ * Marks, reading from storage each manifest-list child that has no Image, so
+ * its layers are kept too. Throws {@link HardPruneStoppedError} when one cannot
+ * be read: the sweep would not know whether its layers are in use.
+ */
+export async function markWithStorage(storage: RegistryStorage, images: readonly Image[], streams: readonly ImageStream[]): Promise<HardPruneMarks> {
+  const marks = markForHardPrune(images, streams);
+  const problems: string[] = [];
+  while (marks.unresolvedChildren.size > 0) {
+    const pending = [...marks.unresolvedChildren].filter((d) => !problems.some((p) => p.includes(d)));
+    if (pending.length === 0) break;
+    for (const digest of pending) {
+      const data = await storage.readBlob(digest);
+      const problem = markManifest(marks, digest, data?.toString('utf8'));
+      if (problem) problems.push(problem);
+    }
+  }
+  if (problems.length > 0) throw new HardPruneStoppedError(`nothing deleted: ${problems.join('; ')}`);
+  return marks;
+}
+
+function failureLine(what: string, r: ItemResult<unknown>): string {
+  return `${what}: ${r.reason ?? 'failed'}`;
+}
+
+/** Sweeps storage: the blob store one prefix at a time, then each repository. */
+export async function runHardPrune(o: HardPruneOptions): Promise<HardPruneReport> {
+  const marks = await markWithStorage(o.storage, o.images, o.streams);
+  const report: HardPruneReport = {
+    confirm: o.confirm,
+    location: o.storage.location,
+    marked: { images: marks.images.size, streams: o.streams.length, blobs: marks.blobs.size },
+    repositories: [],
+    repositoriesSeen: 0,
+    blobs: { deleted: 0, bytes: 0, kept: 0, young: 0, youngBytes: 0, failed: 0 },
+    failures: [],
+    warnings: [...marks.warnings],
+  };
+  // Blobs first: the repository sweep keeps links to the young blobs this finds.
+  const young = new Set<string>();
+  const deletedSizes = new Map<string, number>();
+  await forEachLimit(BLOB_PREFIXES, o.prefixConcurrency, async (prefix) => {
+    const blobs: StoredBlob[] = await collect(o.storage.blobs({ prefix }));
+    const decision = sweepBlobs(marks, blobs, { keepYoungerThanMs: o.keepYoungerThanMs, now: o.now });
+    report.blobs.kept += decision.kept;
+    report.blobs.young += decision.young.length;
+    for (const b of decision.young) {
+      report.blobs.youngBytes += b.size;
+      young.add(b.digest);
+    }
+    const sizes = new Map(decision.delete.map((b) => [b.digest, b.size]));
+    if (!o.confirm) {
+      for (const [d, s] of sizes) deletedSizes.set(d, s);
+      return;
+    }
+    if (sizes.size === 0) return;
+    for await (const r of o.storage.deleteBlobs(sizes.keys())) {
+      if (r.status === 'failed') {
+        report.blobs.failed++;
+        report.failures.push(failureLine(`delete blob ${r.item}`, r));
+      } else {
+        deletedSizes.set(r.item, sizes.get(r.item) ?? 0);
+      }
+    }
+  });
+  // Which repositories lose a layer link to which blob, to give each its bytes once blobs are decided.
+  const unlinked = new Map<string, string[]>();
+
+  const repositories = await collect(o.storage.repositories());
+  report.repositoriesSeen = repositories.length;
+  await forEachLimit(repositories, o.repositoryConcurrency ?? 8, async (name) => {
+    const [manifestLinks, layerLinks] = await Promise.all([collect(o.storage.manifestRevisions(name)), collect(o.storage.layerLinks(name))]);
+    const decision = sweepRepository(marks, { name, manifestLinks, layerLinks }, young);
+    const row: RepositoryReport = { repository: name, action: decision.action, manifestLinks: 0, layerLinks: 0, bytes: 0, failed: 0 };
+    let gone: string[];
+    if (decision.action === 'remove') {
+      row.manifestLinks = manifestLinks.length;
+      row.layerLinks = layerLinks.length;
+      gone = layerLinks;
+      if (o.confirm) {
+        const r = await o.storage.deleteRepository(name);
+        if (r.status === 'failed') {
+          row.failed++;
+          report.failures.push(failureLine(`remove repository ${name}`, r));
+        }
+      }
+    } else {
+      row.manifestLinks = decision.manifestLinks.length;
+      row.layerLinks = decision.layerLinks.length;
+      gone = decision.layerLinks;
+      if (o.confirm && (row.manifestLinks > 0 || row.layerLinks > 0)) {
+        const refs: LinkRef[] = [
+          ...decision.manifestLinks.map((digest) => ({ kind: 'revision' as const, repository: name, digest })),
+          ...decision.layerLinks.map((digest) => ({ kind: 'layer' as const, repository: name, digest })),
+        ];
+        for await (const r of o.storage.deleteLinks(refs)) {
+          if (r.status !== 'failed') continue;
+          row.failed++;
+          report.failures.push(failureLine(`delete ${r.item.kind} link ${name}@${(r.item as { digest: string }).digest}`, r));
+        }
+      }
+    }
+    if (row.manifestLinks + row.layerLinks > 0 || decision.action === 'remove') {
+      report.repositories.push(row);
+      unlinked.set(name, gone);
+    }
+  });
+
+  report.blobs.deleted = deletedSizes.size;
+  for (const s of deletedSizes.values()) report.blobs.bytes += s;
+  for (const row of report.repositories) {
+    for (const d of unlinked.get(row.repository) ?? []) row.bytes += deletedSizes.get(d) ?? 0;
+  }
+  report.repositories.sort((a, b) => b.bytes - a.bytes || (a.repository < b.repository ? -1 : a.repository > b.repository ? 1 : 0));
+  report.failures.sort();
+  return report;
+}
+
+/** The report for people. */
+export function formatHardPruneReport(r: HardPruneReport, keepYoungerThan: string): string {
+  const verb = r.confirm ? 'deleted' : 'would delete';
+  const lines = [
+    `Hard prune of ${r.location} (${r.confirm ? 'CONFIRMED: deleting' : 'dry run: nothing is changed'})`,
+    `Kept: ${r.marked.blobs} blobs of ${r.marked.images} Images; ${r.marked.streams} image streams; ${r.repositoriesSeen} repositories in storage.`,
+    '',
+  ];
+  if (r.repositories.length === 0) {
+    lines.push('Repositories: nothing to remove.');
+  } else {
+    const rows = r.repositories.map((x) => [
+      x.repository,
+      x.action === 'remove' ? 'remove (no image stream)' : 'remove links',
+      String(x.manifestLinks),
+      String(x.layerLinks),
+      formatBytes(x.bytes),
+      x.failed ? `${x.failed} failed` : '',
+    ]);
+    const head = ['REPOSITORY', 'ACTION', 'MANIFEST LINKS', 'LAYER LINKS', 'BYTES', ''];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    for (const row of [head, ...rows]) lines.push(row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+  }
+  lines.push('');
+  lines.push(`Blobs: ${verb} ${r.blobs.deleted} (${formatBytes(r.blobs.bytes)}); kept ${r.blobs.kept} in use and ${r.blobs.young} unused but younger than ${keepYoungerThan} (${formatBytes(r.blobs.youngBytes)}).`);
+  if (r.failures.length > 0) {
+    lines.push('', `${r.failures.length} deletion(s) failed (run again to finish; what is done stays done):`);
+    for (const f of r.failures) lines.push(`  ${f}`);
+  }
+  if (r.warnings.length > 0) {
+    lines.push('', 'Warnings:');
+    for (const w of r.warnings) lines.push(`  ${w}`);
+  }
+  if (!r.confirm) lines.push('', 'Dry run. To delete: make the registry read-only, then add --confirm --registry-read-only-confirmed.');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The flags of hard-prune, checked. */
+export interface HardPruneFlags {
+  storage: string;
+  snapshot?: string;
+  cluster: Record<string, string | boolean | undefined>;
+  keepYoungerThanMs: number;
+  keepYoungerThan: string;
+  concurrency: number;
+  confirm: boolean;
+  output: 'table' | 'json';
+}
+
+/** Parses the flags; undefined for --help. Throws {@link StorageToolUsageError}. */
+export function parseHardPruneFlags(argv: string[]): HardPruneFlags | undefined {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new StorageToolUsageError(parseArgsMessage(err as Error));
+  }
+  if (values.help) return undefined;
+  const storage = values['registry-storage'];
+  if (typeof storage !== 'string' || storage === '') throw new StorageToolUsageError('flag --registry-storage URL is required (s3://bucket/root or file:///path)');
+  const keepYoungerThan = (values['keep-younger-than'] as string | undefined) ?? formatDuration(DEFAULT_KEEP_YOUNGER_THAN_MS);
+  let keepYoungerThanMs: number;
+  try {
+    keepYoungerThanMs = parseDuration(keepYoungerThan, 'flag --keep-younger-than');
+  } catch (err) {
+    throw new StorageToolUsageError((err as Error).message);
+  }
+  const c = (values.concurrency as string | undefined) ?? '16';
+  if (!/^\d+$/.test(c) || Number(c) < 1 || Number(c) > 256) throw new StorageToolUsageError(`flag --concurrency: "${c}" is not a whole number from 1 to 256`);
+  const output = (values.output as string | undefined) ?? 'table';
+  if (output !== 'table' && output !== 'json') throw new StorageToolUsageError(`flag --output: "${output}" is not one of table, json`);
+  const confirm = values.confirm === true;
+  if (confirm && values['registry-read-only-confirmed'] !== true) {
+    throw new StorageToolUsageError(
+      '--confirm needs --registry-read-only-confirmed: the registry must be read-only while hard prune deletes, ' +
+        'or an image pushed during the sweep can lose its blobs. Make it read-only, then add the flag.',
+    );
+  }
+  const cluster: Record<string, string | boolean | undefined> = {};
+  for (const k of Object.keys(CLUSTER_FLAGS)) cluster[k] = values[k];
+  if (values.snapshot !== undefined && Object.values(cluster).some((v) => v !== undefined)) throw new StorageToolUsageError('--snapshot and cluster flags exclude each other');
+  return {
+    storage,
+    snapshot: values.snapshot as string | undefined,
+    cluster,
+    keepYoungerThanMs,
+    keepYoungerThan,
+    concurrency: Number(c),
+    confirm,
+    output,
+  };
+}
+
+/** Test seams: the clock and how storage is opened (credentials of a test S3 server). */
+export interface HardPruneCommandOptions {
+  clock?: () => Date;
+  storageOptions?: OpenStorageOptions;
+}
+
+/** Builds the `hard-prune` command. */
+export function makeHardPruneCommand(opts: HardPruneCommandOptions = {}): Command {
+  return async (argv: string[], io: CliIO) => {
+    let flags: HardPruneFlags | undefined;
+    try {
+      flags = parseHardPruneFlags(argv);
+    } catch (err) {
+      if (!(err instanceof StorageToolUsageError)) throw err;
+      io.stderr.write(`image-pruner hard-prune: ${err.message} (see image-pruner hard-prune --help)\n`);
+      return 2;
+    }
+    if (!flags) {
+      io.stdout.write(HARD_PRUNE_HELP);
+      return 0;
+    }
+    const storage = openRegistryStorage(flags.storage, opts.storageOptions);
+    const { images, streams } = await loadImagesAndStreams({ snapshot: flags.snapshot, cluster: flags.cluster }, io);
+    if (flags.confirm) {
+      io.stderr.write(
+        `image-pruner hard-prune: deleting from ${storage.location}. The registry must stay read-only until this finishes ` +
+          '(confirmed with --registry-read-only-confirmed).\n',
+      );
+    }
+    const report = await runHardPrune({
+      storage,
+      images,
+      streams,
+      keepYoungerThanMs: flags.keepYoungerThanMs,
+      now: (opts.clock ?? (() => new Date()))(),
+      confirm: flags.confirm,
+      prefixConcurrency: flags.concurrency,
+    });
+    io.stdout.write(flags.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatHardPruneReport(report, flags.keepYoungerThan));
+    return report.failures.length > 0 ? 1 : 0;
+  };
+}
+
+/** `image-pruner hard-prune`. */
+export const hardPruneCommand: Command = makeHardPruneCommand();
+export default hardPruneCommand;

@@ -1,0 +1,173 @@
+// The real things the storage tools run against in tests: the docker-registry
+// on a filesystem root or on our loopback S3 server, the fake OpenShift API
+// server, and the CLI command in-process. Plus what a test does behind the
+// registry's back: age files, remove blobs, list every stored file.
+import { mkdtemp, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { S3Client } from '@aws-sdk/client-s3';
+import { openRegistryStorage, type OpenStorageOptions, type RegistryStorage } from '../../shared/adapters/storage/index.js';
+import type { Image, ImageStream, KubeObject } from '../../shared/core/kube-types.js';
+import type { CliIO, Command } from '../../cli/io.js';
+import { startFakeOpenShift, type FakeOpenShift } from '../support/fake-openshift.js';
+import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
+
+export type BackendName = 'filesystem' | 's3';
+export const BACKENDS: BackendName[] = ['filesystem', 's3'];
+
+const BUCKET = 'registry';
+const S3_ROOT = 'tools/root';
+
+/** A registry on one backend, and the ways a test reaches its storage. */
+export interface StorageEnv {
+  backend: BackendName;
+  registry: RunningRegistry;
+  /** `--registry-storage` for the CLI. */
+  storageUrl: string;
+  /** How the CLI opens it (the S3 server's credentials). */
+  storageOptions: OpenStorageOptions;
+  /** The adapter, for assertions and set-up. */
+  storage: RegistryStorage;
+  /** Local directory that holds every stored file (s3rver keeps objects as files too). */
+  filesDir: string;
+  s3?: S3Server;
+  /** Sets the modification time of every stored file to `when` (blobs look old to hard prune). */
+  ageAll(when: Date): Promise<void>;
+  /** Every stored path below the layout, sorted (to prove a dry run changed nothing). */
+  listAll(): Promise<string[]>;
+  stop(): Promise<void>;
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Starts a backend and the real docker-registry on it. */
+export async function startStorageEnv(backend: BackendName): Promise<StorageEnv> {
+  if (backend === 'filesystem') {
+    const dir = await mkdtemp(path.join(tmpdir(), 'storage-tools-'));
+    const root = path.join(dir, 'root');
+    const registry = await startRegistry({ storage: { filesystem: { rootdirectory: root } } });
+    const storageUrl = `file://${root}`;
+    return {
+      backend,
+      registry,
+      storageUrl,
+      storageOptions: {},
+      storage: openRegistryStorage(storageUrl),
+      filesDir: root,
+      ageAll: async (when) => {
+        for (const f of await walk(root)) await utimes(f, when, when);
+      },
+      listAll: async () => (await walk(root)).map((f) => path.relative(root, f)).sort(),
+      stop: async () => {
+        await registry.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const s3 = await startS3Server({ buckets: [BUCKET] });
+  const registry = await startRegistry({
+    storage: {
+      s3: {
+        bucket: BUCKET,
+        regionendpoint: s3.endpoint,
+        region: s3.region,
+        accesskey: s3.accessKeyId,
+        secretkey: s3.secretAccessKey,
+        rootdirectory: `/${S3_ROOT}`,
+        secure: false,
+        v4auth: true,
+      },
+    },
+  });
+  const storageOptions: OpenStorageOptions = {
+    s3Config: { region: s3.region, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } },
+  };
+  const storageUrl = `s3://${BUCKET}/${S3_ROOT}?endpoint=${encodeURIComponent(s3.endpoint)}&force-path-style=true&region=${s3.region}`;
+  const bucketDir = path.join(s3.directory, BUCKET);
+  const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: storageOptions.s3Config!.credentials! as never });
+  return {
+    backend,
+    registry,
+    storageUrl,
+    storageOptions,
+    storage: openRegistryStorage(storageUrl, { s3Client: client }),
+    filesDir: bucketDir,
+    s3,
+    ageAll: async (when) => {
+      // s3rver answers LastModified from the object file's mtime.
+      for (const f of await walk(bucketDir)) if (f.endsWith('._S3rver_object')) await utimes(f, when, when);
+    },
+    listAll: async () =>
+      (await walk(bucketDir))
+        .filter((f) => f.endsWith('._S3rver_object'))
+        .map((f) => path.relative(bucketDir, f))
+        .sort(),
+    stop: async () => {
+      await registry.stop();
+      client.destroy();
+      await s3.stop();
+    },
+  };
+}
+
+/** The fake API server holding these Images and streams. */
+export async function startCluster(images: Image[], streams: ImageStream[]): Promise<FakeOpenShift> {
+  return startFakeOpenShift({ objects: [...images, ...streams] as unknown as KubeObject[] });
+}
+
+/** A stream whose tags point at pushed images, newest first. */
+export function streamOf(namespace: string, name: string, tags: Record<string, Image[]>): ImageStream {
+  return {
+    apiVersion: 'image.openshift.io/v1',
+    kind: 'ImageStream',
+    metadata: { namespace, name, creationTimestamp: '2024-01-01T00:00:00Z' },
+    status: {
+      tags: Object.entries(tags).map(([tag, imgs]) => ({
+        tag,
+        items: imgs.map((i) => ({ created: '2024-01-01T00:00:00Z', image: i.metadata.name, dockerImageReference: i.dockerImageReference })),
+      })),
+    },
+  };
+}
+
+/** Runs a command in-process; returns its exit status and what it printed. */
+export async function runCommand(command: Command, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+  const io: CliIO = { stdin: new PassThrough(), stdout, stderr, env: {} };
+  const code = await command(argv, io);
+  return { code, stdout: out, stderr: err };
+}
+
+/** Cluster flags for the fake server. */
+export function clusterFlags(api: FakeOpenShift): string[] {
+  return ['--kubeconfig', api.kubeconfigPath];
+}
+
+/** True when the file exists. */
+export async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
