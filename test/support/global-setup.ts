@@ -17,9 +17,16 @@ export function installCommand(packages: string[]): string {
 }
 
 export default function setup(): void {
-  const missing = REQUIRED_PACKAGES.filter((p) => !existsSync(p.binary)).map((p) => p.pkg);
+  ensureSystemPackages(REQUIRED_PACKAGES, typeof process.getuid === 'function' && process.getuid() === 0);
+}
+
+/**
+ * Installs the missing ones of `required` when `isRoot`; otherwise throws with
+ * the command that installs them. Exported for its own test.
+ */
+export function ensureSystemPackages(required: ReadonlyArray<{ pkg: string; binary: string }>, isRoot: boolean): void {
+  const missing = required.filter((p) => !existsSync(p.binary)).map((p) => p.pkg);
   if (missing.length === 0) return;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
     throw new Error(
       `The tests need the system package(s) ${missing.join(', ')}, which are not installed.\n` +
@@ -30,7 +37,7 @@ export default function setup(): void {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update'], { stdio: 'inherit', env });
   execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
-  const still = REQUIRED_PACKAGES.filter((p) => missing.includes(p.pkg) && !existsSync(p.binary));
+  const still = required.filter((p) => missing.includes(p.pkg) && !existsSync(p.binary));
   if (still.length > 0) {
     throw new Error(`apt-get did not install ${still.map((p) => p.binary).join(', ')}`);
   }
