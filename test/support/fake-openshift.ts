@@ -45,6 +45,8 @@ export interface RecordedRequest {
   status: number;
   /** When it arrived (Date.now()). */
   at: number;
+  /** Which TCP connection it came on (1 = the first the server accepted). */
+  connection: number;
 }
 
 /** A running fake server. */
@@ -195,6 +197,7 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
   const notServed = new Set(options.notServed ?? []);
   let connections = 0;
   const sockets = new Set<Socket>();
+  const connectionIds = new WeakMap<Socket, number>();
 
   const seed = Array.isArray(options.objects) ? options.objects : (options.objects?.items ?? []);
   for (const o of seed) store.put(o);
@@ -372,7 +375,7 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
       }
     }
     const path = safeDecode(url.pathname);
-    const record: RecordedRequest = { method, path, query: Object.fromEntries(url.searchParams), status: 0, at: Date.now(), ...(raw ? { body: badBody ? raw : body } : {}) };
+    const record: RecordedRequest = { method, path, query: Object.fromEntries(url.searchParams), status: 0, at: Date.now(), connection: connectionIds.get(req.socket) ?? 0, ...(raw ? { body: badBody ? raw : body } : {}) };
     requests.push(record);
 
     const send = (code: number, payload: unknown, headers: Record<string, string> = {}): void => {
@@ -441,6 +444,7 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
   server.keepAliveTimeout = 30_000;
   server.on('connection', (s: Socket) => {
     connections += 1;
+    connectionIds.set(s, connections);
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });

@@ -96,7 +96,7 @@ describe('applying a stream update to the history it meets', () => {
     { case: 'a removed tag whose revisions all go', now: { t: ['a'], u: ['b'] }, removed: [removal('u', 0, 'b')], removedTags: ['u'], left: { t: ['a'] } },
     { case: 'a removed tag that got a new revision stays', now: { t: ['a'], u: ['new', 'b'] }, removed: [removal('u', 0, 'b')], removedTags: ['u'], left: { t: ['a'], u: ['new'] } },
   ])('$case', ({ now, removed, removedTags, left }) => {
-    const r = applyStreamUpdate(tags(now), { namespace: 'ns', name: 's', removed, removedTags });
+    const r = applyStreamUpdate(tags(now as Record<string, string[]>), { namespace: 'ns', name: 's', removed, removedTags });
     expect(seedsOf(r.tags)).toEqual(left);
   });
 });

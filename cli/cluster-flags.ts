@@ -1,0 +1,134 @@
+// The cluster flags every command that talks to the cluster takes (collect,
+// plan, run), named as oc names them, and how they become a connection.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import type { ClusterCollection, ClusterConnectionOptions, CollectEvent, CollectOptions } from '../shared/adapters/kubernetes/index.js';
+import { KubernetesCollector, connectCluster } from '../shared/adapters/kubernetes/index.js';
+import { InvalidInputError } from '../shared/errors.js';
+
+/** The flags, in node:util parseArgs form, to spread into a command's own. */
+export const CLUSTER_FLAGS = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  server: { type: 'string' },
+  'token-file': { type: 'string' },
+  'certificate-authority': { type: 'string' },
+  'insecure-skip-tls-verify': { type: 'boolean' },
+  'in-cluster': { type: 'boolean' },
+} as const;
+
+/** Their help text, to paste into a command's help. */
+export const CLUSTER_FLAGS_HELP = `Cluster flags (default: $KUBECONFIG or ~/.kube/config, else the pod's service account):
+  --kubeconfig PATH              kubeconfig file to use
+  --context NAME                 kubeconfig context (default: its current context)
+  --server URL                   API server URL, e.g. https://api.example.com:6443 (needs --token-file)
+  --token-file PATH              file holding the bearer token for --server
+  --in-cluster                   use the pod's service account
+  --certificate-authority PATH   PEM file of CAs to trust for the API server
+  --insecure-skip-tls-verify     do not verify the API server's certificate (unsafe)
+`;
+
+/** The parsed values of {@link CLUSTER_FLAGS}. */
+export interface ClusterFlagValues {
+  kubeconfig?: string;
+  context?: string;
+  server?: string;
+  'token-file'?: string;
+  'certificate-authority'?: string;
+  'insecure-skip-tls-verify'?: boolean;
+  'in-cluster'?: boolean;
+}
+
+/** A cluster flag the user got wrong (exit status 2). */
+export class ClusterFlagError extends InvalidInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClusterFlagError';
+  }
+}
+
+/** True when any cluster flag was given (e.g. `plan` then reads the live cluster). */
+export function clusterFlagsGiven(v: ClusterFlagValues): boolean {
+  return Object.keys(CLUSTER_FLAGS).some((k) => v[k as keyof ClusterFlagValues] !== undefined);
+}
+
+/**
+ * Turns the flags into connection options, reading the token file. Throws
+ * {@link ClusterFlagError} naming the flag (never the token).
+ */
+export function connectionOptionsFromFlags(v: ClusterFlagValues, env: Record<string, string | undefined>): ClusterConnectionOptions {
+  const common = {
+    certificateAuthority: v['certificate-authority'],
+    insecureSkipTlsVerify: v['insecure-skip-tls-verify'] ?? false,
+    env,
+  };
+  const explicit = v.server !== undefined || v['token-file'] !== undefined;
+  if (explicit) {
+    if (v.server === undefined || v.server === '') throw new ClusterFlagError('flag --token-file needs --server URL');
+    if (v['token-file'] === undefined || v['token-file'] === '') throw new ClusterFlagError('flag --server needs --token-file PATH (a file holding the bearer token)');
+    if (v.kubeconfig !== undefined || v.context !== undefined || v['in-cluster']) throw new ClusterFlagError('flag --server cannot be combined with --kubeconfig, --context or --in-cluster');
+    let token: string;
+    try {
+      token = readFileSync(v['token-file'], 'utf8').trim();
+    } catch (err) {
+      throw new ClusterFlagError(`flag --token-file: ${v['token-file']} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (!token) throw new ClusterFlagError(`flag --token-file: ${v['token-file']} is empty`);
+    return { ...common, server: v.server, token };
+  }
+  if (v['in-cluster']) {
+    if (v.kubeconfig !== undefined || v.context !== undefined) throw new ClusterFlagError('flag --in-cluster cannot be combined with --kubeconfig or --context');
+    return { ...common, inCluster: true };
+  }
+  if (v.kubeconfig === undefined && !env.KUBECONFIG && env.KUBERNETES_SERVICE_HOST) {
+    // In a pod without a kubeconfig: the service account, as client-go does.
+    const home = join(env.HOME ?? homedir(), '.kube', 'config');
+    if (!existsSync(home)) return { ...common, inCluster: true };
+  }
+  return { ...common, kubeconfig: v.kubeconfig, context: v.context };
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Writes collection progress as lines on `out` (stderr), prefixed with the command name. */
+export function progressLines(out: Writable, prefix: string, pageEvery = 20): (e: CollectEvent) => void {
+  return (e) => {
+    switch (e.type) {
+      case 'page':
+        if (e.page % pageEvery === 0) out.write(`${prefix}: ${e.kind}: ${e.items} so far (${e.page} pages)\n`);
+        return;
+      case 'retry':
+        out.write(`${prefix}: ${e.kind} page ${e.page}: ${e.reason}; retrying in ${seconds(e.delayMs)}\n`);
+        return;
+      case 'restart':
+        out.write(`${prefix}: ${e.kind}: the continue token expired; listing again from the start (restart ${e.restarts})\n`);
+        return;
+      case 'skipped':
+        out.write(`${prefix}: ${e.kind} skipped: ${e.reason}\n`);
+        return;
+      case 'done':
+        out.write(`${prefix}: ${e.kind}: ${e.items} (${e.pages} page${e.pages === 1 ? '' : 's'})\n`);
+    }
+  };
+}
+
+/** Connects with the flags, collects the whole cluster, closes the connection. */
+export async function collectFromFlags(
+  v: ClusterFlagValues,
+  io: { env: Record<string, string | undefined>; stderr: Writable },
+  prefix: string,
+  options: CollectOptions = {},
+): Promise<ClusterCollection & { server: string }> {
+  const client = await connectCluster(connectionOptionsFromFlags(v, io.env));
+  try {
+    io.stderr.write(`${prefix}: collecting from ${client.server}\n`);
+    const collector = new KubernetesCollector(client, { onProgress: progressLines(io.stderr, prefix), ...options });
+    return { ...(await collector.collectAll()), server: client.server };
+  } finally {
+    await client.close();
+  }
+}
