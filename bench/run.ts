@@ -2,9 +2,11 @@
 // line below; add yours there.
 import { runPlanBench } from './plan.js';
 import { runRegistryDeleteBench } from './registry-delete.js';
+import { runS3DeleteBench } from './s3-delete.js';
 
 const BENCHMARKS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   plan: { summary: 'image-pruner plan: read+parse vs plan time, peak memory, linearity, streaming demo', run: runPlanBench },
+  's3-delete': { summary: 'S3 blob deletion through the storage adapter: DeleteObjects per 1,000 keys, list requests, wall time', run: runS3DeleteBench },
   'registry-delete': { summary: 'registry manifest deletes: our deleter vs a bare undici loop at concurrency 1, 8, 32', run: runRegistryDeleteBench },
 };
 
