@@ -33,7 +33,8 @@ describe('the shipped example cluster', () => {
     expect(plan.layerLinks.length).toBeGreaterThan(0);
     expect(plan.blobs.length).toBeGreaterThan(0);
     expect(plan.bytesReclaimed).toBeGreaterThan(100 * 1024 * 1024);
-    expect(plan.warnings).toEqual(['ignored 1 object(s) of kind Service: the rules do not read it']);
+    expect(plan.warnings).toHaveLength(1);
+    expect(plan.warnings[0]).toMatch(/\bService\b/);
   });
 
   it('has the parts the README promises: namespaces, histories, pods, a deployment, a build config, a manifest list', () => {

@@ -99,7 +99,7 @@ describe('plan --output table', () => {
     expect(out).toMatch(/Stream revisions to remove\s+4\s+in 3 image streams\n/);
     expect(out).toMatch(/Tags to remove\s+1\n/);
     expect(out).toMatch(/Space reclaimed\s+216\.8 MiB\s+\(227331276 bytes\)\n/);
-    expect(out).toContain('ignored 1 object(s) of kind Service');
+    expect(out).toMatch(/Warnings \(1\):\n  - .*\bService\b/);
     expect(out).toContain('image-pruner run --confirm');
   });
 
