@@ -15,6 +15,9 @@ const COMMANDS: Record<string, CommandEntry> = {
   collect: { summary: 'read the objects the rules need from a live cluster into a snapshot file', load: async () => (await import('./commands/collect.js')).collectCommand },
   'hard-prune': { summary: 'sweep registry storage of what no Image references (registry read-only)', load: async () => (await import('./commands/hard-prune.js')).hardPruneCommand },
   fsck: { summary: 'check registry storage against the cluster; --recover tags lost manifests', load: async () => (await import('./commands/fsck.js')).fsckCommand },
+  run: { summary: 'run the prune workflow (the Step Functions state machine) locally; --confirm deletes', load: async () => (await import('./commands/run.js')).run },
+  start: { summary: 'start the prune workflow on AWS Step Functions; --wait follows it', load: async () => (await import('./commands/start.js')).start },
+  history: { summary: 'list past prune executions on AWS with status, duration and totals', load: async () => (await import('./commands/history.js')).history },
 };
 
 function usage(): string {

@@ -224,7 +224,7 @@ export class ImagePruner extends Construct {
       props.registryStorage.bucket.grantDelete(f['delete-blobs'], `${root}docker/registry/v2/blobs/*`);
     }
 
-    const invoke = (stateName: string, name: FunctionName, payload: sfn.TaskInput, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke => {
+    const invoke = (stateName: string, name: FunctionName, payload: sfn.TaskInput | undefined, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke => {
       const t = new tasks.LambdaInvoke(this, stateName, {
         stateName,
         lambdaFunction: f[name],
@@ -249,7 +249,7 @@ export class ImagePruner extends Construct {
         executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
         startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
       }),
-      { resultSelector: { 'run.$': '$' }, resultPath: '$' },
+      { resultSelector: { 'run.$': '$' } },
     );
 
     // 2 Collect: one Lambda per resource group, at the same time.
@@ -271,9 +271,10 @@ export class ImagePruner extends Construct {
     retry(plan, RETRY_ARTIFACTS);
 
     // 9 Report, for both endings.
-    const report = invoke(STATE.report, 'report', sfn.TaskInput.fromJsonPathAt('$'));
+    // No payload: the whole state is the input.
+    const report = invoke(STATE.report, 'report', undefined);
     retry(report, RETRY_ARTIFACTS);
-    const reportFailure = invoke(STATE.reportFailure, 'report', sfn.TaskInput.fromJsonPathAt('$'), { resultPath: '$.report' });
+    const reportFailure = invoke(STATE.reportFailure, 'report', undefined, { resultPath: '$.report' });
     retry(reportFailure, RETRY_ARTIFACTS);
     const failed = new sfn.Fail(this, STATE.failed, {
       stateName: STATE.failed,
@@ -290,12 +291,13 @@ export class ImagePruner extends Construct {
       const map = new sfn.DistributedMap(this, step.map, {
         stateName: step.map,
         itemReader: new sfn.S3JsonItemReader({ bucket: this.artifactsBucket, key: sfn.JsonPath.stringAt(`$.plan.keys.${kind}`) }),
-        itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: batchSize, batchInput: { runId: sfn.JsonPath.stringAt('$.run.runId'), kind } }),
+        // BatchInput is rendered as given, so the JSONPath key is spelt out.
+        itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: batchSize, batchInput: { 'runId.$': '$.run.runId', kind } }),
         maxConcurrency: mapConcurrency,
         // No tolerated failure: one failed batch fails the Map (CDK drops an explicit 0).
         ...(resultPath ? { resultPath } : {}),
       });
-      const batch = invoke(step.batch, BATCH_FUNCTION[kind], sfn.TaskInput.fromJsonPathAt('$'));
+      const batch = invoke(step.batch, BATCH_FUNCTION[kind], undefined);
       retry(batch, RETRY_BATCH);
       map.itemProcessor(batch);
       return map;

@@ -1,0 +1,116 @@
+// The state machine definition exactly as the construct synthesizes it, made
+// runnable locally: Lambda ARNs become names, and each Distributed Map becomes
+// "read the items" + an inline Map of the same concurrency (aws-local-stepfunctions
+// has no ItemReader / ItemBatcher).
+import { App, Stack } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { ImagePruner } from '../../infra/image-pruner.js';
+import { InvalidInputError } from '../../shared/errors.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type States = Record<string, Record<string, Json>>;
+
+/** An ASL definition (the parts we read and rewrite). */
+export interface AslDefinition {
+  StartAt: string;
+  States: States;
+  [k: string]: Json;
+}
+
+/** Resource of the local reader tasks that stand in for an ItemReader. */
+export const LOCAL_READER_RESOURCE = 'arn:aws:lambda:local:000000000000:function:read-items';
+
+/** Name of the reader task added in front of a rewritten Distributed Map. */
+export function readerStateName(mapName: string): string {
+  return `Read items of ${mapName}`;
+}
+
+/** Synthesizes the construct in-process (no bundling, no AWS) and returns its state machine definition. */
+export function synthesizeDefinition(): AslDefinition {
+  // Bundling is skipped: the local run calls the task functions in-process.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'LocalImagePruner');
+  const pruner = new ImagePruner(stack, 'Pruner', {
+    registryUrl: 'https://registry.local',
+    clusterSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Cluster', 'local'),
+  });
+  // Resolving the definition alone skips the synthesis of assets (seconds, not tens of seconds).
+  const cfn = pruner.stateMachine.node.defaultChild as CfnStateMachine;
+  const text = resolveIntrinsics(stack.resolve(cfn.definitionString) as Json);
+  return JSON.parse(text) as AslDefinition;
+}
+
+/** Replaces CloudFormation intrinsics with local stand-ins: GetAtt -> a local function ARN, Ref -> a local name. */
+function resolveIntrinsics(v: Json): string {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    if ('Fn::Join' in v) {
+      const [sep, parts] = v['Fn::Join'] as [string, Json[]];
+      return parts.map(resolveIntrinsics).join(sep);
+    }
+    if ('Fn::GetAtt' in v) return `arn:aws:lambda:local:000000000000:function:${(v['Fn::GetAtt'] as string[])[0]}`;
+    if ('Ref' in v) return String(v.Ref) === 'AWS::Partition' ? 'aws' : `local-${String(v.Ref)}`;
+  }
+  throw new InvalidInputError(`synthesized definition: cannot resolve ${JSON.stringify(v).slice(0, 80)}`);
+}
+
+function retarget(states: States, from: string, to: string): void {
+  for (const s of Object.values(states)) {
+    if (s.Next === from) s.Next = to;
+    if (s.Default === from) s.Default = to;
+    for (const c of (s.Choices as { Next?: string }[] | undefined) ?? []) if (c.Next === from) c.Next = to;
+    for (const c of (s.Catch as { Next?: string }[] | undefined) ?? []) if (c.Next === from) c.Next = to;
+  }
+}
+
+/**
+ * Rewrites every Distributed Map (at any depth) into a reader task and an
+ * inline Map. The reader's Parameters carry the ItemReader's Key, the batch
+ * size and the ItemBatcher's BatchInput template, so the same JSONPaths are
+ * evaluated by the local engine; the Map keeps its name, concurrency, result
+ * handling, Retry and Catch.
+ */
+export function rewriteDistributedMaps(def: { StartAt: string; States: States }): { StartAt: string; States: States } {
+  const states: States = {};
+  const renames: [string, string][] = [];
+  let startAt = def.StartAt;
+  for (const [name, state] of Object.entries(def.States)) {
+    if (state.Type === 'Parallel') {
+      states[name] = { ...state, Branches: (state.Branches as unknown as { StartAt: string; States: States }[]).map(rewriteDistributedMaps) as unknown as Json };
+      continue;
+    }
+    const processor = (state.ItemProcessor ?? state.Iterator) as unknown as { StartAt: string; States: States; ProcessorConfig?: unknown } | undefined;
+    if (state.Type !== 'Map' || !state.ItemReader || !processor) {
+      states[name] = processor ? { ...state, ItemProcessor: rewriteDistributedMaps(processor) as unknown as Json } : state;
+      continue;
+    }
+    const reader = state.ItemReader as { Parameters?: Record<string, Json> };
+    const batcher = (state.ItemBatcher ?? {}) as { MaxItemsPerBatch?: number; BatchInput?: Json };
+    const readerName = readerStateName(name);
+    const inner = rewriteDistributedMaps(processor);
+    const { ItemReader: _r, ItemBatcher: _b, ItemProcessor: _p, Label: _l, ResultWriter: _w, ToleratedFailurePercentage: _t, ToleratedFailureCount: _c, ...rest } = state;
+    states[readerName] = {
+      Type: 'Task',
+      Resource: LOCAL_READER_RESOURCE,
+      Parameters: { ...(reader.Parameters ?? {}), MaxItemsPerBatch: batcher.MaxItemsPerBatch ?? 0, BatchInput: batcher.BatchInput ?? {} },
+      ResultPath: '$.__items',
+      Next: name,
+      TimeoutSeconds: 900,
+      ...(state.Catch ? { Catch: state.Catch } : {}),
+    };
+    states[name] = { ...rest, ItemsPath: '$.__items', ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: inner.StartAt, States: inner.States } as unknown as Json };
+    if (startAt === name) startAt = readerName;
+    renames.push([name, readerName]);
+  }
+  // Whatever led to a rewritten Map now leads to its reader (the reader itself still leads to the Map).
+  for (const [from, to] of renames) retarget(Object.fromEntries(Object.entries(states).filter(([n]) => n !== to)), from, to);
+  return { StartAt: startAt, States: states };
+}
+
+/** The synthesized definition, rewritten for aws-local-stepfunctions. */
+export function localDefinition(): AslDefinition {
+  const def = synthesizeDefinition();
+  const rewritten = rewriteDistributedMaps(def);
+  return { ...def, StartAt: rewritten.StartAt, States: rewritten.States };
+}
