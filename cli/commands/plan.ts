@@ -9,8 +9,10 @@ import { InvalidInputError, InvalidReferencesError, PrunerError } from '../../sh
 import { blobSizesOf, formatPlanTable } from '../format.js';
 import type { CliIO, Command } from '../io.js';
 import { readSnapshotFile, type ReadSnapshotOptions } from '../snapshot-input.js';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, ClusterFlagError, clusterFlagsGiven, collectFromFlags, type ClusterFlagValues } from '../cluster-flags.js';
 
 export const PLAN_HELP = `Usage: image-pruner plan --snapshot FILE [flags]
+   or: image-pruner plan [cluster flags] [flags]    (reads the live cluster, changes nothing)
 
 Computes what a prune would delete, from a cluster dump, without touching any
 cluster or registry. FILE is a Kubernetes List as
@@ -27,10 +29,12 @@ Flags:
   --output table|json        a report for people (default) or the plan as JSON
   -h, --help                 show this help
 
+${CLUSTER_FLAGS_HELP}
 Exit status: 0 plan computed, 1 bad input or invalid references, 2 bad flags.
 `;
 
 const FLAGS = {
+  ...CLUSTER_FLAGS,
   snapshot: { type: 'string' },
   'keep-tag-revisions': { type: 'string' },
   'keep-younger-than': { type: 'string' },
@@ -43,7 +47,10 @@ const FLAGS = {
 
 /** The flags of `plan`, parsed and checked. */
 export interface PlanFlags {
+  /** The dump to read; '' when planning from the live cluster given by {@link cluster}. */
   snapshot: string;
+  /** Cluster flags: plan from the live cluster (only when --snapshot is absent). */
+  cluster?: ClusterFlagValues;
   options: PlanOptions;
   /** `--keep-younger-than` as written, for the report. */
   keepYoungerThan: string;
@@ -86,7 +93,11 @@ export function parsePlanFlags(argv: string[], clock: () => Date = () => new Dat
     throw new UsageError(parseArgsMessage(err as Error));
   }
   if (values.help) return undefined;
-  if (values.snapshot === undefined || values.snapshot === '') throw new UsageError('flag --snapshot FILE is required (a cluster dump; - reads stdin)');
+  const cluster: ClusterFlagValues | undefined = clusterFlagsGiven(values) ? values : undefined;
+  if (cluster && values.snapshot !== undefined) throw new UsageError('flag --snapshot cannot be combined with cluster flags (--kubeconfig, --server, ...)');
+  if (!cluster && (values.snapshot === undefined || values.snapshot === '')) {
+    throw new UsageError('flag --snapshot FILE is required (a cluster dump; - reads stdin), or cluster flags (--kubeconfig, --server, ...) to plan from a live cluster');
+  }
 
   let keepTagRevisions = DEFAULT_KEEP_TAG_REVISIONS;
   const ktr = values['keep-tag-revisions'];
@@ -114,7 +125,8 @@ export function parsePlanFlags(argv: string[], clock: () => Date = () => new Dat
   if (output !== 'table' && output !== 'json') throw new UsageError(`flag --output: "${output}" is not one of table, json`);
 
   return {
-    snapshot: values.snapshot,
+    snapshot: values.snapshot ?? '',
+    ...(cluster ? { cluster } : {}),
     options: { keepTagRevisions, keepYoungerThanMs, now, all: values.all ?? false, ignoreInvalidRefs: values['ignore-invalid-refs'] ?? false },
     keepYoungerThan,
     output,
@@ -129,11 +141,20 @@ export interface LoadedSnapshot {
 }
 
 /**
- * The one place that decides where the snapshot comes from. Today: a dump file
- * or stdin. A live cluster (`--kubeconfig`, `--context`, ...) is another branch
- * here, chosen by its flags.
+ * The one place that decides where the snapshot comes from: a dump file or
+ * stdin, or the live cluster that the cluster flags (`--kubeconfig`,
+ * `--context`, `--server`, ...) name (collected, complete or an error).
  */
-export async function loadSnapshot(flags: Pick<PlanFlags, 'snapshot'>, io: CliIO, read: ReadSnapshotOptions = {}): Promise<LoadedSnapshot> {
+export async function loadSnapshot(flags: Pick<PlanFlags, 'snapshot' | 'cluster'>, io: CliIO, read: ReadSnapshotOptions = {}): Promise<LoadedSnapshot> {
+  if (flags.cluster) {
+    try {
+      const { snapshot, server } = await collectFromFlags(flags.cluster, io, 'plan');
+      return { snapshot, source: `cluster ${server}` };
+    } catch (err) {
+      if (err instanceof ClusterFlagError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
   const { snapshot } = await readSnapshotFile(flags.snapshot, io.stdin, read);
   return { snapshot, source: flags.snapshot === '-' ? 'stdin' : flags.snapshot };
 }
@@ -163,6 +184,10 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
     try {
       loaded = await loadSnapshot(flags, io, opts.read);
     } catch (err) {
+      if (err instanceof UsageError) {
+        io.stderr.write(`image-pruner plan: ${err.message} (see image-pruner plan --help)\n`);
+        return 2;
+      }
       // Bad input is one line naming the file and item; anything else is a bug and keeps its stack.
       if (!(err instanceof PrunerError)) throw err;
       io.stderr.write(`image-pruner plan: ${err.message}\n`);
@@ -180,6 +205,10 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
       );
       return 1;
     }
+    // `plan ... | head` closes the pipe early: that is the reader's choice, not an error.
+    io.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
     if (flags.output === 'json') {
       io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
     } else {
