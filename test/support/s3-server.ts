@@ -13,7 +13,7 @@
 // - DeleteObjects: s3rver deletes the keys concurrently and its empty-directory
 //   clean-up then races (ENOENT fails the whole request); it also never reports
 //   per-key errors, which the tests need to inject (`failDeletes`).
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -120,7 +120,7 @@ export async function startS3Server(options: { buckets: string[] }): Promise<S3S
   };
   // First the log, so that every request counts; ours just before s3rver's
   // router (the last middleware), after its XML and vhost handling.
-  server.middleware.unshift(record);
+  server.middleware.unshift(record, verifySignatureV4);
   server.middleware.splice(server.middleware.length - 1, 0, gapFiller(failDeletes));
 
   const address = await server.run();
@@ -230,6 +230,82 @@ async function exists(p: string): Promise<boolean> {
     return false;
   }
 }
+
+// ---------------------------------------------------------------- signatures
+
+const SECRETS: Record<string, string> = { S3RVER: 'S3RVER' };
+
+function rfc3986(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function hmac(key: Buffer | string, data: string): Buffer {
+  return createHmac('sha256', key).update(data, 'utf8').digest();
+}
+
+/**
+ * Checks AWS signature version 4 (header or presigned query), which s3rver
+ * accepts unchecked: with it, a client holding the wrong secret fails here as
+ * it would on S3. Requests without a v4 signature go on to s3rver's own checks.
+ */
+const verifySignatureV4: Middleware = async (ctx, next) => {
+  const authorization = one(ctx.headers.authorization) ?? '';
+  const rawUrl = (ctx.req as unknown as { url: string }).url;
+  const [rawPath, rawQuery = ''] = rawUrl.split(/\?(.*)/s, 2);
+  const pairs = rawQuery
+    .split('&')
+    .filter(Boolean)
+    .map((p) => {
+      const eq = p.indexOf('=');
+      const dec = (x: string) => decodeURIComponent(x.replace(/\+/g, '%20'));
+      return eq === -1 ? [dec(p), ''] : [dec(p.slice(0, eq)), dec(p.slice(eq + 1))];
+    });
+  const query = new Map(pairs.map(([k, v]) => [k, v]));
+  let credential: string, signedHeaders: string, signature: string, amzDate: string, payloadHash: string;
+  if (authorization.startsWith('AWS4-HMAC-SHA256 ')) {
+    const fields = Object.fromEntries(
+      authorization.slice(17).split(',').map((f) => {
+        const [k, ...v] = f.trim().split('=');
+        return [k, v.join('=')];
+      }),
+    );
+    [credential, signedHeaders, signature] = [fields.Credential ?? '', fields.SignedHeaders ?? '', fields.Signature ?? ''];
+    amzDate = one(ctx.headers['x-amz-date']) ?? '';
+    payloadHash = one(ctx.headers['x-amz-content-sha256']) ?? '';
+  } else if (query.get('X-Amz-Algorithm') === 'AWS4-HMAC-SHA256') {
+    [credential, signedHeaders, signature] = [query.get('X-Amz-Credential') ?? '', query.get('X-Amz-SignedHeaders') ?? '', query.get('X-Amz-Signature') ?? ''];
+    amzDate = query.get('X-Amz-Date') ?? '';
+    payloadHash = 'UNSIGNED-PAYLOAD';
+  } else {
+    return next();
+  }
+  const [accessKeyId, ...scopeParts] = credential.split('/');
+  const secret = SECRETS[accessKeyId];
+  if (secret === undefined) {
+    throw new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: accessKeyId });
+  }
+  const canonicalQuery = pairs
+    .filter(([k]) => k !== 'X-Amz-Signature')
+    .map(([k, v]) => [rfc3986(k), rfc3986(v)])
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const names = signedHeaders.split(';');
+  const canonicalHeaders = names.map((n) => {
+    const v = ctx.headers[n];
+    return `${n}:${(Array.isArray(v) ? v.join(',') : (v ?? '')).trim().replace(/\s+/g, ' ')}\n`;
+  });
+  const canonicalRequest = [ctx.method, rawPath, canonicalQuery, canonicalHeaders.join(''), signedHeaders, payloadHash].join('\n');
+  const scope = scopeParts.join('/');
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonicalRequest).digest('hex')].join('\n');
+  let key: Buffer | string = `AWS4${secret}`;
+  for (const part of scopeParts) key = hmac(key, part);
+  const expected = hmac(key, stringToSign).toString('hex');
+  if (expected !== signature) {
+    throw new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', { AWSAccessKeyId: accessKeyId });
+  }
+  return next();
+};
 
 // ---------------------------------------------------------------- listing
 

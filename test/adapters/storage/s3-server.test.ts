@@ -73,11 +73,26 @@ describe('the loopback S3 server', () => {
     expect(second.CommonPrefixes ?? []).toEqual([]);
   });
 
-  it('refuses a forged continuation token and an unknown access key', async () => {
+  it('refuses a forged continuation token', async () => {
     await expect(client.send(new ListObjectsV2Command({ Bucket: 'bk', ContinuationToken: 'not base64url!' }))).rejects.toThrow(/continuation token/);
-    const stranger = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'NOBODY', secretAccessKey: 'x' } });
-    await expect(stranger.send(new ListObjectsV2Command({ Bucket: 'bk' }))).rejects.toMatchObject({ name: 'InvalidAccessKeyId' });
+  });
+
+  it.each([
+    ['an unknown access key', { accessKeyId: 'NOBODY', secretAccessKey: 'S3RVER' }, 'InvalidAccessKeyId'],
+    ['the wrong secret', { accessKeyId: 'S3RVER', secretAccessKey: 'wrong' }, 'SignatureDoesNotMatch'],
+  ])('refuses %s (signature version 4 is checked)', async (_what, credentials, name) => {
+    const stranger = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
+    await expect(stranger.send(new ListObjectsV2Command({ Bucket: 'bk', Prefix: 'a b/+&=' }))).rejects.toMatchObject({ name });
+    await expect(stranger.send(new PutObjectCommand({ Bucket: 'bk', Key: 'x', Body: 'y' }))).rejects.toMatchObject({ name });
     stranger.destroy();
+  });
+
+  it('accepts correctly signed requests with awkward keys and query values', async () => {
+    const Key = "odd key/with+plus&amp=eq!'()*~";
+    await client.send(new PutObjectCommand({ Bucket: 'bk', Key, Body: 'odd' }));
+    const res = await client.send(new ListObjectsV2Command({ Bucket: 'bk', Prefix: 'odd key/with+' }));
+    expect(res.Contents?.map((o) => o.Key)).toEqual([Key]);
+    expect(await (await client.send(new GetObjectCommand({ Bucket: 'bk', Key }))).Body!.transformToString()).toBe('odd');
   });
 
   it('lists multipart uploads and their parts, copies parts from objects and aborts uploads', async () => {
