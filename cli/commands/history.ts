@@ -1,0 +1,75 @@
+// image-pruner history: past executions of the prune workflow on AWS, with
+// status, start, duration and the totals of their reports.
+import { parseArgs } from 'node:util';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { formatDuration } from '../../shared/core/duration.js';
+import type { Report } from '../../shared/workflow/contracts.js';
+import type { CliIO, Command } from '../io.js';
+import { stateMachineArn } from './start.js';
+
+export const HISTORY_HELP = `Usage: image-pruner history [--state-machine ARN] [--limit N]
+
+Lists the latest executions of the deployed ImagePruner state machine, newest
+first: status, start time, duration, and the totals of each run's report.
+
+Flags:
+  --state-machine ARN   the state machine (default: $IMAGE_PRUNER_STATE_MACHINE_ARN)
+  --limit N             how many executions (default 20)
+  -h, --help            show this help
+`;
+
+const FLAGS = { 'state-machine': { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/** One line of the history for an execution and its report (when it finished with one). */
+export function historyLine(e: { name?: string; status?: string; startDate?: Date; stopDate?: Date }, report?: Report): string {
+  const dur = e.startDate && e.stopDate ? formatDuration(e.stopDate.getTime() - e.startDate.getTime()) : '-';
+  let totals = '';
+  if (report?.plan) {
+    const c = report.carriedOut;
+    totals = `${report.mode}: plan ${report.plan.images} images, ${report.plan.blobs} blobs, ${report.plan.bytesReclaimed} bytes`;
+    if (c?.images) totals += `; deleted ${c.images.done + c.images.gone} images`;
+  }
+  return `${(e.status ?? '?').padEnd(10)} ${e.startDate?.toISOString() ?? '-'}  ${dur.padStart(8)}  ${e.name ?? ''}  ${totals}`.trimEnd();
+}
+
+export const history: Command = async (argv: string[], io: CliIO): Promise<number> => {
+  let arn: string;
+  let limit = 20;
+  try {
+    const v = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values;
+    if (v.help) {
+      io.stdout.write(HISTORY_HELP);
+      return 0;
+    }
+    arn = stateMachineArn(v['state-machine'], io.env);
+    if (v.limit !== undefined) {
+      if (!/^[1-9]\d{0,3}$/.test(v.limit)) throw new Error(`flag --limit: "${v.limit}" is not a number from 1 to 9999`);
+      limit = Number(v.limit);
+    }
+  } catch (err) {
+    io.stderr.write(`image-pruner history: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const client = new SFNClient({});
+  const executions = [];
+  let nextToken: string | undefined;
+  do {
+    const res = await client.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: Math.min(100, limit - executions.length), nextToken }));
+    executions.push(...(res.executions ?? []));
+    nextToken = res.nextToken;
+  } while (nextToken && executions.length < limit);
+  for (const e of executions) {
+    let report: Report | undefined;
+    if (e.status === 'SUCCEEDED' && e.executionArn) {
+      const d = await client.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
+      try {
+        report = d.output ? (JSON.parse(d.output) as Report) : undefined;
+      } catch {
+        report = undefined;
+      }
+    }
+    io.stdout.write(`${historyLine(e, report)}\n`);
+  }
+  if (executions.length === 0) io.stdout.write('no executions yet\n');
+  return 0;
+};
