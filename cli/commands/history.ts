@@ -1,7 +1,7 @@
 // image-pruner history: past executions of the prune workflow on AWS, with
 // status, start, duration and the totals of their reports.
 import { parseArgs } from 'node:util';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem, type ListExecutionsCommandOutput } from '@aws-sdk/client-sfn';
 import { formatDuration } from '../../shared/core/duration.js';
 import type { Report } from '../../shared/workflow/contracts.js';
 import type { CliIO, Command } from '../io.js';
@@ -51,10 +51,10 @@ export const history: Command = async (argv: string[], io: CliIO): Promise<numbe
     return 2;
   }
   const client = new SFNClient({});
-  const executions = [];
+  const executions: ExecutionListItem[] = [];
   let nextToken: string | undefined;
   do {
-    const res = await client.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: Math.min(100, limit - executions.length), nextToken }));
+    const res: ListExecutionsCommandOutput = await client.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: Math.min(100, limit - executions.length), nextToken }));
     executions.push(...(res.executions ?? []));
     nextToken = res.nextToken;
   } while (nextToken && executions.length < limit);
