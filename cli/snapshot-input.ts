@@ -168,10 +168,16 @@ export class StreamingSnapshotParser {
   }
 }
 
+const EMPTY = new Uint8Array(0);
+
 /** Streams a readable (a file or stdin) through {@link StreamingSnapshotParser}. */
 async function streamSnapshot(chunks: AsyncIterable<Uint8Array | string>, label: string, already: Uint8Array[] = []): Promise<Snapshot> {
   const p = new StreamingSnapshotParser(label);
-  for (const c of already) p.write(c);
+  // Let go of each held chunk once parsed: together they are up to 512 MiB.
+  for (let i = 0; i < already.length; i++) {
+    p.write(already[i]);
+    already[i] = EMPTY;
+  }
   for await (const c of chunks) p.write(c);
   return p.end();
 }
