@@ -1,8 +1,10 @@
 // "All lists are sorted and free of duplicates, so the same snapshot, options
 // and now always give the same plan, byte for byte" (PRUNING.md, "The plan").
 import { describe, expect, it } from 'vitest';
+import { computePlan } from '../../shared/core/plan.js';
 import type { Plan } from '../../shared/core/plan-types.js';
-import { image, layer, stream, type Item } from '../builders.js';
+import { SnapshotBuilder } from '../../shared/core/snapshot.js';
+import { image, layer, options, stream, type Item } from '../builders.js';
 import { planOf } from './plan-helpers.js';
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -56,6 +58,18 @@ describe('every list of the plan is sorted by the contract and has no duplicates
       const keys = links.map((l) => `${l.repository}\u0000${l.digest}`);
       expectSortedUnique(keys);
     }
+  });
+
+  it('objects of kinds the rules do not read are counted in a warning, kind by kind', () => {
+    const b = new SnapshotBuilder();
+    [image('a'), { kind: 'ConfigMap', metadata: { name: 'c1' } }, { kind: 'Secret', metadata: { name: 's' } }, { kind: 'ConfigMap', metadata: { name: 'c2' } }].forEach((item, i) =>
+      b.add(item, i),
+    );
+    const plan = computePlan(b.build(), options());
+    expect(plan.images).toEqual([image('a').metadata.name]);
+    expect(plan.warnings).toHaveLength(2);
+    expect(plan.warnings.find((w) => w.includes('ConfigMap'))).toContain('2');
+    expect(plan.warnings.find((w) => w.includes('Secret'))).toContain('1');
   });
 
   it('warnings are sorted and unique', () => {

@@ -95,6 +95,11 @@ describe('revisions whose image is absent from the cluster', () => {
     expect(plan.blobs).toEqual([]);
   });
 
+  it('an old absent revision is removed even from a young stream (only the revision\'s age counts)', () => {
+    const plan = planOf([image('a'), stream('ns', 'app', { latest: ['a', rev('missing', '2h')] }, { age: '30m' })]);
+    expect(plan.streamUpdates).toEqual([{ namespace: 'ns', name: 'app', removed: [removed('latest', 1, 'missing')], removedTags: [] }]);
+  });
+
   it('a tag of only old absent revisions is removed whole', () => {
     const plan = planOf([image('a'), stream('ns', 'app', { latest: ['a'], old: ['gone1', 'gone2'] })]);
     expect(plan.streamUpdates).toEqual([
