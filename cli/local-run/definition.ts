@@ -108,9 +108,15 @@ export function rewriteDistributedMaps(def: { StartAt: string; States: States })
   return { StartAt: startAt, States: states };
 }
 
-/** The synthesized definition, rewritten for aws-local-stepfunctions. */
+let cached: string | undefined;
+
+/** The synthesized definition, rewritten for aws-local-stepfunctions (synthesized once per process). */
 export function localDefinition(): AslDefinition {
-  const def = synthesizeDefinition();
-  const rewritten = rewriteDistributedMaps(def);
-  return { ...def, StartAt: rewritten.StartAt, States: rewritten.States };
+  if (!cached) {
+    const def = synthesizeDefinition();
+    const rewritten = rewriteDistributedMaps(def);
+    cached = JSON.stringify({ ...def, StartAt: rewritten.StartAt, States: rewritten.States });
+  }
+  // A fresh copy each time: the engine must not share state between runs.
+  return JSON.parse(cached) as AslDefinition;
 }
