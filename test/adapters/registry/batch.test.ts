@@ -36,16 +36,17 @@ describe('concurrency', () => {
   beforeEach(pushLinks);
 
   it.each([1, 3, 8])('keeps at most %i deletes in flight at the registry', async (concurrency) => {
-    proxy.delayMs = 25; // holds each request so that overlapping ones are seen overlapping
     const deleter = deleterFor(proxy.url);
     await deleter.checkHealth();
     proxy.reset();
-    proxy.delayMs = 25;
+    proxy.delayMs = 50; // holds each request so that overlapping ones are seen overlapping
 
     const results = await deleteManifests(deleter, links, { concurrency });
 
     expect(summarize(results)).toEqual({ done: 12, gone: 0, failed: 0 });
-    expect(proxy.maxInFlight).toBe(concurrency);
+    expect(proxy.maxInFlight).toBeLessThanOrEqual(concurrency);
+    // The limit is also used, not just respected (a loaded machine may start the last ones late).
+    expect(proxy.maxInFlight).toBeGreaterThanOrEqual(Math.ceil(concurrency / 2));
     await deleter.close();
   });
 });

@@ -31,11 +31,11 @@ async function freshManifest(): Promise<string> {
 }
 
 describe('a delete that meets transient faults', () => {
-  it.each<[string, Fault[], string]>([
-    ['two 503s', [{ kind: 'status', status: 503 }, { kind: 'status', status: 503 }], 'HTTP 503'],
-    ['a 429 with Retry-After', [{ kind: 'status', status: 429, retryAfter: '1' }], 'HTTP 429'],
-    ['a 502 from a load balancer', [{ kind: 'status', status: 502 }], 'HTTP 502'],
-    ['a dropped connection', [{ kind: 'reset' }], 'UND_ERR_SOCKET'],
+  it.each<[string, Fault[], RegExp]>([
+    ['two 503s', [{ kind: 'status', status: 503 }, { kind: 'status', status: 503 }], /^HTTP 503$/],
+    ['a 429 with Retry-After', [{ kind: 'status', status: 429, retryAfter: '1' }], /^HTTP 429$/],
+    ['a 502 from a load balancer', [{ kind: 'status', status: 502 }], /^HTTP 502$/],
+    ['a dropped connection', [{ kind: 'reset' }], /^(UND_ERR_SOCKET|ECONNRESET)$/],
   ])('is retried after %s and done', async (_what, faults, reason) => {
     const digest = await freshManifest();
     const retries: RetryInfo[] = [];
@@ -44,7 +44,8 @@ describe('a delete that meets transient faults', () => {
 
     expect(await deleter.deleteManifest('retry/app', digest)).toBe('done');
 
-    expect(retries.map((r) => r.reason)).toEqual(faults.map(() => reason));
+    expect(retries).toHaveLength(faults.length);
+    for (const r of retries) expect(r.reason).toMatch(reason);
     expect(proxy.log.filter((r) => r.method === 'DELETE')).toHaveLength(faults.length + 1);
     expect(await manifestStatus(registry.url, 'retry/app', digest)).toBe(404);
     await deleter.close();
