@@ -54,13 +54,14 @@ export function bytesByRepository(plan: Plan, blobSizes: ReadonlyMap<string, num
 
 /**
  * Blob sizes as the rules count them (PRUNING.md, "Bytes reclaimed"): from the
- * images' `dockerImageLayers[].size`; a blob no layer entry sizes is absent (0).
+ * images' `dockerImageLayers[].size`, the largest when images disagree (as
+ * `computePlan` counts it); a blob no layer entry sizes is absent (0).
  */
 export function blobSizesOf(images: Iterable<{ dockerImageLayers?: { name: string; size?: number }[] }>): Map<string, number> {
   const sizes = new Map<string, number>();
   for (const image of images) {
     for (const layer of image.dockerImageLayers ?? []) {
-      if (typeof layer.size === 'number' && !sizes.has(layer.name)) sizes.set(layer.name, layer.size);
+      if (typeof layer.size === 'number' && layer.size > (sizes.get(layer.name) ?? -1)) sizes.set(layer.name, layer.size);
     }
   }
   return sizes;

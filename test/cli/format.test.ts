@@ -45,3 +45,12 @@ describe('bytesByRepository', () => {
     ]);
   });
 });
+
+describe('blobSizesOf', () => {
+  it('takes the largest size when images disagree, whatever their order, as bytesReclaimed does', () => {
+    const a = { dockerImageLayers: [{ name: 'sha256:l', size: 10 }] };
+    const b = { dockerImageLayers: [{ name: 'sha256:l', size: 30 }, { name: 'sha256:unsized' }] };
+    expect(blobSizesOf([a, b])).toEqual(new Map([['sha256:l', 30]]));
+    expect(blobSizesOf([b, a])).toEqual(new Map([['sha256:l', 30]]));
+  });
+});
