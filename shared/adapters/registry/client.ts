@@ -25,6 +25,8 @@ export interface RegistryClientOptions {
   url: string;
   /** Bearer token sent with every delete (the cluster token, as the OpenShift registry expects). */
   token?: string;
+  /** Basic credentials instead of a token (a registry behind htpasswd); not with `token`. */
+  basicAuth?: { username: string; password: string };
   /** `--certificate-authority`: PEM file of the CA(s) that signed the registry's certificate. */
   caFile?: string;
   /** The same PEM, given as text. */
@@ -64,7 +66,7 @@ export class RegistryClient {
   readonly url: string;
   private readonly candidates: string[];
   private readonly prefix: string;
-  private readonly token?: string;
+  private readonly authorization?: string;
   private readonly policy: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly onRetry?: (info: RetryInfo) => void;
@@ -78,10 +80,7 @@ export class RegistryClient {
     this.url = opts.url;
     this.candidates = origins;
     this.prefix = prefix;
-    if (opts.token !== undefined && (opts.token === '' || /[\r\n]/.test(opts.token))) {
-      throw new InvalidInputError('registry token: must be a non-empty single line');
-    }
-    this.token = opts.token;
+    this.authorization = authorizationHeader(opts);
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
     if (!Number.isInteger(this.policy.attempts) || this.policy.attempts < 1) {
       throw new InvalidInputError(`registry retry.attempts: ${this.policy.attempts} is not a whole number of at least 1`);
@@ -177,7 +176,7 @@ export class RegistryClient {
 
   private async attempt(origin: string, method: string, path: string, operation: string, auth: boolean): Promise<RegistryAnswer> {
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (auth && this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    if (auth && this.authorization !== undefined) headers.authorization = this.authorization;
     for (let attempt = 1; ; attempt++) {
       let answer: RegistryAnswer;
       let retryAfter: string | undefined;
@@ -217,6 +216,26 @@ export class RegistryClient {
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+/** The Authorization header for the credentials given, checked (never echoed). */
+function authorizationHeader(opts: RegistryClientOptions): string | undefined {
+  if (opts.token !== undefined && opts.basicAuth !== undefined) {
+    throw new InvalidInputError('registry credentials: give a token or basicAuth, not both');
+  }
+  if (opts.token !== undefined) {
+    if (opts.token === '' || /[\r\n]/.test(opts.token)) throw new InvalidInputError('registry token: must be a non-empty single line');
+    return `Bearer ${opts.token}`;
+  }
+  if (opts.basicAuth !== undefined) {
+    const { username, password } = opts.basicAuth;
+    if (typeof username !== 'string' || username === '' || username.includes(':') || /[\r\n]/.test(username)) {
+      throw new InvalidInputError('registry basicAuth.username: must be a non-empty single line without ":"');
+    }
+    if (typeof password !== 'string' || password === '') throw new InvalidInputError('registry basicAuth.password: must not be empty');
+    return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  }
+  return undefined;
 }
 
 /** Paths probed by the health check, with the statuses that mean healthy. */

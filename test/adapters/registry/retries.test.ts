@@ -102,6 +102,26 @@ describe('a delete that keeps failing', () => {
   });
 });
 
+describe('basic credentials', () => {
+  it('are sent as a Basic header with every delete', async () => {
+    const digest = await freshManifest();
+    const deleter = deleterFor(proxy.url, { basicAuth: { username: 'pruner', password: 'p4ss' } });
+    expect(await deleter.deleteManifest('retry/app', digest)).toBe('done');
+    expect(proxy.log.filter((r) => r.method === 'DELETE').map((r) => r.authorization)).toEqual([
+      `Basic ${Buffer.from('pruner:p4ss').toString('base64')}`,
+    ]);
+    await deleter.close();
+  });
+
+  it.each([
+    ['a token and basic credentials', { token: 't', basicAuth: { username: 'u', password: 'p' } }, /a token or basicAuth, not both/],
+    ['an empty token', { token: '' }, /registry token: must be a non-empty single line/],
+    ['a user name with a colon', { basicAuth: { username: 'a:b', password: 'p' } }, /basicAuth\.username/],
+  ])('refuse %s', (_what, opts, message) => {
+    expect(() => deleterFor(proxy.url, opts)).toThrow(message);
+  });
+});
+
 describe('the bearer token', () => {
   const token = 'sha256~not-a-real-token-0123456789';
 
