@@ -1,5 +1,6 @@
 // Benchmark dispatcher: `npm run bench -- <name> [flags]`. Each benchmark is one
 // line below; add yours there.
+import { runHardPruneBench } from './hard-prune.js';
 import { runPlanBench } from './plan.js';
 import { runRegistryDeleteBench } from './registry-delete.js';
 import { runS3DeleteBench } from './s3-delete.js';
@@ -8,6 +9,7 @@ const BENCHMARKS: Record<string, { summary: string; run: (argv: string[]) => Pro
   plan: { summary: 'image-pruner plan: read+parse vs plan time, peak memory, linearity, streaming demo', run: runPlanBench },
   's3-delete': { summary: 'S3 blob deletion through the storage adapter: DeleteObjects per 1,000 keys, list requests, wall time', run: runS3DeleteBench },
   'registry-delete': { summary: 'registry manifest deletes: our deleter vs a bare undici loop at concurrency 1, 8, 32', run: runRegistryDeleteBench },
+  'hard-prune': { summary: 'hard prune sweep of N blobs on S3: list and DeleteObjects requests, wall time, prefix fan-out 1/16/256', run: runHardPruneBench },
 };
 
 const [name, ...rest] = process.argv.slice(2);

@@ -227,6 +227,35 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
   if (failed !== undefined) throw failed;
 }
 
+/** An unbounded queue that is an async iterable: producers push, one consumer reads until close. */
+export class AsyncQueue<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private closed = false;
+  private wake: (() => void) | undefined;
+
+  push(item: T): void {
+    this.items.push(item);
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+    for (;;) {
+      if (this.items.length > 0) {
+        yield* this.items.splice(0);
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = undefined;
+    }
+  }
+}
+
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
@@ -272,32 +301,46 @@ export async function runHardPrune(o: HardPruneOptions): Promise<HardPruneReport
     warnings: [...marks.warnings],
   };
   // Blobs first: the repository sweep keeps links to the young blobs this finds.
+  // Every prefix's deletions feed ONE deletion stream, so S3 gets one
+  // DeleteObjects per 1,000 blobs overall, not one per prefix.
   const young = new Set<string>();
   const deletedSizes = new Map<string, number>();
-  await forEachLimit(BLOB_PREFIXES, o.prefixConcurrency, async (prefix) => {
-    const blobs: StoredBlob[] = await collect(o.storage.blobs({ prefix }));
-    const decision = sweepBlobs(marks, blobs, { keepYoungerThanMs: o.keepYoungerThanMs, now: o.now });
-    report.blobs.kept += decision.kept;
-    report.blobs.young += decision.young.length;
-    for (const b of decision.young) {
-      report.blobs.youngBytes += b.size;
-      young.add(b.digest);
-    }
-    const sizes = new Map(decision.delete.map((b) => [b.digest, b.size]));
-    if (!o.confirm) {
-      for (const [d, s] of sizes) deletedSizes.set(d, s);
-      return;
-    }
-    if (sizes.size === 0) return;
-    for await (const r of o.storage.deleteBlobs(sizes.keys())) {
-      if (r.status === 'failed') {
-        report.blobs.failed++;
-        report.failures.push(failureLine(`delete blob ${r.item}`, r));
-      } else {
-        deletedSizes.set(r.item, sizes.get(r.item) ?? 0);
+  const toDelete = new Map<string, number>();
+  const queue = new AsyncQueue<string>();
+  const deleting = o.confirm
+    ? (async () => {
+        for await (const r of o.storage.deleteBlobs(queue)) {
+          if (r.status === 'failed') {
+            report.blobs.failed++;
+            report.failures.push(failureLine(`delete blob ${r.item}`, r));
+          } else {
+            deletedSizes.set(r.item, toDelete.get(r.item) ?? 0);
+          }
+        }
+      })()
+    : Promise.resolve();
+  // Its failure is thrown below, once the sweep stops; until then it must not count as unhandled.
+  deleting.catch(() => undefined);
+  try {
+    await forEachLimit(BLOB_PREFIXES, o.prefixConcurrency, async (prefix) => {
+      const blobs: StoredBlob[] = await collect(o.storage.blobs({ prefix }));
+      const decision = sweepBlobs(marks, blobs, { keepYoungerThanMs: o.keepYoungerThanMs, now: o.now });
+      report.blobs.kept += decision.kept;
+      report.blobs.young += decision.young.length;
+      for (const b of decision.young) {
+        report.blobs.youngBytes += b.size;
+        young.add(b.digest);
       }
-    }
-  });
+      for (const b of decision.delete) {
+        toDelete.set(b.digest, b.size);
+        if (o.confirm) queue.push(b.digest);
+        else deletedSizes.set(b.digest, b.size);
+      }
+    });
+  } finally {
+    queue.close();
+    await deleting;
+  }
   // Which repositories lose a layer link to which blob, to give each its bytes once blobs are decided.
   const unlinked = new Map<string, string[]>();
 
