@@ -2,7 +2,7 @@
 // decides what can go, and returns it sorted, so the same input always gives
 // the same plan byte for byte.
 import { InvalidInputError, InvalidReferencesError } from '../errors.js';
-import { blobsOfImage, type ImageBlobs } from './blobs.js';
+import { blobsOfImage } from './blobs.js';
 import type { Build, Container, Image, ImageStream, ObjectMeta, PodSpec, Workload } from './kube-types.js';
 import {
   DEFAULT_KEEP_TAG_REVISIONS,
@@ -52,16 +52,6 @@ function sortedUnique(values: Iterable<string>): string[] {
   return [...new Set(values)].sort(byString);
 }
 
-function sortLinks(links: RepositoryLink[]): RepositoryLink[] {
-  return links.sort((a, b) => byString(a.repository, b.repository) || byString(a.digest, b.digest));
-}
-
-/** Everything the plan needs to know about one Image, computed once. */
-interface ImageFacts {
-  image: Image;
-  candidate: boolean;
-  blobs: ImageBlobs;
-}
 
 /** Reads references and records strong ones; collects invalid references. */
 class References {
@@ -159,6 +149,69 @@ function workloadPodSpec(w: Workload): { prefix: string; spec: PodSpec | undefin
 }
 
 /**
+ * Every digest of the snapshot (image names, layers, configs, stream revisions)
+ * numbered once, so that the set algebra of the plan runs on typed arrays and
+ * each digest string is hashed once: at 100,000 images, string sets cost more
+ * than parsing the dump.
+ */
+class Digests {
+  private readonly ids = new Map<string, number>();
+  readonly values: string[] = [];
+  /** Per id: the index of the Image with this name, or -1. Kept dense (holey arrays turn slow). */
+  readonly imageOf: number[] = [];
+  /** Per id: the blob's size from `dockerImageLayers` (the largest any image gives), or -1. */
+  readonly size: number[] = [];
+
+  intern(digest: string): number {
+    let id = this.ids.get(digest);
+    if (id === undefined) {
+      id = this.values.length;
+      this.values.push(digest);
+      this.imageOf.push(-1);
+      this.size.push(-1);
+      this.ids.set(digest, id);
+    }
+    return id;
+  }
+
+  find(digest: string): number | undefined {
+    return this.ids.get(digest);
+  }
+
+  /** The index of the Image named `digest`, or -1. */
+  image(digest: string): number {
+    const id = this.ids.get(digest);
+    return id === undefined ? -1 : this.imageOf[id];
+  }
+}
+
+interface ImageFacts {
+  image: Image;
+  candidate: boolean;
+  /** Ids of the layer and config blobs (the repository's layer links), without duplicates. */
+  links: number[];
+  /** Id of the image's own manifest digest. */
+  manifest: number;
+}
+
+/**
+ * `created > now - keepYoungerThan`. Timestamps in the API's own form
+ * (`2006-01-02T15:04:05Z`) compare as strings against the threshold in that form,
+ * which is exact because they have whole seconds; anything else is parsed.
+ */
+function youngTest(youngSinceMs: number): (timestamp: string | undefined) => boolean {
+  const threshold = new Date(Math.floor(youngSinceMs / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const fixedForm = threshold.length === 20;
+  return (ts) => {
+    if (ts === undefined) return false;
+    if (fixedForm && ts.length === 20 && ts.charCodeAt(19) === 90 /* Z */ && ts.charCodeAt(10) === 84 /* T */ && ts.charCodeAt(4) === 45 && ts.charCodeAt(13) === 58) {
+      return ts > threshold;
+    }
+    return Date.parse(ts) > youngSinceMs;
+  };
+}
+
+/**
  * Computes the prune plan of a snapshot (PRUNING.md, "The plan").
  *
  * @throws InvalidReferencesError listing every offending object and field, unless
@@ -166,45 +219,67 @@ function workloadPodSpec(w: Workload): { prefix: string; spec: PodSpec | undefin
  */
 export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = {}): Plan {
   const opts = resolvePlanOptions(options);
-  const nowMs = opts.now.getTime();
-  const youngSince = nowMs - opts.keepYoungerThanMs;
-  const isYoung = (timestamp: string | undefined): boolean => timestamp !== undefined && Date.parse(timestamp) > youngSince;
+  const isYoung = youngTest(opts.now.getTime() - opts.keepYoungerThanMs);
   const warnings: string[] = [];
+  const digests = new Digests();
 
-  // Images.
-  const images = new Map<string, ImageFacts>();
-  const sizes = new Map<string, number>();
+  // Images: candidates, blobs, sizes.
+  const facts: ImageFacts[] = [];
   for (const image of snapshot.images) {
-    const name = image.metadata.name;
+    const id = digests.intern(image.metadata.name);
+    if (digests.imageOf[id] >= 0) continue; // the same Image twice in a dump: read once
+    digests.imageOf[id] = facts.length;
     const managed = image.metadata.annotations?.[MANAGED_ANNOTATION] === 'true';
     const candidate = !isYoung(image.metadata.creationTimestamp) && (opts.all || managed);
     const blobs = blobsOfImage(image);
     if (blobs.warning) warnings.push(blobs.warning);
-    images.set(name, { image, candidate, blobs });
-    for (const layer of image.dockerImageLayers ?? []) {
-      if (typeof layer.size === 'number' && !sizes.has(layer.name)) sizes.set(layer.name, layer.size);
+    const links: number[] = [];
+    for (const layer of blobs.layers) links.push(digests.intern(layer));
+    if (blobs.config !== undefined) {
+      const config = digests.intern(blobs.config);
+      if (!links.includes(config)) links.push(config);
+    }
+    facts.push({ image, candidate, links, manifest: id });
+    const layers = image.dockerImageLayers;
+    if (layers) {
+      for (let i = 0; i < layers.length; i++) {
+        const size = layers[i].size;
+        if (typeof size !== 'number') continue;
+        // blobs.layers are these names, so the lookup hits a hash already computed.
+        const lid = digests.intern(layers[i].name);
+        if (size > digests.size[lid]) digests.size[lid] = size;
+      }
     }
   }
 
-  // Image streams: rule 1, and the newest revision of each tag for rule 2.
-  const streamsByKey = new Map<string, ImageStream>();
-  for (const s of snapshot.streams) streamsByKey.set(`${s.metadata.namespace}/${s.metadata.name}`, s);
-  const newestOfTag = (namespace: string, name: string, tag: string): string | undefined => {
-    const s = streamsByKey.get(`${namespace}/${name}`);
-    return s?.status?.tags?.find((t) => t.tag === tag)?.items?.[0]?.image;
-  };
-  const refs = new References(newestOfTag);
-  for (const s of snapshot.streams) {
+  // Image streams, read once: per revision its digest id and whether it is
+  // young; rule 1 marks strong references.
+  const streams = snapshot.streams;
+  const revisionIds: number[] = [];
+  const revisionYoung: boolean[] = [];
+  const strongIds: number[] = [];
+  for (const s of streams) {
     const streamYoung = isYoung(s.metadata.creationTimestamp);
     for (const t of s.status?.tags ?? []) {
       const items = t.items ?? [];
       for (let i = 0; i < items.length; i++) {
-        if (i < opts.keepTagRevisions || streamYoung || isYoung(items[i].created)) refs.strong.add(items[i].image);
+        const id = digests.intern(items[i].image);
+        const young = isYoung(items[i].created);
+        revisionIds.push(id);
+        revisionYoung.push(young);
+        if (i < opts.keepTagRevisions || streamYoung || young) strongIds.push(id);
       }
     }
   }
 
   // Workloads (rule 2) and builds (rule 3). Finished old pods are not read at all.
+  const streamsByKey = new Map<string, ImageStream>();
+  for (const s of streams) streamsByKey.set(`${s.metadata.namespace}/${s.metadata.name}`, s);
+  const newestOfTag = (namespace: string, name: string, tag: string): string | undefined => {
+    const s = streamsByKey.get(`${namespace}/${name}`);
+    return s?.status?.tags?.find((t) => t.tag === tag)?.items?.[0]?.image;
+  };
+  const refs = new References(newestOfTag);
   for (const p of snapshot.pods) {
     const phase = p.status?.phase;
     if (phase === 'Running' || phase === 'Pending' || isYoung(p.metadata.creationTimestamp)) {
@@ -223,45 +298,49 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
     for (const offender of refs.invalid) warnings.push(`skipped invalid reference: ${offender}`);
   }
 
-  // Rule 4: what is kept keeps its manifest-list children, transitively.
-  const kept = new Set<string>();
-  const queue: string[] = [];
-  const keep = (name: string): void => {
-    if (kept.has(name) || !images.has(name)) return;
-    kept.add(name);
-    queue.push(name);
+  // Rule 4: non-candidates and strongly referenced images are kept, and what is
+  // kept keeps its manifest-list children, transitively.
+  const kept = new Uint8Array(facts.length);
+  const queue: number[] = [];
+  const keep = (index: number): void => {
+    if (index < 0 || kept[index]) return;
+    kept[index] = 1;
+    queue.push(index);
   };
-  for (const [name, facts] of images) {
-    if (!facts.candidate || refs.strong.has(name)) keep(name);
-  }
+  for (let i = 0; i < facts.length; i++) if (!facts[i].candidate) keep(i);
+  for (const id of strongIds) keep(digests.imageOf[id]);
+  for (const digest of refs.strong) keep(digests.image(digest));
   while (queue.length > 0) {
-    const children = images.get(queue.pop()!)!.image.dockerImageManifests;
-    if (children) for (const child of children) keep(child.digest);
+    const children = facts[queue.pop()!].image.dockerImageManifests;
+    if (children) for (const child of children) keep(digests.image(child.digest));
   }
-  const deleted = new Set<string>();
-  for (const name of images.keys()) if (!kept.has(name)) deleted.add(name);
+  const isDeleted = (index: number): boolean => index >= 0 && kept[index] === 0;
 
   // Stream updates, manifest links and layer links, per stream (= repository).
+  // Per digest id, `after` and `blobUsed` hold the number of the last stream whose
+  // updated history holds it (a set per stream, reset for free); `listed` is
+  // -2 - n once the digest is listed for stream n.
+  const idCount = digests.values.length;
+  const listed = new Int32Array(idCount).fill(-1);
+  const after = new Int32Array(idCount).fill(-1);
+  const blobUsed = new Int32Array(idCount).fill(-1);
   const streamUpdates: StreamUpdate[] = [];
-  const manifestLinks: RepositoryLink[] = [];
-  const layerLinks: RepositoryLink[] = [];
-  for (const s of snapshot.streams) {
-    const repository = `${s.metadata.namespace}/${s.metadata.name}`;
+  const linkGroups: { repository: string; manifests: string[]; layers: string[] }[] = [];
+  let r = 0;
+  for (let n = 0; n < streams.length; n++) {
+    const s = streams[n];
     const removed: RemovedRevision[] = [];
     const removedTags: string[] = [];
-    const before = new Set<string>();
-    const after = new Set<string>();
+    const firstRevision = r;
     for (const t of s.status?.tags ?? []) {
       const items = t.items ?? [];
       let removedHere = 0;
-      for (let i = 0; i < items.length; i++) {
-        const image = items[i].image;
-        before.add(image);
-        if (deleted.has(image) || (!images.has(image) && !isYoung(items[i].created))) {
-          removed.push({ tag: t.tag, index: i, image });
+      for (let i = 0; i < items.length; i++, r++) {
+        const id = revisionIds[r];
+        const index = digests.imageOf[id];
+        if (isDeleted(index) || (index < 0 && !revisionYoung[r])) {
+          removed.push({ tag: t.tag, index: i, image: items[i].image });
           removedHere++;
-        } else {
-          after.add(image);
         }
       }
       if (removedHere > 0 && removedHere === items.length) removedTags.push(t.tag);
@@ -271,65 +350,85 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
       namespace: s.metadata.namespace!,
       name: s.metadata.name,
       removed: removed.sort((a, b) => byString(a.tag, b.tag) || a.index - b.index),
-      removedTags: sortedUnique(removedTags),
+      removedTags: removedTags.sort(),
     });
 
-    const manifests = new Set<string>();
-    for (const digest of before) {
-      if (after.has(digest)) continue;
-      manifests.add(digest);
-      for (const child of images.get(digest)?.image.dockerImageManifests ?? []) {
-        if (deleted.has(child.digest)) manifests.add(child.digest);
+    // What the history still holds after the update, and the blobs those images use.
+    for (let q = firstRevision; q < r; q++) {
+      const id = revisionIds[q];
+      const index = digests.imageOf[id];
+      if (isDeleted(index) || (index < 0 && !revisionYoung[q])) continue;
+      after[id] = n;
+      if (index >= 0) for (const blob of facts[index].links) blobUsed[blob] = n;
+    }
+    const manifests: string[] = [];
+    const layers: string[] = [];
+    const addManifest = (id: number): void => {
+      if (listed[id] === -2 - n) return; // listed already for this stream
+      listed[id] = -2 - n;
+      manifests.push(digests.values[id]);
+    };
+    for (let q = firstRevision; q < r; q++) {
+      const id = revisionIds[q];
+      if (after[id] === n) continue;
+      addManifest(id);
+      const index = digests.imageOf[id];
+      if (index < 0) continue;
+      for (const child of facts[index].image.dockerImageManifests ?? []) {
+        const childId = digests.find(child.digest);
+        if (childId !== undefined && isDeleted(digests.imageOf[childId])) addManifest(childId);
+      }
+      for (const blob of facts[index].links) {
+        if (blobUsed[blob] === n || blobUsed[blob] === -2 - n) continue;
+        blobUsed[blob] = -2 - n;
+        layers.push(digests.values[blob]);
       }
     }
-    for (const digest of manifests) manifestLinks.push({ repository, digest });
-
-    const stillUsed = new Set<string>();
-    for (const digest of after) {
-      const b = images.get(digest)?.blobs;
-      if (!b) continue;
-      for (const l of b.layers) stillUsed.add(l);
-      if (b.config) stillUsed.add(b.config);
-    }
-    const unlinked = new Set<string>();
-    for (const digest of before) {
-      if (after.has(digest)) continue;
-      const b = images.get(digest)?.blobs;
-      if (!b) continue;
-      for (const l of b.layers) if (!stillUsed.has(l)) unlinked.add(l);
-      if (b.config && !stillUsed.has(b.config)) unlinked.add(b.config);
-    }
-    for (const digest of unlinked) layerLinks.push({ repository, digest });
+    linkGroups.push({ repository: `${s.metadata.namespace}/${s.metadata.name}`, manifests, layers });
   }
 
   // Blobs: those of deleted images that no surviving image uses.
-  const protectedBlobs = new Set<string>();
-  for (const name of kept) {
-    const b = images.get(name)!.blobs;
-    for (const l of b.layers) protectedBlobs.add(l);
-    if (b.config) protectedBlobs.add(b.config);
-    protectedBlobs.add(b.manifest);
+  const blobState = new Uint8Array(digests.values.length); // 1 protected, 2 listed
+  for (let i = 0; i < facts.length; i++) {
+    if (!kept[i]) continue;
+    for (const blob of facts[i].links) blobState[blob] = 1;
+    blobState[facts[i].manifest] = 1;
   }
-  const blobs = new Set<string>();
-  for (const name of deleted) {
-    const b = images.get(name)!.blobs;
-    for (const l of b.layers) if (!protectedBlobs.has(l)) blobs.add(l);
-    if (b.config && !protectedBlobs.has(b.config)) blobs.add(b.config);
-    if (!protectedBlobs.has(b.manifest)) blobs.add(b.manifest);
-  }
+  const images: string[] = [];
+  const blobs: string[] = [];
   let bytesReclaimed = 0;
-  for (const blob of blobs) bytesReclaimed += sizes.get(blob) ?? 0;
+  const take = (blob: number): void => {
+    if (blobState[blob] !== 0) return;
+    blobState[blob] = 2;
+    blobs.push(digests.values[blob]);
+    if (digests.size[blob] > 0) bytesReclaimed += digests.size[blob];
+  };
+  for (let i = 0; i < facts.length; i++) {
+    if (kept[i]) continue;
+    images.push(digests.values[facts[i].manifest]);
+    for (const blob of facts[i].links) take(blob);
+    take(facts[i].manifest);
+  }
 
   for (const [kind, count] of Object.entries(snapshot.ignoredKinds)) {
     warnings.push(`ignored ${count} object(s) of kind ${kind}: the rules do not read it`);
   }
 
+  // Array.prototype.sort without a comparator is plain string order, and the
+  // fastest. Each stream is its own repository, so links sort per repository.
+  linkGroups.sort((a, b) => byString(a.repository, b.repository));
+  const manifestLinks: RepositoryLink[] = [];
+  const layerLinks: RepositoryLink[] = [];
+  for (const g of linkGroups) {
+    for (const digest of g.manifests.sort()) manifestLinks.push({ repository: g.repository, digest });
+    for (const digest of g.layers.sort()) layerLinks.push({ repository: g.repository, digest });
+  }
   return {
-    images: [...deleted].sort(byString),
+    images: images.sort(),
     streamUpdates: streamUpdates.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name)),
-    manifestLinks: sortLinks(manifestLinks),
-    layerLinks: sortLinks(layerLinks),
-    blobs: [...blobs].sort(byString),
+    manifestLinks,
+    layerLinks,
+    blobs: blobs.sort(),
     bytesReclaimed,
     warnings: sortedUnique(warnings),
   };
