@@ -1,5 +1,6 @@
 // Benchmark dispatcher: `npm run bench -- <name> [flags]`. Each benchmark is one
 // line below; add yours there.
+import { runCollectBench } from './collect.js';
 import { runHardPruneBench } from './hard-prune.js';
 import { runPlanBench } from './plan.js';
 import { runRegistryDeleteBench } from './registry-delete.js';
@@ -7,6 +8,7 @@ import { runS3DeleteBench } from './s3-delete.js';
 
 const BENCHMARKS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
   plan: { summary: 'image-pruner plan: read+parse vs plan time, peak memory, linearity, streaming demo', run: runPlanBench },
+  collect: { summary: 'collect N Images from the fake API server: our collector vs a bare fetch+parse loop, ratio, peak memory', run: runCollectBench },
   's3-delete': { summary: 'S3 blob deletion through the storage adapter: DeleteObjects per 1,000 keys, list requests, wall time', run: runS3DeleteBench },
   'registry-delete': { summary: 'registry manifest deletes: our deleter vs a bare undici loop at concurrency 1, 8, 32', run: runRegistryDeleteBench },
   'hard-prune': { summary: 'hard prune sweep of N blobs on S3: list and DeleteObjects requests, wall time, prefix fan-out 1/16/256', run: runHardPruneBench },
