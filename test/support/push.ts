@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Image } from '../../shared/core/kube-types.js';
 
+/** The manifest, config and layer media types of Docker schema 2 and OCI. */
 export const MEDIA_TYPES = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
@@ -18,6 +19,7 @@ export const MEDIA_TYPES = {
   ociLayer: 'application/vnd.oci.image.layer.v1.tar+gzip',
 } as const;
 
+/** Docker schema 2 or OCI. */
 export type ManifestFormat = 'docker' | 'oci';
 
 /** A blob as a manifest lists it. */
@@ -98,6 +100,7 @@ export function seededBytes(seed: string, size: number): Buffer {
   return out;
 }
 
+/** The `sha256:<hex>` digest of `data`, as the registry names content. */
 export function sha256Digest(data: Buffer | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }

@@ -49,11 +49,13 @@ export function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** True for a connection that failed or broke (refused, reset, timed out): worth another try. */
 export function isRetryableError(err: unknown): boolean {
   const code = errorCode(err);
   return code !== undefined && RETRYABLE_CODES.has(code);
 }
 
+/** True for 429 and 5xx: the registry may answer differently a moment later. */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
@@ -75,6 +77,7 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Resolves after `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
