@@ -46,10 +46,12 @@ function ageMs(age: Age): number {
 
 /**
  * The RFC 3339 timestamp of something created `age` before `now` (default
- * {@link NOW}). Milliseconds are kept so that boundary tests can be exact.
+ * {@link NOW}), in the API's own form (`2026-03-01T11:00:00Z`, whole seconds)
+ * when the instant has no milliseconds, else with them so that boundary tests
+ * can be exact.
  */
 export function aged(age: Age, now: Date = NOW): string {
-  return new Date(now.getTime() - ageMs(age)).toISOString();
+  return new Date(now.getTime() - ageMs(age)).toISOString().replace(/\.000Z$/, 'Z');
 }
 
 /**

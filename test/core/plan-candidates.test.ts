@@ -46,6 +46,33 @@ describe('young images are never candidates', () => {
     expect(plan.images).toEqual(deleted ? digests('a') : []);
   });
 
+  // The API writes whole seconds (`...T11:00:00Z`); dumps edited by hand or
+  // other tools may carry milliseconds or an offset. Youth must not depend on the form.
+  const H_AGO = new Date(NOW.getTime() - H);
+  const forms: Array<[string, string, boolean]> = [
+    ['API form, exactly 60m', H_AGO.toISOString().replace('.000Z', 'Z'), true],
+    ['with milliseconds, exactly 60m', H_AGO.toISOString(), true],
+    ['with an offset, exactly 60m', '2026-03-01T12:00:00+01:00', true],
+    ['API form, 59m59s', new Date(H_AGO.getTime() + 1000).toISOString().replace('.000Z', 'Z'), false],
+    ['with milliseconds, 59m59.999s', new Date(H_AGO.getTime() + 1).toISOString(), false],
+    ['with an offset, 59m59s', '2026-03-01T12:00:01+01:00', false],
+  ];
+  it.each(forms)('a timestamp %s: deleted %s', (_why, creationTimestamp, deleted) => {
+    const img = image('a');
+    img.metadata.creationTimestamp = creationTimestamp;
+    expect(planOf([img]).images).toEqual(deleted ? digests('a') : []);
+  });
+
+  const subSecond: Array<[string, Partial<{ now: Date; keepYoungerThanMs: number }>, number, boolean]> = [
+    ['keepYoungerThan 60m0.5s keeps an image exactly 60m old', { keepYoungerThanMs: H + 500 }, H, false],
+    ['keepYoungerThan 60m0.5s prunes an image 60m1s old', { keepYoungerThanMs: H + 500 }, H + 1000, true],
+    ['now 250ms past a second prunes an image 60m whole seconds before that second', { now: new Date(NOW.getTime() + 250) }, H, true],
+    ['now 250ms past a second keeps an image 59m59s before that second', { now: new Date(NOW.getTime() + 250) }, H - 1000, false],
+  ];
+  it.each(subSecond)('%s', (_why, o, age, deleted) => {
+    expect(planOf([image('a', { age })], o).images).toEqual(deleted ? digests('a') : []);
+  });
+
   it('all does not make a young image a candidate', () => {
     expect(planOf([image('a', { age: '5m', managed: null })], { all: true }).images).toEqual([]);
   });
