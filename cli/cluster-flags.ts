@@ -5,7 +5,6 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ClusterCollection, ClusterConnectionOptions, CollectEvent, CollectOptions } from '../shared/adapters/kubernetes/index.js';
-import { KubernetesCollector, connectCluster } from '../shared/adapters/kubernetes/index.js';
 import { InvalidInputError } from '../shared/errors.js';
 
 /** The flags, in node:util parseArgs form, to spread into a command's own. */
@@ -123,6 +122,8 @@ export async function collectFromFlags(
   prefix: string,
   options: CollectOptions = {},
 ): Promise<ClusterCollection & { server: string }> {
+  // Loaded only when a cluster is used: the Kubernetes client is slow to import.
+  const { KubernetesCollector, connectCluster } = await import('../shared/adapters/kubernetes/index.js');
   const client = await connectCluster(connectionOptionsFromFlags(v, io.env));
   try {
     io.stderr.write(`${prefix}: collecting from ${client.server}\n`);

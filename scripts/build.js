@@ -3,8 +3,11 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['cli/main.ts'],
-  outfile: 'dist/cli.js',
+  // Each command is a lazy import; splitting keeps each in its own chunk, so
+  // `--help` or `plan` does not load the Kubernetes client or the AWS SDK.
+  entryPoints: { cli: 'cli/main.ts' },
+  outdir: 'dist',
+  splitting: true,
   bundle: true,
   platform: 'node',
   target: 'node20',
