@@ -1,0 +1,133 @@
+// The synthesized stack: what matters about it, asserted on the template, and
+// cdk-nag's AwsSolutions pack with every finding fixed or justified.
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import type { Stack } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DELETION_STEPS, ERROR, STATE } from '../../shared/workflow/contracts.js';
+import { synthApp } from './synth.js';
+
+type Asl = { StartAt: string; States: Record<string, Record<string, unknown>> };
+
+/** The state machine definition with CloudFormation intrinsics replaced by placeholders. */
+function definitionOf(template: Template): Asl {
+  const sms = template.findResources('AWS::StepFunctions::StateMachine');
+  const [sm] = Object.values(sms) as { Properties: { DefinitionString: unknown } }[];
+  const flatten = (v: unknown): string => {
+    if (typeof v === 'string') return v;
+    const o = v as Record<string, unknown>;
+    if (o['Fn::Join']) return (o['Fn::Join'] as [string, unknown[]])[1].map(flatten).join('');
+    if (o['Fn::GetAtt']) return `\${${(o['Fn::GetAtt'] as string[])[0]}}`;
+    if (o.Ref) return `\${${String(o.Ref)}}`;
+    throw new Error(`unexpected intrinsic ${JSON.stringify(v)}`);
+  };
+  return JSON.parse(flatten(sm.Properties.DefinitionString)) as Asl;
+}
+
+describe('the ImagePruner stack', () => {
+  let template: Template;
+  let stack: Stack;
+  let asl: Asl;
+  beforeAll(() => {
+    ({ template, stack } = synthApp({ scheduleEnabled: 'true', scheduleCron: 'cron(0 4 ? * SAT *)', scheduleTimeZone: 'Europe/Berlin' }));
+    asl = definitionOf(template);
+  });
+
+  it('schedules executions with EventBridge Scheduler in the given time zone', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 4 ? * SAT *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+      State: 'ENABLED',
+      Target: Match.objectLike({ Arn: Match.anyValue() }),
+    });
+  });
+
+  it('starts by refusing a second run, then collects every group in parallel, then plans', () => {
+    expect(asl.StartAt).toBe(STATE.refuseSecondRun);
+    expect(asl.States[STATE.refuseSecondRun].Next).toBe(STATE.collect);
+    const collect = asl.States[STATE.collect] as { Type: string; Branches: Asl[]; Next: string };
+    expect(collect.Type).toBe('Parallel');
+    expect(collect.Branches.map((b) => b.StartAt)).toEqual(['Collect images', 'Collect imagestreams', 'Collect pods', 'Collect workloads', 'Collect builds']);
+    expect(collect.Next).toBe(STATE.computePlan);
+  });
+
+  it('guards every deletion behind the Choice on confirm; a dry run goes straight to the report', () => {
+    const choice = asl.States[STATE.dryRun] as { Type: string; Choices: { Variable: string; BooleanEquals: boolean; Next: string }[]; Default: string };
+    expect(choice.Type).toBe('Choice');
+    expect(choice.Choices).toEqual([{ Variable: '$.run.options.confirm', BooleanEquals: true, Next: STATE.checkHealth }]);
+    expect(choice.Default).toBe(STATE.report);
+  });
+
+  it('deletes registry data with three Distributed Maps reading the plan files in batches, then streams, then images', () => {
+    const registry = asl.States[STATE.deleteRegistryData] as { Type: string; Branches: Asl[]; Next: string };
+    expect(registry.Type).toBe('Parallel');
+    expect(registry.Branches.map((b) => b.StartAt)).toEqual([DELETION_STEPS.layerLinks.map, DELETION_STEPS.blobs.map, DELETION_STEPS.manifests.map]);
+    const maps = [...registry.Branches.map((b) => b.States[b.StartAt]), asl.States[STATE.updateStreams], asl.States[STATE.deleteImages]];
+    for (const m of maps) {
+      expect(m).toMatchObject({
+        Type: 'Map',
+        MaxConcurrency: 10,
+        ItemReader: { Resource: 'arn:${AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': expect.stringMatching(/^\$\.plan\.keys\./) } },
+        ItemBatcher: { MaxItemsPerBatch: 100, BatchInput: { 'runId.$': '$.run.runId' } },
+        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } },
+      });
+      // No failure tolerated: one failed batch fails the Map.
+      expect(m.ToleratedFailurePercentage ?? 0).toBe(0);
+    }
+    expect(registry.Next).toBe(STATE.updateStreams);
+    expect(asl.States[STATE.updateStreams].Next).toBe(STATE.deleteImages);
+    expect(asl.States[STATE.deleteImages].Next).toBe(STATE.report);
+  });
+
+  it('routes any failure after the start to the report and then a Fail state', () => {
+    for (const name of [STATE.collect, STATE.computePlan, STATE.checkHealth, STATE.deleteRegistryData, STATE.updateStreams, STATE.deleteImages]) {
+      expect(asl.States[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.reportFailure }]);
+    }
+    expect(asl.States[STATE.reportFailure].Next).toBe(STATE.failed);
+    expect(asl.States[STATE.failed].Type).toBe('Fail');
+  });
+
+  it('retries failed batches by the shared error name', () => {
+    const streams = asl.States[STATE.updateStreams] as { ItemProcessor: Asl };
+    const batch = streams.ItemProcessor.States[DELETION_STEPS.streamUpdates.batch] as { Retry: { ErrorEquals: string[] }[] };
+    expect(batch.Retry.flatMap((r) => r.ErrorEquals)).toContain(ERROR.batchFailed);
+  });
+
+  it('logs executions to CloudWatch Logs with X-Ray tracing', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', Destinations: [Match.objectLike({ CloudWatchLogsLogGroup: Match.anyValue() })] }),
+    });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('alarms on failed or timed-out executions', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'failed + timedOut' }),
+        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsFailed' }) }) }),
+        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsTimedOut' }) }) }),
+      ]),
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+    });
+  });
+
+  it('lets only the first function list executions, and only of its own state machine', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const holders = Object.entries(policies).filter(([, p]) => JSON.stringify(p).includes('states:ListExecutions'));
+    expect(holders.map(([id]) => id)).toEqual([expect.stringMatching(/refusesecondrun/i)]);
+    const statements = (holders[0][1] as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement;
+    const list = statements.find((st) => st.Action === 'states:ListExecutions');
+    expect(JSON.stringify(list?.Resource)).toMatch(/:stateMachine:ImagePruner-/);
+  });
+
+  it('has no unsuppressed cdk-nag AwsSolutions finding', () => {
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    expect([...errors, ...warnings].map((a) => `${a.id}: ${String(a.entry.data).split('\n')[0]}`)).toEqual([]);
+  });
+
+  it('keeps the state-machine definition as reviewed (the one snapshot)', () => {
+    expect(asl).toMatchSnapshot();
+  });
+});
