@@ -128,6 +128,23 @@ describe('per-key errors on s3', () => {
     client.destroy();
   });
 
+  it('names the location and the refusal when the secret is wrong', async () => {
+    const url = `s3://${BUCKET}/${S3_ROOT}?endpoint=${backend.s3!.endpoint}&region=us-east-1&force-path-style=true`;
+    const storage = openRegistryStorage(url, { s3Config: { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'wrong' } } });
+    const err = await all(storage.blobs()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StorageAccessError);
+    expect((err as Error).message).toBe(`s3://${BUCKET}/${S3_ROOT}/docker/registry/v2/blobs/sha256/: cannot list: SignatureDoesNotMatch (HTTP 403)`);
+    expect((err as Error).message).not.toContain('wrong');
+  });
+
+  it('reaches the server from a storage URL (endpoint, region, path style) plus credentials', async () => {
+    await backend.put(blobPath(A), 'x');
+    const url = `s3://${BUCKET}/${S3_ROOT}?endpoint=${backend.s3!.endpoint}&region=us-east-1&force-path-style=true`;
+    const storage = openRegistryStorage(url, { s3Config: { credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } } });
+    expect((await all(storage.blobs())).map((b) => b.digest)).toEqual([A]);
+    expect(storage.location).toBe(`s3://${BUCKET}/${S3_ROOT}`);
+  });
+
   it('deletes N one-file blobs with ceil(N/1000) DeleteObjects requests', async () => {
     // All in shard 00, so that finding their keys takes three list requests, not
     // 256: two pages for the first thousand (the second shows the range ended),
