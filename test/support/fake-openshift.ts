@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,11 @@ export interface FakeOpenShiftOptions {
   notServed?: string[];
   /** The bearer token clients must send; random when absent. */
   token?: string;
+  /**
+   * Serve https with this key and certificate (self-signed: it is its own CA,
+   * see {@link selfSignedCertificate}). Plain http when absent.
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** One request the server received, with the status it answered (0 when the connection was dropped). */
@@ -51,7 +57,7 @@ export interface RecordedRequest {
 
 /** A running fake server. */
 export interface FakeOpenShift {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`). */
   url: string;
   /** The bearer token it accepts. */
   token: string;
@@ -59,6 +65,8 @@ export interface FakeOpenShift {
   kubeconfigPath: string;
   /** A token file holding {@link token}, for `--token-file`. */
   tokenPath: string;
+  /** With `tls`: a PEM file of the server's certificate, for `--certificate-authority`. */
+  caPath?: string;
   /** The stored objects of a kind (kind/apiVersion set), in key order, optionally of one namespace. */
   objects(kind: string, namespace?: string): KubeObject[];
   get(kind: string, name: string, namespace?: string): KubeObject | undefined;
@@ -433,16 +441,17 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
     }
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     onRequest(req, res).catch((err: unknown) => {
       if (!res.headersSent) {
         res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify(status(500, 'InternalError', String(err))));
       }
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener) : createServer(listener);
   server.keepAliveTimeout = 30_000;
-  server.on('connection', (s: Socket) => {
+  server.on(options.tls ? 'secureConnection' : 'connection', (s: Socket) => {
     connections += 1;
     connectionIds.set(s, connections);
     sockets.add(s);
@@ -453,16 +462,21 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 
   const dir = await mkdtemp(join(tmpdir(), 'fake-openshift-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
   const tokenPath = join(dir, 'token');
+  const caPath = options.tls ? join(dir, 'ca.pem') : undefined;
+  if (caPath) await writeFile(caPath, options.tls!.cert);
   // JSON is YAML; client-node refuses plain http unless the cluster says insecure-skip-tls-verify.
+  const clusterEntry = options.tls
+    ? { server: url, 'certificate-authority-data': Buffer.from(options.tls.cert).toString('base64') }
+    : { server: url, 'insecure-skip-tls-verify': true };
   const kubeconfig = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'fake', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+    clusters: [{ name: 'fake', cluster: clusterEntry }],
     users: [{ name: 'fake-user', user: { token } }],
     contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake-user', namespace: 'default' } }],
     'current-context': 'fake',
@@ -475,6 +489,7 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
     token,
     kubeconfigPath,
     tokenPath,
+    caPath,
     // Copies, so that a test cannot change the server's state by accident.
     objects: (kind, namespace) => store.list(kind, namespace).map((o) => structuredClone(o)),
     get: (kind, name, namespace) => {
@@ -495,4 +510,26 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
     },
   };
   return api;
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 made with the openssl command line
+ * (a Debian base package), for {@link FakeOpenShiftOptions.tls}.
+ */
+export async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
+  const { execFile } = await import('node:child_process');
+  const { readFile } = await import('node:fs/promises');
+  const dir = await mkdtemp(join(tmpdir(), 'fake-openshift-tls-'));
+  try {
+    await new Promise<void>((resolve, reject) =>
+      execFile(
+        'openssl',
+        ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+        (err) => (err ? reject(new Error(`openssl could not make a test certificate (apt-get install openssl): ${err.message}`)) : resolve()),
+      ),
+    );
+    return { key: await readFile(join(dir, 'key.pem'), 'utf8'), cert: await readFile(join(dir, 'cert.pem'), 'utf8') };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

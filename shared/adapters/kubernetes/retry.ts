@@ -71,7 +71,9 @@ export function describeFailure(err: unknown): Failure {
   if (err instanceof TypeError && err.message === 'fetch failed') {
     const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
     const code = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : 'connection error';
-    return { status: 0, reason: code, retryable: true };
+    // A certificate that does not verify will not verify on the next try either.
+    const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME/i.test(code);
+    return { status: 0, reason: tls ? `TLS: ${code} (pass --certificate-authority, or --insecure-skip-tls-verify)` : code, retryable: !tls };
   }
   if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) {
     return { status: 0, reason: 'timeout', retryable: true };
