@@ -44,7 +44,9 @@ export class LocalFolderArtifacts implements ArtifactStore {
     const base = join(this.root, ...prefix.split('/').filter(Boolean));
     let entries: string[];
     try {
-      entries = await readdir(base, { recursive: true });
+      // Files only: keys name objects, as on S3, never the folders between them.
+      const dirents = await readdir(base, { recursive: true, withFileTypes: true });
+      entries = dirents.filter((e) => e.isFile()).map((e) => relative(base, join((e as { parentPath?: string }).parentPath ?? e.path, e.name)));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw new ArtifactsError(prefix, 'cannot list', { cause: err });
