@@ -127,6 +127,17 @@ describe('layer links, per repository', () => {
     expect(plan.bytesReclaimed).toBe(30);
   });
 
+  it('list a blob once per repository when several deleted images of the stream share it', () => {
+    const plan = planOf(
+      [image('k', { layers: ['k1'] }), image('x', { layers: ['base', 'x1'] }), image('y', { layers: ['base', 'y1'] }), stream('ns', 'app', { latest: ['k', 'x', 'y'], v1: ['k', 'y'] })],
+      { keepTagRevisions: 1 },
+    );
+    expect(plan.images).toEqual(digests('x', 'y'));
+    expect(plan.layerLinks).toEqual(links(link('ns/app', 'base'), link('ns/app', 'x1'), link('ns/app', 'y1')));
+    expect(plan.manifestLinks).toEqual(links(link('ns/app', 'x'), link('ns/app', 'y')));
+    expect(plan.blobs).toEqual(digests('base', 'x1', 'y1', 'x', 'y'));
+  });
+
   it('stay when another tag of the stream keeps an image with the same layer', () => {
     const plan = planOf(
       [

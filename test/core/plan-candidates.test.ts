@@ -96,6 +96,14 @@ describe('the plan deletes only candidates nothing references', () => {
     expect(plan.images).toEqual(digests('m1', 'm2'));
   });
 
+  it('an Image listed twice in a dump is read once', () => {
+    const kept = image('k', { layers: ['shared'], managed: null });
+    const once = planOf([kept, image('x', { layers: ['shared', 'own'] })]);
+    expect(once.images).toEqual(digests('x'));
+    expect(planOf([kept, image('x', { layers: ['shared', 'own'] }), structuredClone(kept)])).toEqual(once);
+    expect(planOf([image('x', { layers: ['shared', 'own'] }), kept, image('x', { layers: ['shared', 'own'] })])).toEqual(once);
+  });
+
   it('an empty snapshot gives an empty plan', () => {
     expect(planOf([])).toEqual({ images: [], streamUpdates: [], manifestLinks: [], layerLinks: [], blobs: [], bytesReclaimed: 0, warnings: [] });
   });

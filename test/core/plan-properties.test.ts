@@ -252,6 +252,27 @@ describe('plan properties on random clusters', () => {
     expect(shared).toBeGreaterThan(RUNS.numRuns / 5);
   });
 
+  it('lists everything once, in plain string order', () => {
+    const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+    const sortedUnique = (xs: string[]) => expect(xs).toEqual([...new Set(xs)].sort(cmp));
+    fc.assert(
+      fc.property(clusterArb, (m) => {
+        const plan = planOf(itemsOf(m), m.options);
+        sortedUnique(plan.images);
+        sortedUnique(plan.blobs);
+        sortedUnique(plan.manifestLinks.map((l) => `${l.repository}\u0000${l.digest}`));
+        sortedUnique(plan.layerLinks.map((l) => `${l.repository}\u0000${l.digest}`));
+        sortedUnique(plan.streamUpdates.map((u) => `${u.namespace}\u0000${u.name}`));
+        for (const u of plan.streamUpdates) {
+          sortedUnique(u.removedTags);
+          expect(u.removed.length).toBeGreaterThan(0);
+          expect(u.removed).toEqual([...u.removed].sort((a, b) => cmp(a.tag, b.tag) || a.index - b.index));
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it('gives the same plan whatever the order of the items and of the tags', () => {
     const shuffled = clusterArb.chain((m) => {
       const items = itemsOf(m);
