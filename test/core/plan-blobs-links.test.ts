@@ -1,7 +1,7 @@
 // The registry side of the plan: blobs to delete (protected by every surviving
 // image), bytes reclaimed, manifest links and per-repository layer links.
 import { describe, expect, it } from 'vitest';
-import { byDigest, digest, image, layer, MEDIA_TYPES, pod, rev, schema2Manifest, stream, type Item } from '../builders.js';
+import { byDigest, digest, image, layer, MEDIA_TYPES, ociManifest, pod, rev, schema1Manifest, schema2Manifest, stream, type ImageOptions, type Item } from '../builders.js';
 import { digests, link, links, planOf } from './plan-helpers.js';
 
 describe('blobs of deleted images', () => {
@@ -22,6 +22,28 @@ describe('blobs of deleted images', () => {
     const plan = planOf([image('x', { manifest: schema2Manifest('cfg', ['m1', 'm2']), mediaType: MEDIA_TYPES.schema2 })]);
     expect(plan.blobs).toEqual(digests('m1', 'm2', 'cfg', 'x'));
     expect(plan.bytesReclaimed).toBe(0);
+  });
+});
+
+describe('blobs of deleted images, whatever the manifest format', () => {
+  const cases: Array<[string, ImageOptions, string[], number]> = [
+    ['schema 1: fsLayers, no config', { manifest: schema1Manifest(['l2', 'l1', 'l1']), mediaType: MEDIA_TYPES.schema1 }, ['l1', 'l2'], 0],
+    ['schema 2: layers and config', { manifest: schema2Manifest('cfg', ['l1', 'l2']), mediaType: MEDIA_TYPES.schema2 }, ['l1', 'l2', 'cfg'], 0],
+    ['OCI: layers and config', { manifest: ociManifest('cfg', ['l1']), mediaType: MEDIA_TYPES.oci }, ['l1', 'cfg'], 0],
+    ['dockerImageLayers with sizes, config from the Id', { layers: [layer('l1', 12), layer('l2', 30)], metadataId: digest('cfg') }, ['l1', 'l2', 'cfg'], 42],
+    ['a broken manifest: only the manifest digest', { manifest: '{"schemaVersion": 2, "layers": [' }, [], 0],
+  ];
+  it.each(cases)('%s', (_why, o, blobSeeds, bytes) => {
+    const plan = planOf([image('x', o)]);
+    expect(plan.images).toEqual(digests('x'));
+    expect(plan.blobs).toEqual(digests('x', ...blobSeeds));
+    expect(plan.bytesReclaimed).toBe(bytes);
+  });
+
+  it('a broken manifest is a warning naming the image, not a failed plan', () => {
+    const plan = planOf([image('x', { manifest: 'not json' }), image('k', { managed: null })]);
+    expect(plan.warnings).toHaveLength(1);
+    expect(plan.warnings[0]).toContain(digest('x'));
   });
 });
 
