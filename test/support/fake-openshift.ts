@@ -95,8 +95,9 @@ function status(code: number, reason: string, message: string, details?: Record<
     apiVersion: 'v1',
     metadata: extraMetadata ?? {},
     status: code < 300 ? 'Success' : 'Failure',
-    message,
-    reason,
+    // A success Status carries neither message nor reason.
+    ...(message ? { message } : {}),
+    ...(reason ? { reason } : {}),
     ...(details ? { details } : {}),
     code,
   };

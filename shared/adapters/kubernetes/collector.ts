@@ -65,7 +65,7 @@ interface Page {
   continueToken?: string;
 }
 
-/** The kind that one `ResourceGroup` holds, in RESOURCE_KINDS order. */
+/** The kinds one `ResourceGroup` holds, in RESOURCE_KINDS order. */
 export function kindsOfGroup(group: ResourceGroup): ResourceKind[] {
   return RESOURCE_KINDS.filter((k) => k.collectGroup === group);
 }
