@@ -23,9 +23,8 @@ import type { Image, ImageStream } from '../../shared/core/kube-types.js';
 import { KubernetesClusterWriter, type ClusterCreator } from '../../shared/adapters/kubernetes/index.js';
 import { openRegistryStorage, type OpenStorageOptions, type RegistryStorage } from '../../shared/adapters/storage/index.js';
 import type { CliIO, Command } from '../io.js';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, ClusterFlagError } from '../cluster-flags.js';
 import {
-  CLUSTER_FLAGS,
-  CLUSTER_FLAGS_HELP,
   forEachLimit,
   loadImagesAndStreams,
   openCluster,
@@ -52,12 +51,13 @@ Flags:
                                 or file:///rootdirectory (the registry's storage root)
   --namespace NS                check only this namespace's streams, repositories and their images
   --snapshot FILE               read Images and ImageStreams from a dump (not with --recover)
-${CLUSTER_FLAGS_HELP}
   --recover                     tag lost manifests as lost-found-<hex> through the cluster API
   --concurrency N               blob prefixes listed at once (default 16)
   --output table|json           a report for people (default) or JSON
   -h, --help                    show this help
 
+
+${CLUSTER_FLAGS_HELP}
 Exit status: 0 nothing found (or everything found was recovered), 1 findings
 remain or bad input, 2 bad flags.
 `;
@@ -340,7 +340,15 @@ export function makeFsckCommand(opts: FsckCommandOptions = {}): Command {
       return 0;
     }
     const storage = openRegistryStorage(flags.storage, opts.storageOptions);
-    const { images, streams } = await loadImagesAndStreams({ snapshot: flags.snapshot, cluster: flags.cluster }, io);
+    let loaded: { images: Image[]; streams: ImageStream[] };
+    try {
+      loaded = await loadImagesAndStreams({ snapshot: flags.snapshot, cluster: flags.cluster }, io, 'fsck');
+    } catch (err) {
+      if (!(err instanceof ClusterFlagError)) throw err;
+      io.stderr.write(`image-pruner fsck: ${err.message} (see image-pruner fsck --help)\n`);
+      return 2;
+    }
+    const { images, streams } = loaded;
     const scope: FsckScope = flags.namespace === undefined ? {} : { namespace: flags.namespace };
     const base = { storage, images, streams, scope, now: (opts.clock ?? (() => new Date()))(), prefixConcurrency: flags.concurrency };
     let report: FsckReport;

@@ -22,26 +22,11 @@ import { openRegistryStorage, type LinkRef, type OpenStorageOptions, type Regist
 import { formatBytes } from '../format.js';
 import type { CliIO, Command } from '../io.js';
 import { readFile } from 'node:fs/promises';
-import { connectCluster, KubernetesCollector, type ClusterClient, type ClusterConnectionOptions } from '../../shared/adapters/kubernetes/index.js';
+import { connectCluster, KubernetesCollector, type ClusterClient } from '../../shared/adapters/kubernetes/index.js';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, ClusterFlagError, connectionOptionsFromFlags, progressLines, type ClusterFlagValues } from '../cluster-flags.js';
 import { SnapshotBuilder } from '../../shared/core/snapshot.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import { readSnapshotFile } from '../snapshot-input.js';
-
-/** The cluster flags of the storage tools (the names `oc` uses). */
-export const CLUSTER_FLAGS = {
-  kubeconfig: { type: 'string' },
-  context: { type: 'string' },
-  server: { type: 'string' },
-  'token-file': { type: 'string' },
-  'certificate-authority': { type: 'string' },
-  'insecure-skip-tls-verify': { type: 'boolean' },
-} as const;
-
-export const CLUSTER_FLAGS_HELP = `  --kubeconfig FILE             kubeconfig to use (default $KUBECONFIG, then ~/.kube/config)
-  --context NAME                kubeconfig context (default its current context)
-  --server URL --token-file F   the API server and a file holding a bearer token, instead of a kubeconfig
-  --certificate-authority FILE  trust this CA for the API server
-  --insecure-skip-tls-verify    do not verify the API server's certificate (only when you must)`;
 
 /** A flag the user got wrong: exit status 2 and one line. */
 export class StorageToolUsageError extends InvalidInputError {
@@ -66,28 +51,16 @@ export function parseArgsMessage(err: Error & { code?: string }): string {
   }
 }
 
-/** Opens the cluster the cluster flags name. */
+/** Opens the cluster the cluster flags name. Throws ClusterFlagError for a wrong flag. */
 export async function openCluster(cluster: Record<string, string | boolean | undefined>, env: CliIO['env']): Promise<ClusterClient> {
-  const o: ClusterConnectionOptions = { env };
-  if (typeof cluster.kubeconfig === 'string') o.kubeconfig = cluster.kubeconfig;
-  if (typeof cluster.context === 'string') o.context = cluster.context;
-  if (typeof cluster.server === 'string') o.server = cluster.server;
-  if (typeof cluster['certificate-authority'] === 'string') o.certificateAuthority = cluster['certificate-authority'];
-  if (cluster['insecure-skip-tls-verify'] === true) o.insecureSkipTlsVerify = true;
-  if (typeof cluster['token-file'] === 'string') {
-    try {
-      o.token = (await readFile(cluster['token-file'], 'utf8')).trim();
-    } catch (err) {
-      throw new InvalidInputError(`flag --token-file: ${cluster['token-file']} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
-  return connectCluster(o);
+  return connectCluster(connectionOptionsFromFlags(cluster as ClusterFlagValues, env));
 }
 
 /** Images and image streams, from a snapshot file or (paged) from the cluster. */
 export async function loadImagesAndStreams(
   source: { snapshot?: string; cluster: Record<string, string | boolean | undefined> },
   io: CliIO,
+  command = 'hard-prune',
 ): Promise<{ images: Image[]; streams: ImageStream[] }> {
   if (source.snapshot !== undefined) {
     if (Object.values(source.cluster).some((v) => v !== undefined)) throw new StorageToolUsageError('--snapshot and cluster flags exclude each other');
@@ -96,7 +69,7 @@ export async function loadImagesAndStreams(
   }
   const client = await openCluster(source.cluster, io.env);
   try {
-    const collector = new KubernetesCollector(client);
+    const collector = new KubernetesCollector(client, { onProgress: progressLines(io.stderr, `image-pruner ${command}`) });
     const builder = new SnapshotBuilder();
     let i = 0;
     for (const group of ['images', 'imagestreams'] as const) {
@@ -136,7 +109,6 @@ Flags:
   --registry-storage URL        s3://bucket/rootdirectory[?endpoint=URL&region=R&force-path-style=true]
                                 or file:///rootdirectory (the registry's storage root)
   --snapshot FILE               read Images and ImageStreams from a dump instead of the cluster
-${CLUSTER_FLAGS_HELP}
   --keep-younger-than DUR       never delete blobs modified less than this long ago (default 60m)
   --concurrency N               blob prefixes (of 256) swept at once (default 16)
   --confirm                     delete (default: dry run, nothing is changed)
@@ -145,6 +117,8 @@ ${CLUSTER_FLAGS_HELP}
   --output table|json           a report for people (default) or JSON
   -h, --help                    show this help
 
+
+${CLUSTER_FLAGS_HELP}
 Exit status: 0 done, 1 a deletion failed or bad input, 2 bad flags.
 `;
 
@@ -509,7 +483,15 @@ export function makeHardPruneCommand(opts: HardPruneCommandOptions = {}): Comman
       return 0;
     }
     const storage = openRegistryStorage(flags.storage, opts.storageOptions);
-    const { images, streams } = await loadImagesAndStreams({ snapshot: flags.snapshot, cluster: flags.cluster }, io);
+    let loaded: { images: Image[]; streams: ImageStream[] };
+    try {
+      loaded = await loadImagesAndStreams({ snapshot: flags.snapshot, cluster: flags.cluster }, io);
+    } catch (err) {
+      if (!(err instanceof ClusterFlagError)) throw err;
+      io.stderr.write(`image-pruner hard-prune: ${err.message} (see image-pruner hard-prune --help)\n`);
+      return 2;
+    }
+    const { images, streams } = loaded;
     if (flags.confirm) {
       io.stderr.write(
         `image-pruner hard-prune: deleting from ${storage.location}. The registry must stay read-only until this finishes ` +

@@ -13,6 +13,8 @@ export interface HardPruneMarks {
   blobs: Set<string>;
   /** Every Image object's name (its manifest digest). */
   images: Set<string>;
+  /** Every digest some manifest list names as a child (`dockerImageManifests`, or read from storage). */
+  children: Set<string>;
   /**
    * Per repository (`namespace/name` of an image stream): the manifest digests
    * its history reaches, and the children (transitively) of those manifests.
@@ -61,6 +63,7 @@ export function markForHardPrune(images: readonly Image[], streams: readonly Ima
   const marks: HardPruneMarks = {
     blobs: new Set(),
     images: new Set(),
+    children: new Set(),
     repositories: new Map(),
     unresolvedChildren: new Set(),
     warnings: [],
@@ -78,6 +81,7 @@ export function markForHardPrune(images: readonly Image[], streams: readonly Ima
     if (b.config) marks.blobs.add(b.config);
     for (const child of image.dockerImageManifests ?? []) {
       marks.blobs.add(child.digest);
+      marks.children.add(child.digest);
       if (!byName.has(child.digest)) marks.unresolvedChildren.add(child.digest);
     }
   }
@@ -125,6 +129,7 @@ export function markManifest(marks: HardPruneMarks, digest: string, text: string
   marks.blobs.add(digest);
   for (const b of parsed.blobs) marks.blobs.add(b);
   for (const c of parsed.children) {
+    marks.children.add(c);
     if (!marks.blobs.has(c)) {
       marks.blobs.add(c);
       marks.unresolvedChildren.add(c);
@@ -197,9 +202,10 @@ export type RepositorySweep =
 
 /**
  * Decides what to remove from one repository: all of it when no image stream
- * has its name; else each manifest revision link whose digest is no Image or
- * is not reached by the stream's history (children included), and each layer
- * link whose blob is not marked. A link to a blob in `young` (unmarked blobs
+ * has its name; else each manifest revision link whose digest is not reached
+ * by the stream's history (children of manifest lists included) or is no Image
+ * (children of a reached list are kept without one: the list needs them), and
+ * each layer link whose blob is not marked. A link to a blob in `young` (unmarked blobs
  * the blob sweep kept for being younger than keepYoungerThan) is kept too:
  * a push in progress needs its links as much as its blobs. For the same
  * reason a repository without a stream that links a young blob is not removed
@@ -219,7 +225,8 @@ export function sweepRepository(marks: HardPruneMarks, repo: StoredRepository, y
   let keptManifestLinks = 0;
   let keptLayerLinks = 0;
   for (const d of repo.manifestLinks) {
-    if ((marks.images.has(d) && reached.has(d)) || young.has(d)) keptManifestLinks++;
+    // A child of a kept manifest list stays even without an Image object: the list needs it to pull.
+    if ((reached.has(d) && (marks.images.has(d) || marks.children.has(d))) || young.has(d)) keptManifestLinks++;
     else manifestLinks.add(d);
   }
   for (const d of repo.layerLinks) {
@@ -252,6 +259,7 @@ function assertComplete(marks: HardPruneMarks): void {
 export interface HardPruneMarksJSON {
   blobs: string[];
   images: string[];
+  children: string[];
   repositories: Record<string, string[]>;
   warnings: string[];
 }
@@ -260,13 +268,14 @@ export function marksToJSON(marks: HardPruneMarks): HardPruneMarksJSON {
   assertComplete(marks);
   const repositories: Record<string, string[]> = {};
   for (const name of [...marks.repositories.keys()].sort()) repositories[name] = [...marks.repositories.get(name)!].sort();
-  return { blobs: [...marks.blobs].sort(), images: [...marks.images].sort(), repositories, warnings: [...marks.warnings] };
+  return { blobs: [...marks.blobs].sort(), images: [...marks.images].sort(), children: [...marks.children].sort(), repositories, warnings: [...marks.warnings] };
 }
 
 export function marksFromJSON(json: HardPruneMarksJSON): HardPruneMarks {
   return {
     blobs: new Set(json.blobs),
     images: new Set(json.images),
+    children: new Set(json.children),
     repositories: new Map(Object.entries(json.repositories).map(([k, v]) => [k, new Set(v)])),
     unresolvedChildren: new Set(),
     warnings: [...json.warnings],

@@ -63,6 +63,13 @@ describe('hard prune repository sweep', () => {
     expect(r.action === 'sweep' && r.manifestLinks).toEqual(removed ? [dg(link)] : []);
   });
 
+  it('keeps a child of a listed manifest that has no Image object', () => {
+    const m = markForHardPrune([image('list', { children: ['bare-child'] })], [stream('ns', 'app', { latest: ['list'] })]);
+    m.unresolvedChildren.clear();
+    const r = sweepRepository(m, { name: 'ns/app', manifestLinks: [dg('bare-child')], layerLinks: [] });
+    expect(r).toMatchObject({ manifestLinks: [] });
+  });
+
   it('removes a history digest from a stream when its Image is gone', () => {
     const m = markForHardPrune([], [stream('ns', 'app', { latest: ['lost'] })]);
     const r = sweepRepository(m, { name: 'ns/app', manifestLinks: [dg('lost')], layerLinks: [] });

@@ -67,7 +67,7 @@ describe.each(BACKENDS)('hard prune on %s storage', (backend) => {
   it('dry run reports what would go and changes nothing', async () => {
     const before = await env.listAll();
     const r = await runCommand(command, args());
-    expect(r.stderr).toBe('');
+    expect(r.stderr).not.toMatch(/error|failed/i);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as HardPruneReport;
     expect(report.confirm).toBe(false);
