@@ -12,7 +12,7 @@ import type { ClusterClient } from './connection.js';
 import { ListIncompleteError } from './errors.js';
 import type { Failure, RetryPolicy } from './retry.js';
 import { AttemptsExhausted, DEFAULT_RETRY_POLICY, withRetry } from './retry.js';
-import { stripObject } from './strip.js';
+import { StringPool, stripObject } from './strip.js';
 
 /** How lists are paged and retried. */
 export interface CollectOptions {
@@ -75,6 +75,8 @@ export class KubernetesCollector implements ClusterReader {
   private readonly pageSize: number;
   private readonly retry: RetryPolicy;
   private readonly maxRestarts: number;
+  /** Shared by every list of this collector: the same layer or image string is kept once. */
+  private readonly strings = new StringPool();
 
   constructor(
     private readonly client: ClusterClient,
@@ -141,7 +143,7 @@ export class KubernetesCollector implements ClusterReader {
           }
           throw new ListIncompleteError(k.kind, `list of ${k.kind} (${pathOf(k)}) failed on page ${pageNo}: ${describe(f)} after ${err.attempts} attempt(s); nothing is planned from a partial list`);
         }
-        for (const it of result.items) items.push(stripObject(k, it));
+        for (const it of result.items) items.push(stripObject(k, it, this.strings));
         token = result.continueToken;
         emit({ type: 'page', kind: k.kind, page, items: items.length });
       } while (token !== undefined);

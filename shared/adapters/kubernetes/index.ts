@@ -3,5 +3,5 @@ export * from './collector.js';
 export * from './connection.js';
 export * from './errors.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
-export { reduceManifest, stripObject } from './strip.js';
+export { StringPool, reduceManifest, stripObject } from './strip.js';
 export * from './writers.js';

@@ -157,11 +157,74 @@ const STRIPPERS: Record<string, (o: Obj) => Obj> = {
 };
 
 /**
- * The object as the rules read it: `kind`, `apiVersion` (list items come
- * without them) and only the fields of PRUNING.md "Inputs".
+ * One copy of each equal string. JSON.parse makes a new string for every
+ * value; layer digests and media types repeat across images (shared base
+ * layers) and container images across pods, so sharing them makes memory
+ * follow the distinct blobs and images rather than the references to them.
  */
-export function stripObject(kind: ResourceKind, item: unknown): KubeObject {
+export class StringPool {
+  private readonly pool = new Map<string, string>();
+  intern<T>(v: T): T {
+    if (typeof v !== 'string') return v;
+    const hit = this.pool.get(v);
+    if (hit !== undefined) return hit as T;
+    this.pool.set(v, v);
+    return v;
+  }
+  get size(): number {
+    return this.pool.size;
+  }
+}
+
+/** Replaces `o[key]` by the pool's copy when it is a string. */
+function share(o: Obj, key: string, pool: StringPool): void {
+  if (typeof o[key] === 'string') o[key] = pool.intern(o[key]);
+}
+
+function shareContainers(spec: unknown, pool: StringPool): void {
+  if (!isObj(spec)) return;
+  for (const list of ['containers', 'initContainers', 'ephemeralContainers']) {
+    const cs = spec[list];
+    if (Array.isArray(cs)) for (const c of cs) if (isObj(c)) share(c, 'image', pool);
+  }
+}
+
+function shareStrings(kind: string, o: Obj, pool: StringPool): void {
+  const spec = isObj(o.spec) ? o.spec : undefined;
+  switch (kind) {
+    case 'Image':
+      if (Array.isArray(o.dockerImageLayers)) {
+        for (const l of o.dockerImageLayers) {
+          if (!isObj(l)) continue;
+          share(l, 'name', pool);
+          share(l, 'mediaType', pool);
+        }
+      }
+      if (Array.isArray(o.dockerImageManifests)) for (const m of o.dockerImageManifests) if (isObj(m)) share(m, 'mediaType', pool);
+      share(o, 'dockerImageManifestMediaType', pool);
+      return;
+    case 'Pod':
+      shareContainers(spec, pool);
+      return;
+    case 'CronJob': {
+      const jt = spec && isObj(spec.jobTemplate) && isObj(spec.jobTemplate.spec) ? spec.jobTemplate.spec : undefined;
+      shareContainers(jt && isObj(jt.template) ? jt.template.spec : undefined, pool);
+      return;
+    }
+    default:
+      if (spec && isObj(spec.template)) shareContainers(spec.template.spec, pool);
+  }
+}
+
+/**
+ * The object as the rules read it: `kind`, `apiVersion` (list items come
+ * without them) and only the fields of PRUNING.md "Inputs". With a `pool`,
+ * repeated strings (layer digests, media types, container images) are shared.
+ */
+export function stripObject(kind: ResourceKind, item: unknown, pool?: StringPool): KubeObject {
   const o = isObj(item) ? item : {};
   const strip = STRIPPERS[kind.kind] ?? templated;
-  return { kind: kind.kind, apiVersion: apiVersionOf(kind), ...strip(o) } as KubeObject;
+  const out = strip(o);
+  if (pool) shareStrings(kind.kind, out, pool);
+  return { kind: kind.kind, apiVersion: apiVersionOf(kind), ...out } as KubeObject;
 }

@@ -81,3 +81,17 @@ describe('stripping objects to what the rules read', () => {
     });
   });
 });
+
+describe('sharing repeated strings', () => {
+  it('pools repeated layer digests and media types: one entry per distinct string', async () => {
+    const { StringPool, stripObject } = await import('../../../shared/adapters/kubernetes/index.js');
+    const pool = new StringPool();
+    // Separate parses, as separate pages give: equal strings, distinct copies.
+    const a = stripObject(kindByName('Image')!, JSON.parse(JSON.stringify(image('a', { layers: ['base', 'a-only'] }))), pool) as unknown as Image;
+    const b = stripObject(kindByName('Image')!, JSON.parse(JSON.stringify(image('b', { layers: ['base'] }))), pool) as unknown as Image;
+    expect(a.dockerImageLayers![0].name).toBe(digest('base'));
+    expect(b.dockerImageLayers![0].name).toBe(a.dockerImageLayers![0].name);
+    // base, a-only, the layer media type, the manifest media type.
+    expect(pool.size).toBe(4);
+  });
+});
