@@ -178,6 +178,8 @@ class HttpError extends Error {
     readonly details?: Record<string, unknown>,
     readonly headers: Record<string, string> = {},
     readonly extraMetadata?: Record<string, unknown>,
+    /** The Status reason when it is not the usual one for the code (e.g. AlreadyExists for 409). */
+    readonly reason?: string,
   ) {
     super(message);
   }
@@ -260,7 +262,7 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
       if (md.namespace !== undefined && md.namespace !== route.namespace) throw new HttpError(400, 'the namespace of the provided object does not match the namespace sent on the request');
     }
     if (store.get(k.kind, name, route.namespace)) {
-      throw new HttpError(409, `${resourceName(k)} "${name}" already exists`, { name, group: k.group, kind: k.plural }, {}, undefined);
+      throw new HttpError(409, `${resourceName(k)} "${name}" already exists`, { name, group: k.group, kind: k.plural }, {}, undefined, 'AlreadyExists');
     }
     const { uid: _u, resourceVersion: _rv, creationTimestamp: _c, ...keep } = md;
     const stored = store.put({ ...o, metadata: { ...keep, name, ...(k.namespaced ? { namespace: route.namespace } : {}) } } as KubeObject, k);
@@ -394,7 +396,7 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
       res.end(text);
     };
     const sendError = (e: HttpError): void => {
-      send(e.code, status(e.code, REASONS[e.code] ?? 'Unknown', e.message, e.details, e.extraMetadata), e.headers);
+      send(e.code, status(e.code, e.reason ?? REASONS[e.code] ?? 'Unknown', e.message, e.details, e.extraMetadata), e.headers);
     };
 
     for (const action of faults.take(method, path, url.searchParams.has('continue'))) {

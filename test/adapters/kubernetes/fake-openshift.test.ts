@@ -44,7 +44,7 @@ describe('fake OpenShift API server', () => {
     { case: 'an unknown resource', req: ['GET', '/apis/image.openshift.io/v1/widgets'] as const, status: 404, reason: 'NotFound' },
     { case: 'a stale update', req: ['PUT', '/apis/image.openshift.io/v1/namespaces/a/imagestreams/app', { metadata: { name: 'app', resourceVersion: '1' } }] as const, status: 409, reason: 'Conflict' },
     { case: 'an update without resourceVersion', req: ['PUT', '/apis/image.openshift.io/v1/namespaces/a/imagestreams/app', { metadata: { name: 'app' } }] as const, status: 422, reason: 'Invalid' },
-    { case: 'a duplicate create', req: ['POST', '/apis/image.openshift.io/v1/namespaces/a/imagestreams', { metadata: { name: 'app' } }] as const, status: 409, reason: 'Conflict' },
+    { case: 'a duplicate create', req: ['POST', '/apis/image.openshift.io/v1/namespaces/a/imagestreams', { metadata: { name: 'app' } }] as const, status: 409, reason: 'AlreadyExists' },
   ])('answers $case with a Status object ($status $reason)', async ({ req, status, reason }) => {
     api = await startFakeOpenShift({ objects: OBJECTS });
     const r = await call(req[0], req[1], req[2], req[3]);
