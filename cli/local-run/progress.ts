@@ -81,7 +81,8 @@ export class ProgressPrinter {
 /** The report for people, as the run ends. */
 export function formatReport(r: Report, location: string): string {
   const lines = [`Run ${r.runId}: ${r.status} (${r.mode})`];
-  if (r.error) lines.push(`  error: ${r.error.name}: ${r.error.message.split('\n')[0]}`);
+  // The message lists the failed items (bounded by the error itself), one per line.
+  if (r.error) lines.push(`  error: ${r.error.name}: ${r.error.message.split('\n').join('\n    ')}`);
   const collected = Object.entries(r.collected).map(([g, n]) => `${n} ${g}`);
   if (collected.length) lines.push(`  collected: ${collected.join(', ')}`);
   if (r.plan) {
