@@ -77,6 +77,8 @@ export class KubernetesCollector implements ClusterReader {
   private readonly maxRestarts: number;
   /** Shared by every list of this collector: the same layer or image string is kept once. */
   private readonly strings = new StringPool();
+  /** Set when one list of collectAll failed: the others stop at their next page. */
+  private abandoned: Error | undefined;
 
   constructor(
     private readonly client: ClusterClient,
@@ -122,6 +124,7 @@ export class KubernetesCollector implements ClusterReader {
       let page = 0;
       let expired = false;
       do {
+        if (this.abandoned) throw this.abandoned;
         page += 1;
         const pageNo = page;
         let result: Page;
@@ -176,7 +179,16 @@ export class KubernetesCollector implements ClusterReader {
 
   /** Collects every group (concurrently) into a checked {@link Snapshot}. */
   async collectAll(groups: readonly ResourceGroup[] = RESOURCE_GROUPS): Promise<ClusterCollection> {
-    const collected = await Promise.all(groups.map((g) => this.collectGroup(g)));
+    this.abandoned = undefined;
+    // The first failure fails the collection; the other lists stop instead of paging on for nothing.
+    const collected = await Promise.all(
+      groups.map((g) =>
+        this.collectGroup(g).catch((err: unknown) => {
+          this.abandoned ??= err instanceof Error ? err : new Error(String(err));
+          throw err;
+        }),
+      ),
+    );
     const builder = new SnapshotBuilder();
     const counts: Record<string, number> = {};
     const skipped: SkippedKind[] = [];
