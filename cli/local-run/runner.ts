@@ -20,8 +20,8 @@ import * as events from '../../shared/workflow/events.js';
 import type { RunningExecutions } from '../../shared/workflow/refuse-second-run.js';
 import { refuseSecondRun } from '../../shared/workflow/refuse-second-run.js';
 import { reportRun } from '../../shared/workflow/report.js';
-import type { ItemRetryPolicy } from '../../shared/workflow/run-items.js';
-import { DEFAULT_ITEM_RETRY } from '../../shared/workflow/run-items.js';
+import type { ItemPolicy } from '../../shared/workflow/run-items.js';
+import { DEFAULT_ITEM_POLICY } from '../../shared/workflow/run-items.js';
 import type { AslDefinition } from './definition.js';
 import { localDefinition, readerStateName } from './definition.js';
 
@@ -62,7 +62,7 @@ export interface LocalRunOptions {
   input: ExecutionInput;
   ports: LocalPorts;
   onProgress?: (p: Progress) => void;
-  itemPolicy?: ItemRetryPolicy;
+  itemPolicy?: ItemPolicy;
   /** A definition to run instead of synthesizing one (benchmarks reuse one). */
   definition?: AslDefinition;
   executionName?: string;
@@ -82,7 +82,7 @@ export interface LocalRunResult {
 export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult> {
   const { ports } = opts;
   const progress = opts.onProgress ?? (() => undefined);
-  const policy = opts.itemPolicy ?? DEFAULT_ITEM_RETRY;
+  const policy = opts.itemPolicy ?? DEFAULT_ITEM_POLICY;
   // Dry run is an adapter choice: without confirm, every deleter only describes.
   const describing = new DescribingDeleters((line) => progress({ type: 'describe', line }));
   const confirmed = opts.input.confirm === true;

@@ -17,8 +17,8 @@ import type { RunOptions } from '../../shared/workflow/contracts.js';
 import { ENV } from '../../shared/workflow/contracts.js';
 import type { RunningExecutions } from '../../shared/workflow/refuse-second-run.js';
 import type { MetricsSink } from '../../shared/workflow/report.js';
-import type { ItemRetryPolicy } from '../../shared/workflow/run-items.js';
-import { DEFAULT_ITEM_RETRY } from '../../shared/workflow/run-items.js';
+import type { ItemPolicy } from '../../shared/workflow/run-items.js';
+import { DEFAULT_ITEM_POLICY } from '../../shared/workflow/run-items.js';
 import { metrics, tracer } from './powertools.js';
 import { StepFunctionsRunningExecutions } from './running-executions.js';
 import { readJsonSecret } from './secrets.js';
@@ -34,7 +34,7 @@ export interface TaskDependencies {
   blobDeleter(): Promise<BlobDeleter>;
   clusterWriter(): Promise<ImageStreamUpdater & ImageDeleter>;
   metrics(): MetricsSink;
-  itemPolicy(): ItemRetryPolicy;
+  itemPolicy(): ItemPolicy;
 }
 
 function required(env: Record<string, string | undefined>, name: string): string {
@@ -92,7 +92,7 @@ export function awsDependencies(env: Record<string, string | undefined> = proces
       return new StorageBlobDeleter(openRegistryStorage({ kind: 's3', bucket, root }, { s3Client: s3() }));
     }),
     metrics: () => ({ add: (name, value, unit) => metrics.addMetric(name, unit as never, value) }),
-    itemPolicy: () => ({ ...DEFAULT_ITEM_RETRY, concurrency: Number(env[ENV.itemConcurrency] ?? DEFAULT_ITEM_RETRY.concurrency) || DEFAULT_ITEM_RETRY.concurrency }),
+    itemPolicy: () => ({ concurrency: Number(env[ENV.itemConcurrency] ?? DEFAULT_ITEM_POLICY.concurrency) || DEFAULT_ITEM_POLICY.concurrency }),
   };
 }
 

@@ -93,7 +93,7 @@ describe('error names of the state machine', () => {
       registryDeleter: unused,
       blobDeleter: unused,
       metrics: () => ({ add: () => undefined }),
-      itemPolicy: () => ({ attempts: 1, backoffMs: 0, concurrency: 1 }),
+      itemPolicy: () => ({ concurrency: 1 }),
     };
   }
 

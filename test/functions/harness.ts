@@ -69,7 +69,7 @@ export async function harness(): Promise<Harness> {
         registryDeleter: async () => describing,
         blobDeleter: async () => describing,
         metrics: () => ({ add: () => undefined }),
-        itemPolicy: () => ({ attempts: 2, backoffMs: 0, concurrency: 4 }),
+        itemPolicy: () => ({ concurrency: 4 }),
       };
       useDependencies(deps);
     },
