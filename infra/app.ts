@@ -5,6 +5,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ImagePruner } from './image-pruner.js';
 import { suppressJustifiedFindings } from './nag.js';
+import { RegistryStorageTools, suppressStorageToolsFindings } from './storage-tools.js';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 
 /** Builds the app; tests call this to synthesize in-process. */
 export function buildApp(app = new App()): { app: App; stack: Stack; pruner: ImagePruner } {
@@ -38,6 +40,9 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
     batchSize: num('batchSize'),
   });
   suppressJustifiedFindings(stack, pruner);
+  // Hard prune and fsck need the registry's storage bucket: only with -c registryStorageBucket=NAME [-c registryStorageRoot=DIR].
+  const storageBucket = ctx('registryStorageBucket');
+  if (storageBucket) suppressStorageToolsFindings(new RegistryStorageTools(stack, 'StorageTools', { registryStorage: { bucket: s3.Bucket.fromBucketName(stack, 'RegistryStorage', storageBucket), rootDirectory: ctx('registryStorageRoot') }, artifactsBucket: pruner.artifactsBucket, clusterSecret }));
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   return { app, stack, pruner };
 }

@@ -1,0 +1,141 @@
+// The storage tools in the synthesized stack (with -c registryStorageBucket):
+// both state machines, their Distributed Maps over blob prefixes and
+// repositories, the read-only guard, least-privilege deletes, cdk-nag clean.
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import type { Stack } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FSCK_STATE, HARD_PRUNE_STATE, REGISTRY_NOT_READ_ONLY } from '../../shared/workflow/storage-tools/contracts.js';
+import { synthApp } from './synth.js';
+
+type Asl = { StartAt: string; States: Record<string, Record<string, unknown>> };
+
+function flatten(v: unknown): string {
+  if (typeof v === 'string') return v;
+  const o = v as Record<string, unknown>;
+  if (o['Fn::Join']) return (o['Fn::Join'] as [string, unknown[]])[1].map(flatten).join('');
+  if (o['Fn::GetAtt']) return `\${${(o['Fn::GetAtt'] as string[])[0]}}`;
+  if (o.Ref) return `\${${String(o.Ref)}}`;
+  throw new Error(`unexpected intrinsic ${JSON.stringify(v)}`);
+}
+
+/** The definition of the state machine whose logical id starts with `StorageTools<id>`. */
+function definitionOf(template: Template, id: 'HardPrune' | 'Fsck'): Asl {
+  const sms = template.findResources('AWS::StepFunctions::StateMachine');
+  const found = Object.entries(sms).filter(([logical]) => logical.startsWith(`StorageTools${id}`));
+  expect(found, `state machine ${id}`).toHaveLength(1);
+  return JSON.parse(flatten((found[0][1] as { Properties: { DefinitionString: unknown } }).Properties.DefinitionString)) as Asl;
+}
+
+describe('the storage tools in the stack', () => {
+  let template: Template;
+  let stack: Stack;
+  let hard: Asl;
+  let fsck: Asl;
+  beforeAll(() => {
+    ({ template, stack } = synthApp({ registryStorageBucket: 'registry-data', registryStorageRoot: '/registry' }));
+    hard = definitionOf(template, 'HardPrune');
+    fsck = definitionOf(template, 'Fsck');
+  });
+
+  it('are left out when no registry storage bucket is given', () => {
+    const { template: plain } = synthApp();
+    expect(Object.keys(plain.findResources('AWS::StepFunctions::StateMachine'))).toHaveLength(1);
+  });
+
+  it('adds two state machines next to the prune workflow, neither scheduled', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+    const targets = JSON.stringify(template.findResources('AWS::Scheduler::Schedule'));
+    for (const id of ['StorageToolsHardPrune', 'StorageToolsFsck']) expect(targets).not.toContain(id);
+  });
+
+  it('hard prune refuses confirm without registryReadOnlyConfirmed before any task runs', () => {
+    expect(hard.StartAt).toBe(HARD_PRUNE_STATE.guard);
+    const guard = hard.States[HARD_PRUNE_STATE.guard] as { Type: string; Choices: { Next: string; And: unknown[] }[]; Default: string };
+    expect(guard.Type).toBe('Choice');
+    expect(guard.Default).toBe(HARD_PRUNE_STATE.start);
+    expect(guard.Choices).toHaveLength(1);
+    expect(guard.Choices[0].Next).toBe(HARD_PRUNE_STATE.refused);
+    expect(guard.Choices[0].And).toEqual(
+      expect.arrayContaining([
+        { Variable: '$.confirm', BooleanEquals: true },
+        {
+          Not: {
+            And: expect.arrayContaining([{ Variable: '$.registryReadOnlyConfirmed', BooleanEquals: true }, { Variable: '$.registryReadOnlyConfirmed', IsPresent: true }]),
+          },
+        },
+      ]),
+    );
+    expect(hard.States[HARD_PRUNE_STATE.refused]).toMatchObject({ Type: 'Fail', Error: REGISTRY_NOT_READ_ONLY });
+  });
+
+  it.each([
+    ['HardPrune', () => hard, HARD_PRUNE_STATE.start, [HARD_PRUNE_STATE.collect, HARD_PRUNE_STATE.mark, HARD_PRUNE_STATE.sweepBlobs, HARD_PRUNE_STATE.listRepositories, HARD_PRUNE_STATE.sweepRepositories, HARD_PRUNE_STATE.report]],
+    ['Fsck', () => fsck, FSCK_STATE.start, [FSCK_STATE.collect, FSCK_STATE.expect, FSCK_STATE.checkBlobs, FSCK_STATE.checkRepositories, FSCK_STATE.report]],
+  ] as const)('%s runs start, collect, mark, the two Maps and the report in order', (_, asl, start, chain) => {
+    let at: string = start;
+    for (const next of chain) {
+      expect(asl().States[at].Next, `after ${at}`).toBe(next);
+      at = next;
+    }
+    expect(asl().States[at].End).toBe(true);
+    const collect = asl().States[chain[0]] as { Type: string; Branches: Asl[] };
+    expect(collect.Type).toBe('Parallel');
+    expect(collect.Branches.map((b) => b.StartAt)).toEqual(['Collect images', 'Collect imagestreams']);
+  });
+
+  it.each([
+    ['HardPrune blobs', () => hard.States[HARD_PRUNE_STATE.sweepBlobs], '$.mark.keys.prefixes', 8],
+    ['HardPrune repositories', () => hard.States[HARD_PRUNE_STATE.sweepRepositories], '$.repositories.keys.repositories', 20],
+    ['Fsck blobs', () => fsck.States[FSCK_STATE.checkBlobs], '$.expected.keys.prefixes', 8],
+    ['Fsck repositories', () => fsck.States[FSCK_STATE.checkRepositories], '$.expected.keys.repositories', 20],
+  ] as const)('%s: a Distributed Map reading its items from the run files in batches, no failure tolerated', (_, state, key, perBatch) => {
+    const m = state();
+    expect(m).toMatchObject({
+      Type: 'Map',
+      MaxConcurrency: 16,
+      ItemReader: { Resource: 'arn:${AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': key } },
+      ItemBatcher: { MaxItemsPerBatch: perBatch, BatchInput: { 'run.$': '$.run', 'tool.$': '$.tool' } },
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } },
+    });
+    expect(m.ToleratedFailurePercentage ?? 0).toBe(0);
+    expect(m.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: expect.stringMatching(/^Report the .*failure$/) }]);
+  });
+
+  it('routes every failure after the start to the report and a Fail state', () => {
+    for (const [asl, S, names] of [
+      [hard, HARD_PRUNE_STATE, [HARD_PRUNE_STATE.collect, HARD_PRUNE_STATE.mark, HARD_PRUNE_STATE.listRepositories]],
+      [fsck, FSCK_STATE, [FSCK_STATE.collect, FSCK_STATE.expect]],
+    ] as const) {
+      for (const name of names) expect(asl.States[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.reportFailure }]);
+      expect(asl.States[S.reportFailure].Next).toBe(S.failed);
+      expect(asl.States[S.failed].Type).toBe('Fail');
+    }
+  });
+
+  it('lets only the two sweeps delete from the registry bucket, under its root directory', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    type Statement = { Action: string | string[]; Resource: unknown };
+    const deletes = Object.entries(policies).flatMap(([id, p]) =>
+      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement.filter((st) =>
+        [st.Action].flat().some((a) => a.startsWith('s3:DeleteObject')),
+      ).map((st) => ({ id, resource: JSON.stringify(st.Resource) })),
+    );
+    const onRegistry = deletes.filter((d) => d.resource.includes('registry-data'));
+    expect(onRegistry.map((d) => d.id).sort()).toEqual([expect.stringMatching(/hardprunesweepblobs/i), expect.stringMatching(/hardprunesweeprepositories/i)]);
+    for (const d of onRegistry) expect(d.resource).toContain('/registry/docker/registry/v2/*');
+    // No storage-tool function deletes run files either.
+    expect(deletes.filter((d) => d.id.startsWith('StorageTools') && !d.resource.includes('registry-data'))).toEqual([]);
+  });
+
+  it('gives each storage function the bucket and root it works on', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ PRUNER_REGISTRY_STORAGE_BUCKET: 'registry-data', PRUNER_REGISTRY_STORAGE_ROOT: 'registry' }) },
+    });
+  });
+
+  it('has no unsuppressed cdk-nag AwsSolutions finding', () => {
+    const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));
+    expect([...errors, ...warnings].map((a) => `${a.id}: ${String(a.entry.data).split('\n')[0]}`)).toEqual([]);
+  });
+});
