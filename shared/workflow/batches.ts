@@ -1,24 +1,46 @@
 // The five batch tasks inside the Distributed Maps. Each tries every item of
 // its batch once (the adapters retry their own requests), and throws
-// BatchItemsFailedError with the failed items when any failed, so the Map fails
-// and nothing after it (stream updates, Image deletes) runs.
+// BatchItemsFailedError with the failed items when any failed (or, when the
+// registry answered that no delete can work, that answer's error), so the Map
+// fails and nothing after it (stream updates, Image deletes) runs.
 import { runBatch } from '../adapters/registry/batch.js';
+import { isFatalRegistryError } from '../adapters/registry/errors.js';
 import type { BlobDeleter, ImageDeleter, ImageStreamUpdater, ItemStatus, LayerLinkDeleter, ManifestDeleter } from '../core/ports.js';
 import type { RepositoryLink, StreamUpdate } from '../core/plan-types.js';
 import type { BatchEvent, BatchResult, BlobItem, DeletionKind, ImageItem } from './contracts.js';
-import { BatchItemsFailedError } from './contracts.js';
+import { BatchItemsFailedError, describeFailedItems, REGISTRY_ANSWER_ERRORS } from './contracts.js';
 import type { ItemPolicy } from './run-items.js';
 import { DEFAULT_ITEM_POLICY } from './run-items.js';
 
 async function runTask<T>(kind: DeletionKind, event: BatchEvent<T>, act: (item: T) => Promise<ItemStatus>, name: (item: T) => string, policy: ItemPolicy): Promise<BatchResult> {
   // runBatch keeps `err.name` in each reason and, after an error every further
   // request would hit too, marks the items it did not start as not attempted.
-  const results = await runBatch(event.Items, act, { concurrency: policy.concurrency });
-  const failed = results.filter((r) => r.status === 'failed');
-  if (failed.length > 0) {
-    throw new BatchItemsFailedError(kind, failed.map((f) => ({ item: name(f.item), reason: f.reason ?? 'failed' })), results.length);
-  }
+  let answer: Error | undefined;
+  const work = async (item: T): Promise<ItemStatus> => {
+    try {
+      return await act(item);
+    } catch (err) {
+      if (err instanceof Error && isFatalRegistryError(err) && REGISTRY_ANSWER_ERRORS.includes(err.name)) answer ??= err;
+      throw err;
+    }
+  };
+  const results = await runBatch(event.Items, work, { concurrency: policy.concurrency });
+  const failed = results.filter((r) => r.status === 'failed').map((f) => ({ item: name(f.item), reason: f.reason ?? 'failed' }));
+  if (answer !== undefined) throw sameErrorFor(answer, describeFailedItems(kind, failed, results.length));
+  if (failed.length > 0) throw new BatchItemsFailedError(kind, failed, results.length);
   return { kind, done: results.filter((r) => r.status === 'done').length, gone: results.filter((r) => r.status === 'gone').length };
+}
+
+/**
+ * The batch's failure as an error of the registry answer's own class and name
+ * (`RegistryDeleteDisabledError`, ...): Step Functions matches the name, and
+ * retrying the batch cannot change the answer (NOT_RETRIED). An unreachable
+ * registry stays a BatchItemsFailedError, which is retried once: it may come back.
+ */
+function sameErrorFor(answer: Error, message: string): Error {
+  // Every registry error class takes (message, {cause}).
+  const Same = answer.constructor as new (message: string, options?: { cause?: unknown }) => Error;
+  return new Same(message, { cause: answer });
 }
 
 const linkName = (l: RepositoryLink) => `${l.repository}@${l.digest}`;

@@ -127,8 +127,16 @@ export const RETRY_BATCH: RetryPolicy = {
   backoffRate: 2,
 };
 
+/**
+ * The registry's answers that every further request would get too (names of the
+ * classes in shared/adapters/registry/errors.ts). A batch task that met one
+ * stops and throws under that name instead of BatchItemsFailedError, so the
+ * state machine fails the run at once rather than retrying the batch.
+ */
+export const REGISTRY_ANSWER_ERRORS: readonly string[] = ['RegistryDeleteDisabledError', 'RegistryEndpointNotFoundError', 'RegistryAuthError'];
+
 /** Error names that are never retried: they are answers, not accidents. */
-export const NOT_RETRIED: readonly string[] = [ERROR.concurrentRun, ERROR.invalidInput, ERROR.invalidReferences, ERROR.registryUnhealthy];
+export const NOT_RETRIED: readonly string[] = [ERROR.concurrentRun, ERROR.invalidInput, ERROR.invalidReferences, ERROR.registryUnhealthy, ...REGISTRY_ANSWER_ERRORS];
 
 // ---------------------------------------------------------------------------
 // Errors thrown by the task functions (the names above).
@@ -168,12 +176,19 @@ export class ArtifactsError extends PrunerError {
 /** Items of a batch that still failed after retries, each with its reason. */
 export class BatchItemsFailedError extends PrunerError {
   constructor(readonly kind: DeletionKind, readonly failed: { item: string; reason: string }[], readonly total: number) {
-    // The message carries the failed items (bounded) so the report can name them.
-    const shown = failed.slice(0, 20).map((f) => `${f.item}: ${f.reason}`);
-    const more = failed.length > shown.length ? `\n  ... and ${failed.length - shown.length} more` : '';
-    super(`${failed.length} of ${total} ${kind} failed:\n  ${shown.join('\n  ')}${more}`);
+    super(describeFailedItems(kind, failed, total));
     this.name = ERROR.batchFailed;
   }
+}
+
+/**
+ * "3 of 100 manifests failed:" and the failed items with their reasons, at most
+ * 20 of them: the message of a failed batch, so the report can name the items.
+ */
+export function describeFailedItems(kind: DeletionKind, failed: readonly { item: string; reason: string }[], total: number): string {
+  const shown = failed.slice(0, 20).map((f) => `${f.item}: ${f.reason}`);
+  const more = failed.length > shown.length ? `\n  ... and ${failed.length - shown.length} more` : '';
+  return `${failed.length} of ${total} ${kind} failed:\n  ${shown.join('\n  ')}${more}`;
 }
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,15 @@ import { handler as collectHandler } from '../../functions/collect/handler.js';
 import { handler as planHandler } from '../../functions/compute-plan/handler.js';
 import { handler as healthHandler } from '../../functions/check-health/handler.js';
 import { handler as imagesHandler } from '../../functions/delete-images/handler.js';
+import { handler as manifestsHandler } from '../../functions/delete-manifests/handler.js';
+import { handler as blobsHandler } from '../../functions/delete-blobs/handler.js';
+import { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
+import { SnapshotClusterReader } from '../../cli/local-run/snapshot-reader.js';
+import { snapshotFromList } from '../../shared/core/snapshot.js';
+import { RESOURCE_GROUPS } from '../../shared/core/kinds.js';
+import type { CollectResult } from '../../shared/workflow/contracts.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { localDefinition } from '../../cli/local-run/definition.js';
 import { connectCluster, type ClusterClient } from '../../shared/adapters/kubernetes/connection.js';
 import { KubernetesCollector } from '../../shared/adapters/kubernetes/collector.js';
@@ -31,12 +40,22 @@ describe('error names of the state machine', () => {
   let h: Harness;
   let api: FakeOpenShift;
   let client: ClusterClient;
+  // A plain distribution registry with deleting disabled, behind a fault proxy.
+  let registry: RunningRegistry;
+  let proxy: FaultProxy;
+  let deleter: RegistryDeleter;
   beforeAll(async () => {
     h = await harness();
     api = await startFakeOpenShift({ objects: [] });
     client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
+    registry = await startRegistry({ deleteEnabled: false });
+    proxy = await startFaultProxy(registry.url);
+    deleter = RegistryDeleter.fromOptions({ url: proxy.url, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
   });
   afterAll(async () => {
+    await deleter?.close();
+    await proxy?.stop();
+    await registry?.stop();
     await client?.close();
     await api?.stop();
     await h?.stop();
@@ -74,6 +93,34 @@ describe('error names of the state machine', () => {
         api.faults.clear();
       }
     },
+    // The registry's answers that stop a batch, each through the batch handler that meets it.
+    RegistryDeleteDisabledError: () => {
+      useDependencies({ ...depsWith(h), registryDeleter: async () => deleter });
+      return manifestsHandler({ Items: [{ repository: 'team/app', digest: 'sha256:' + 'b'.repeat(64) }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
+    },
+    RegistryEndpointNotFoundError: () => {
+      // A plain distribution registry has no /admin/blobs endpoint.
+      useDependencies({ ...depsWith(h), blobDeleter: async () => deleter });
+      return blobsHandler({ Items: [{ digest: 'sha256:' + 'c'.repeat(64) }], BatchInput: { runId: 'r', kind: 'blobs' } }, fakeContext());
+    },
+    RegistryAuthError: () => {
+      proxy.inject([{ kind: 'status', status: 401, body: '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}' }], (method) => method === 'DELETE');
+      useDependencies({ ...depsWith(h), registryDeleter: async () => deleter });
+      return manifestsHandler({ Items: [{ repository: 'team/app', digest: 'sha256:' + 'd'.repeat(64) }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
+    },
+    InvalidInputError: () => {
+      h.bind();
+      return manifestsHandler({ Items: [{ repository: 'team/app' }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
+    },
+    InvalidReferencesError: async () => {
+      // A pod running an image whose reference cannot be parsed, ignoreInvalidRefs not set.
+      const pod = { kind: 'Pod', apiVersion: 'v1', metadata: { namespace: 'ns', name: 'p', creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { containers: [{ name: 'c', image: 'Bad Ref' }] }, status: { phase: 'Running' } };
+      h.bind({ cluster: new SnapshotClusterReader(snapshotFromList({ kind: 'List', items: [pod] })) });
+      const run = runContext({ ignoreInvalidRefs: false });
+      const collected: CollectResult[] = [];
+      for (const group of RESOURCE_GROUPS) collected.push((await collectHandler({ run, group }, fakeContext())) as CollectResult);
+      return planHandler({ run, collected }, fakeContext());
+    },
     RegistryUnhealthyError: async () => {
       useDependencies({ ...depsWith(h), registryHealth: async () => ({ checkHealth: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')) }) });
       return healthHandler({ run: runContext() }, fakeContext());
@@ -103,11 +150,16 @@ describe('error names of the state machine', () => {
     for (const n of names) expect(Object.keys(throwers), n).toContain(n);
   });
 
+  it('every name that is never retried has a thrower here', () => {
+    for (const n of NOT_RETRIED) expect(Object.keys(throwers), n).toContain(n);
+  });
+
   it.each(Object.keys(throwers))('%s is thrown by the code that names it', async (name) => {
     await expect(throwers[name]()).rejects.toMatchObject({ name });
   });
 
-  it('names that are answers, not accidents, are never retried', () => {
+  /** Every name some Retry rule of the definition matches. */
+  function retriedNames(): Set<string> {
     const retried = new Set<string>();
     const walk = (v: unknown): void => {
       if (Array.isArray(v)) v.forEach(walk);
@@ -119,6 +171,16 @@ describe('error names of the state machine', () => {
       }
     };
     walk(localDefinition());
+    return retried;
+  }
+
+  it('names that are answers, not accidents, are never retried', () => {
+    const retried = retriedNames();
     for (const n of NOT_RETRIED) expect(retried.has(n), n).toBe(false);
+  });
+
+  it('every name a task throws is either retried by a rule or listed as never retried', () => {
+    const retried = retriedNames();
+    for (const n of Object.keys(throwers)) expect(retried.has(n) || NOT_RETRIED.includes(n), n).toBe(true);
   });
 });
