@@ -8,6 +8,7 @@ import type { ClusterReader } from '../../shared/adapters/kubernetes/collector.j
 import { KubernetesCollector } from '../../shared/adapters/kubernetes/collector.js';
 import { connectCluster } from '../../shared/adapters/kubernetes/connection.js';
 import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writers.js';
+import type { RegistryClientOptions } from '../../shared/adapters/registry/client.js';
 import { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
 import { openRegistryStorage } from '../../shared/adapters/storage/storage-url.js';
 import { StorageBlobDeleter } from '../../shared/adapters/storage/storage-blob-deleter.js';
@@ -48,11 +49,34 @@ function once<T>(make: () => T): () => T {
   return () => (value ??= { v: make() }).v;
 }
 
+/** Where secrets come from: Secrets Manager on AWS; tests give their own. */
+export interface SecretSource {
+  readSecret(arn: string, envName: string): Promise<Record<string, string>>;
+}
+
+/**
+ * The registry credentials a registry secret holds: `{"token"}` (a bearer token)
+ * or `{"username", "password"}` (basic credentials, a registry behind htpasswd).
+ * Anything else is an error: a run must not silently send no credentials.
+ */
+export function registryCredentials(secret: Record<string, string>): Pick<RegistryClientOptions, 'token' | 'basicAuth'> {
+  const where = `secret of ${ENV.registrySecretArn}`;
+  const basic = secret.username !== undefined || secret.password !== undefined;
+  if (secret.token !== undefined && basic) throw new InvalidInputError(`${where}: give "token" or "username" and "password", not both`);
+  if (secret.token !== undefined) return { token: secret.token };
+  if (basic) {
+    if (!secret.username) throw new InvalidInputError(`${where}: "username" is missing or empty`);
+    if (!secret.password) throw new InvalidInputError(`${where}: "password" is missing or empty`);
+    return { basicAuth: { username: secret.username, password: secret.password } };
+  }
+  throw new InvalidInputError(`${where}: needs "token", or "username" and "password"`);
+}
+
 /** The adapters on AWS: S3, Step Functions, Secrets Manager, the cluster and the registry. */
-export function awsDependencies(env: Record<string, string | undefined> = process.env): TaskDependencies {
+export function awsDependencies(env: Record<string, string | undefined> = process.env, secrets: SecretSource = { readSecret: readJsonSecret }): TaskDependencies {
   const s3 = once(() => tracer.captureAWSv3Client(new S3Client({})));
   const cluster = once(async () => {
-    const secret = await readJsonSecret(required(env, ENV.clusterSecretArn), ENV.clusterSecretArn);
+    const secret = await secrets.readSecret(required(env, ENV.clusterSecretArn), ENV.clusterSecretArn);
     if (!secret.server || !secret.token) throw new InvalidInputError(`secret of ${ENV.clusterSecretArn}: needs "server" and "token"`);
     // client-node reads a CA from a file; Lambda's /tmp is the one writable place.
     let certificateAuthority: string | undefined;
@@ -66,8 +90,8 @@ export function awsDependencies(env: Record<string, string | undefined> = proces
   const registry = once(async () => {
     // The OpenShift registry takes the cluster token unless a registry secret says otherwise.
     const arn = env[ENV.registrySecretArn];
-    const token = arn ? (await readJsonSecret(arn, ENV.registrySecretArn)).token : (await cluster()).token;
-    return RegistryDeleter.fromOptions({ url: required(env, ENV.registryUrl), token, ca: env[ENV.registryCa], insecure: env[ENV.forceInsecure] === 'true' });
+    const credentials = arn ? registryCredentials(await secrets.readSecret(arn, ENV.registrySecretArn)) : { token: (await cluster()).token };
+    return RegistryDeleter.fromOptions({ url: required(env, ENV.registryUrl), ...credentials, ca: env[ENV.registryCa], insecure: env[ENV.forceInsecure] === 'true' });
   });
   return {
     artifacts: once(() => new S3Artifacts(s3(), required(env, ENV.artifactsBucket))),

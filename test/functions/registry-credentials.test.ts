@@ -1,0 +1,88 @@
+// The registry secret on AWS: a `{"token"}` secret sends a bearer token, a
+// `{"username", "password"}` secret (documented in infra/image-pruner.ts) sends
+// basic credentials, and anything else stops before any request. The batch
+// handler runs with the AWS dependencies against the real registry behind a
+// proxy that records the Authorization header; only the secret store is ours.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as manifestsHandler } from '../../functions/delete-manifests/handler.js';
+import { awsDependencies, useDependencies, type TaskDependencies } from '../../functions/common/dependencies.js';
+import type { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
+import { ENV } from '../../shared/workflow/contracts.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { pushImage } from '../support/push.js';
+import { startRegistry, type RunningRegistry } from '../support/registry.js';
+import { fakeContext } from './harness.js';
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:image-pruner/registry-AbCdEf';
+const REPO = 'creds/app';
+
+let registry: RunningRegistry;
+let proxy: FaultProxy;
+let deps: TaskDependencies | undefined;
+let seq = 0;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  proxy = await startFaultProxy(registry.url);
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await registry?.stop();
+});
+beforeEach(() => proxy.reset());
+afterEach(async () => {
+  if (deps) await ((await deps.registryDeleter().catch(() => undefined)) as RegistryDeleter | undefined)?.close();
+  deps = undefined;
+  useDependencies(undefined);
+});
+
+/** Binds the AWS dependencies with the registry secret holding `secret`. */
+function bindWithSecret(secret: Record<string, string>): void {
+  const env = { [ENV.registryUrl]: proxy.url, [ENV.registrySecretArn]: SECRET_ARN };
+  deps = awsDependencies(env, {
+    readSecret: async (arn, envName) => {
+      expect([arn, envName]).toEqual([SECRET_ARN, ENV.registrySecretArn]);
+      return secret;
+    },
+  });
+  useDependencies(deps);
+}
+
+async function deleteOneManifest(): Promise<unknown> {
+  const digest = (await pushImage(registry.url, { repository: REPO, seed: `creds-${seq++}` })).manifestDigest;
+  proxy.reset();
+  return manifestsHandler({ Items: [{ repository: REPO, digest }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
+}
+
+describe('the registry secret of a batch handler on AWS', () => {
+  it.each([
+    ['a token', { token: 'sha256~not-a-real-token' }, 'Bearer sha256~not-a-real-token'],
+    ['a user name and password', { username: 'pruner', password: 'p4ss:word' }, `Basic ${Buffer.from('pruner:p4ss:word').toString('base64')}`],
+  ])('with %s sends those credentials with the delete', async (_what, secret, authorization) => {
+    bindWithSecret(secret);
+
+    expect(await deleteOneManifest()).toEqual({ kind: 'manifests', done: 1, gone: 0 });
+
+    expect(proxy.log.filter((r) => r.method === 'DELETE').map((r) => r.authorization)).toEqual([authorization]);
+  });
+
+  it.each([
+    ['no credentials at all', {}, /needs "token", or "username" and "password"/],
+    ['a user name without a password', { username: 'pruner' }, /"password" is missing or empty/],
+    ['a password without a user name', { password: 'p4ss' }, /"username" is missing or empty/],
+    ['both a token and basic credentials', { token: 't', username: 'u', password: 'p' }, /not both/],
+  ])('with %s is refused naming the secret, before any request', async (_what, secret, message) => {
+    bindWithSecret(secret);
+
+    const attempt = deleteOneManifest();
+
+    await expect(attempt).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(new RegExp(`secret of ${ENV.registrySecretArn}: .*${message.source}`)) });
+    expect(proxy.log.filter((r) => r.method === 'DELETE')).toEqual([]);
+  });
+
+  it('never puts the password in its error', async () => {
+    bindWithSecret({ username: 'pruner', password: 'hunter2-secret', token: 'tok-secret' });
+    const err = (await deleteOneManifest().catch((e: unknown) => e)) as Error;
+    expect(err.message).not.toMatch(/hunter2-secret|tok-secret/);
+  });
+});
