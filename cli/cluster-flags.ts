@@ -13,7 +13,7 @@ export const CLUSTER_FLAGS = {
   context: { type: 'string' },
   server: { type: 'string' },
   'token-file': { type: 'string' },
-  'certificate-authority': { type: 'string' },
+  'cluster-certificate-authority': { type: 'string' },
   'insecure-skip-tls-verify': { type: 'boolean' },
   'in-cluster': { type: 'boolean' },
 } as const;
@@ -25,7 +25,8 @@ export const CLUSTER_FLAGS_HELP = `Cluster flags (default: $KUBECONFIG or ~/.kub
   --server URL                   API server URL, e.g. https://api.example.com:6443 (needs --token-file)
   --token-file PATH              file holding the bearer token for --server
   --in-cluster                   use the pod's service account
-  --certificate-authority PATH   PEM file of CAs to trust for the API server
+  --cluster-certificate-authority PATH
+                                 PEM file of CAs to trust for the API server
   --insecure-skip-tls-verify     do not verify the API server's certificate (unsafe)
 `;
 
@@ -35,7 +36,7 @@ export interface ClusterFlagValues {
   context?: string;
   server?: string;
   'token-file'?: string;
-  'certificate-authority'?: string;
+  'cluster-certificate-authority'?: string;
   'insecure-skip-tls-verify'?: boolean;
   'in-cluster'?: boolean;
 }
@@ -59,7 +60,7 @@ export function clusterFlagsGiven(v: ClusterFlagValues): boolean {
  */
 export function connectionOptionsFromFlags(v: ClusterFlagValues, env: Record<string, string | undefined>): ClusterConnectionOptions {
   const common = {
-    certificateAuthority: v['certificate-authority'],
+    certificateAuthority: v['cluster-certificate-authority'],
     insecureSkipTlsVerify: v['insecure-skip-tls-verify'] ?? false,
     env,
   };

@@ -35,8 +35,7 @@ Flags:
   --confirm                      carry out the plan (default: dry run)
   --snapshot FILE                plan from a cluster dump instead of a live cluster (dry run only)
   --registry-url URL             the registry (https unless the URL says http://)
-  --registry-certificate-authority PATH
-                                 PEM of the CA that signed the registry's certificate
+  --certificate-authority PATH   PEM of the CA that signed the registry's certificate
   --force-insecure               allow plain http and unverified TLS to the registry
   --registry-storage URL         delete blobs in storage: s3://bucket/root or file:///path
                                  (a plain distribution registry has no blob delete endpoint)
@@ -48,8 +47,8 @@ Flags:
   --ignore-invalid-refs          skip invalid image references with a warning
   -h, --help                     show this help
 ${CLUSTER_FLAGS_HELP}
-Note: --certificate-authority is the cluster's CA (as for oc); the registry's is
---registry-certificate-authority.
+Note: as for oc adm prune images, --certificate-authority is the registry's CA;
+the API server's is --cluster-certificate-authority.
 
 Exit status: 0 run succeeded, 1 run failed or refused (see the report), 2 bad flags.
 `;
@@ -59,7 +58,7 @@ const FLAGS = {
   confirm: { type: 'boolean' },
   snapshot: { type: 'string' },
   'registry-url': { type: 'string' },
-  'registry-certificate-authority': { type: 'string' },
+  'certificate-authority': { type: 'string' },
   'force-insecure': { type: 'boolean' },
   'registry-storage': { type: 'string' },
   artifacts: { type: 'string' },
@@ -154,7 +153,7 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
       registry = RegistryDeleter.fromOptions({
         url: v['registry-url'],
         token,
-        caFile: typeof v['registry-certificate-authority'] === 'string' ? v['registry-certificate-authority'] : undefined,
+        caFile: typeof v['certificate-authority'] === 'string' ? v['certificate-authority'] : undefined,
         insecure: v['force-insecure'] === true,
       });
       closers.push(() => registry!.close());

@@ -65,7 +65,7 @@ export interface FakeOpenShift {
   kubeconfigPath: string;
   /** A token file holding {@link token}, for `--token-file`. */
   tokenPath: string;
-  /** With `tls`: a PEM file of the server's certificate, for `--certificate-authority`. */
+  /** With `tls`: a PEM file of the server's certificate, for `--cluster-certificate-authority`. */
   caPath?: string;
   /** The stored objects of a kind (kind/apiVersion set), in key order, optionally of one namespace. */
   objects(kind: string, namespace?: string): KubeObject[];

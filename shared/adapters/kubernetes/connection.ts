@@ -110,7 +110,7 @@ export async function connectCluster(o: ClusterConnectionOptions): Promise<Clust
   const skipTLSVerify = Boolean(o.insecureSkipTlsVerify || current.skipTLSVerify || plainHttp);
   const caFile = o.certificateAuthority ?? current.caFile;
   const caData = o.certificateAuthority ? undefined : current.caData;
-  if (o.certificateAuthority) readPem(o.certificateAuthority, '--certificate-authority');
+  if (o.certificateAuthority) readPem(o.certificateAuthority, '--cluster-certificate-authority');
   const patched: Cluster = { ...current, skipTLSVerify, caFile, caData };
   kc.clusters = kc.clusters.map((c) => (c.name === current.name ? patched : c));
 

@@ -73,7 +73,7 @@ export function describeFailure(err: unknown): Failure {
     const code = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : 'connection error';
     // A certificate that does not verify will not verify on the next try either.
     const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME/i.test(code);
-    return { status: 0, reason: tls ? `TLS: ${code} (pass --certificate-authority, or --insecure-skip-tls-verify)` : code, retryable: !tls };
+    return { status: 0, reason: tls ? `TLS: ${code} (pass --cluster-certificate-authority, or --insecure-skip-tls-verify)` : code, retryable: !tls };
   }
   if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) {
     return { status: 0, reason: 'timeout', retryable: true };

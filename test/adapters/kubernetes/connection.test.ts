@@ -91,7 +91,7 @@ describe('connection', () => {
     { case: 'a server that is not a URL', o: { server: 'not a url', token: 't' }, message: '--server "not a url" is not a URL (expected e.g. https://api.example.com:6443)' },
     { case: 'a server without a token', o: { server: 'https://api.example.com:6443' }, message: '--server https://api.example.com:6443 needs a bearer token (--token-file)' },
     { case: 'in-cluster outside a pod', o: { inCluster: true }, message: 'in-cluster configuration: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?)' },
-    { case: 'a CA file that does not exist', o: { server: 'https://api.example.com:6443', token: 't', certificateAuthority: '/nonexistent/ca.pem' }, message: '--certificate-authority /nonexistent/ca.pem cannot be read: ENOENT' },
+    { case: 'a CA file that does not exist', o: { server: 'https://api.example.com:6443', token: 't', certificateAuthority: '/nonexistent/ca.pem' }, message: '--cluster-certificate-authority /nonexistent/ca.pem cannot be read: ENOENT' },
   ])('refuses $case with ClusterConfigError', async ({ o, message }) => {
     const err = await connectCluster({ ...o, env: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClusterConfigError);
