@@ -1,0 +1,173 @@
+// Runs the HardPrune and Fsck state machines locally, exactly as the
+// RegistryStorageTools construct synthesizes them, with aws-local-stepfunctions:
+// the same Distributed Map rewrite as `image-pruner run` (reader task + inline
+// Map), each Lambda task bound by state name to the task function its handler
+// calls, with local adapters (artifacts in a folder, the cluster, the storage).
+import { randomUUID } from 'node:crypto';
+import { App, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { CfnStateMachine, StateMachine as CdkStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { RegistryStorageTools } from '../../infra/storage-tools.js';
+import type { ArtifactStore } from '../../shared/adapters/artifacts/artifact-store.js';
+import { getJson } from '../../shared/adapters/artifacts/artifact-store.js';
+import type { ClusterReader } from '../../shared/adapters/kubernetes/collector.js';
+import type { RegistryStorage } from '../../shared/adapters/storage/index.js';
+import { InvalidInputError } from '../../shared/errors.js';
+import { collectGroup } from '../../shared/workflow/collect.js';
+import { collectStateName } from '../../shared/workflow/contracts.js';
+import { parseCollectEvent } from '../../shared/workflow/events.js';
+import { startStorageTool } from '../../shared/workflow/storage-tools/common.js';
+import type { StartResult, StorageTool } from '../../shared/workflow/storage-tools/contracts.js';
+import { FSCK_STATE, HARD_PRUNE_STATE, STORAGE_TOOL_GROUPS, toolKeys } from '../../shared/workflow/storage-tools/contracts.js';
+import * as fsck from '../../shared/workflow/storage-tools/fsck.js';
+import * as hardPrune from '../../shared/workflow/storage-tools/hard-prune.js';
+import type { AslDefinition } from './definition.js';
+import { readerStateName, rewriteDistributedMaps } from './definition.js';
+// For its Promise.withResolvers polyfill (Node 20), which aws-local-stepfunctions needs.
+import './runner.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** The adapters of a local storage-tool run. */
+export interface StorageToolPorts {
+  artifacts: ArtifactStore;
+  cluster: ClusterReader;
+  storage: RegistryStorage;
+}
+
+/** Execution input of the HardPrune state machine. */
+export interface HardPruneInput {
+  confirm?: boolean;
+  registryReadOnlyConfirmed?: boolean;
+  keepYoungerThan?: string;
+  now?: string;
+}
+
+/** Execution input of the Fsck state machine. */
+export interface FsckInput {
+  namespace?: string;
+  now?: string;
+}
+
+/** How a local storage-tool execution ended. */
+export interface StorageToolRunResult<R> {
+  status: 'succeeded' | 'failed';
+  /** The report task's output (also in runs/<id>/<tool>/report.json); absent when the run stopped before it had a run id. */
+  output?: R;
+  /** The error that ended a failed execution: name and one-line message. */
+  error?: { name: string; message: string };
+}
+
+function resolveIntrinsics(v: Json): string {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    if ('Fn::Join' in v) {
+      const [sep, parts] = v['Fn::Join'] as [string, Json[]];
+      return parts.map(resolveIntrinsics).join(sep);
+    }
+    if ('Fn::GetAtt' in v) return `arn:aws:lambda:local:000000000000:function:${(v['Fn::GetAtt'] as string[])[0]}`;
+    if ('Ref' in v) return String(v.Ref) === 'AWS::Partition' ? 'aws' : `local-${String(v.Ref)}`;
+  }
+  throw new InvalidInputError(`synthesized definition: cannot resolve ${JSON.stringify(v).slice(0, 80)}`);
+}
+
+let cached: Record<StorageTool, string> | undefined;
+
+/** The two definitions as synthesized (no bundling, no AWS), Distributed Maps rewritten for the local engine. */
+export function storageToolDefinitions(): Record<StorageTool, AslDefinition> {
+  if (!cached) {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'LocalStorageTools');
+    const tools = new RegistryStorageTools(stack, 'StorageTools', {
+      registryStorage: { bucket: s3.Bucket.fromBucketName(stack, 'Storage', 'local-registry') },
+      artifactsBucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'local-artifacts'),
+      clusterSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Cluster', 'local'),
+    });
+    const local = (sm: CdkStateMachine): string => {
+      const def = JSON.parse(resolveIntrinsics(stack.resolve((sm.node.defaultChild as CfnStateMachine).definitionString) as Json)) as AslDefinition;
+      const rewritten = rewriteDistributedMaps(def);
+      return JSON.stringify({ ...def, StartAt: rewritten.StartAt, States: rewritten.States });
+    };
+    cached = { 'hard-prune': local(tools.hardPrune), fsck: local(tools.fsck) };
+  }
+  return { 'hard-prune': JSON.parse(cached['hard-prune']) as AslDefinition, fsck: JSON.parse(cached.fsck) as AslDefinition };
+}
+
+/** The reader task of a rewritten Distributed Map: the items file, cut into ItemBatcher batches. */
+async function readBatches(artifacts: ArtifactStore, input: unknown): Promise<{ Items: unknown[]; BatchInput: unknown }[]> {
+  const p = input as { Key?: unknown; MaxItemsPerBatch?: unknown; BatchInput?: unknown };
+  if (typeof p.Key !== 'string') throw new InvalidInputError('item reader: Key must be a string');
+  const items = await getJson<unknown[]>(artifacts, p.Key);
+  if (!Array.isArray(items)) throw new InvalidInputError(`item reader: ${p.Key} is not a JSON array`);
+  const size = typeof p.MaxItemsPerBatch === 'number' && p.MaxItemsPerBatch > 0 ? p.MaxItemsPerBatch : 1;
+  const out: { Items: unknown[]; BatchInput: unknown }[] = [];
+  for (let i = 0; i < items.length; i += size) out.push({ Items: items.slice(i, i + size), BatchInput: p.BatchInput ?? {} });
+  return out;
+}
+
+async function execute<R>(tool: StorageTool, input: object, ports: StorageToolPorts, handlers: Record<string, (input: unknown) => Promise<unknown>>, startState: string, executionName?: string): Promise<StorageToolRunResult<R>> {
+  let start: StartResult | undefined;
+  const all: Record<string, (input: unknown) => Promise<unknown>> = {
+    ...handlers,
+    [startState]: async (e) => (start = startStorageTool(e, tool)),
+  };
+  for (const group of STORAGE_TOOL_GROUPS) all[collectStateName(group)] = (e) => collectGroup(parseCollectEvent(e), ports.cluster, ports.artifacts);
+  const definition = storageToolDefinitions()[tool];
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (name.startsWith(readerStateName('')) && state.Type === 'Task') all[name] = (e) => readBatches(ports.artifacts, e);
+  }
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: true } });
+  const name = executionName ?? `local-${randomUUID()}`;
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: all as never },
+    context: { Execution: { Id: `arn:local:execution:${tool}:${name}`, Name: name } },
+  });
+  try {
+    const result = (await execution.result) as unknown as R;
+    // The execution's output is kept small; the whole report is in report.json.
+    return { status: 'succeeded', output: start ? await getJson<R>(ports.artifacts, toolKeys.report(start.run.runId, tool)) : result };
+  } catch (err) {
+    const cause = err instanceof ExecutionError && err.cause instanceof Error ? err.cause : err;
+    let output: R | undefined;
+    if (start) {
+      try {
+        output = await getJson<R>(ports.artifacts, toolKeys.report(start.run.runId, tool));
+      } catch {
+        output = undefined;
+      }
+    }
+    const reported = (output as { error?: { name: string; message: string } } | undefined)?.error;
+    // A Fail state's error is the workflow's; the cause, when a report was written, is in it.
+    const error = reported ?? { name: cause instanceof Error ? cause.name : 'Error', message: cause instanceof Error ? cause.message.split('\n')[0] : String(cause) };
+    return { status: 'failed', ...(output ? { output } : {}), error };
+  }
+}
+
+/** Runs the HardPrune state machine locally; never throws for a failed execution. */
+export function runHardPruneLocally(input: HardPruneInput, ports: StorageToolPorts, executionName?: string): Promise<StorageToolRunResult<hardPrune.HardPruneRunReport>> {
+  const S = HARD_PRUNE_STATE;
+  const { artifacts, storage } = ports;
+  return execute('hard-prune', input, ports, {
+    [S.mark]: (e) => hardPrune.markBlobsInUse(e, artifacts, storage),
+    [S.sweepBlobsBatch]: (e) => hardPrune.sweepBlobPrefixes(e, artifacts, storage),
+    [S.listRepositories]: (e) => hardPrune.listRepositoriesForSweep(e, artifacts, storage),
+    [S.sweepRepositoriesBatch]: (e) => hardPrune.sweepRepositories(e, artifacts, storage),
+    [S.report]: (e) => hardPrune.reportHardPrune(e, artifacts, storage.location),
+    [S.reportFailure]: (e) => hardPrune.reportHardPrune(e, artifacts, storage.location),
+  }, S.start, executionName);
+}
+
+/** Runs the Fsck state machine locally (check only); never throws for a failed execution. */
+export function runFsckLocally(input: FsckInput, ports: StorageToolPorts, executionName?: string): Promise<StorageToolRunResult<fsck.FsckRunReport>> {
+  const S = FSCK_STATE;
+  const { artifacts, storage } = ports;
+  return execute('fsck', input, ports, {
+    [S.expect]: (e) => fsck.computeFsckExpectations(e, artifacts, storage),
+    [S.checkBlobsBatch]: (e) => fsck.checkBlobPrefixes(e, artifacts, storage),
+    [S.checkRepositoriesBatch]: (e) => fsck.checkRepositories(e, artifacts, storage),
+    [S.report]: (e) => fsck.reportFsck(e, artifacts, storage.location),
+    [S.reportFailure]: (e) => fsck.reportFsck(e, artifacts, storage.location),
+  }, S.start, executionName);
+}
