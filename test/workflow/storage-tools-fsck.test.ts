@@ -1,0 +1,102 @@
+// The Fsck state machine, synthesized from the construct and run locally,
+// against the real docker-registry on filesystem storage with damage made on
+// purpose: its findings are exactly those of `image-pruner fsck` (check only),
+// with and without a namespace, and it changes nothing.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeFsckCommand, type FsckReport } from '../../cli/commands/fsck.js';
+import { runFsckLocally, type StorageToolPorts } from '../../cli/local-run/storage-tools.js';
+import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/index.js';
+import { connectCluster, KubernetesCollector, type ClusterClient } from '../../shared/adapters/kubernetes/index.js';
+import { openRegistryStorage } from '../../shared/adapters/storage/index.js';
+import type { ImageStream } from '../../shared/core/kube-types.js';
+import type { FakeOpenShift } from '../support/fake-openshift.js';
+import { pushImage, type PushedImage } from '../support/push.js';
+import { clusterFlags, runCommand, startCluster, startStorageEnv, streamOf, type StorageEnv } from '../storage-tools/env.js';
+
+describe('the Fsck state machine, run locally on filesystem storage', () => {
+  let env: StorageEnv;
+  let api: FakeOpenShift;
+  let client: ClusterClient;
+  let artifactsDir: string;
+  let ports: StorageToolPorts;
+  let a2: PushedImage, b: PushedImage, untagged: PushedImage, orphan: PushedImage;
+  const command = makeFsckCommand();
+
+  beforeAll(async () => {
+    env = await startStorageEnv('filesystem');
+    const url = env.registry.url;
+    const a1 = await pushImage(url, { repository: 'ns/app', tag: 'v1', layers: [{ seed: 'sm-a1' }] });
+    a2 = await pushImage(url, { repository: 'ns/app', tag: 'v2', layers: [{ seed: 'sm-a2' }] });
+    untagged = await pushImage(url, { repository: 'ns/app', tag: 'old', layers: [{ seed: 'sm-old' }] });
+    b = await pushImage(url, { repository: 'other/svc', tag: 'latest', layers: [{ seed: 'sm-b-1' }, { seed: 'sm-b-2' }] });
+    orphan = await pushImage(url, { repository: 'lost/thing', tag: 'latest', layers: [{ seed: 'sm-orphan' }] });
+    api = await startCluster(
+      [a1, a2, untagged, b, orphan].map((p) => p.image),
+      [
+        streamOf('ns', 'app', { v1: [a1.image], v2: [a2.image], old: [untagged.image] }),
+        streamOf('other', 'svc', { latest: [b.image] }),
+        streamOf('lost', 'thing', { latest: [orphan.image] }),
+      ],
+    );
+    // The damage: a blob gone from storage, an Image gone, a tag gone, a stream and its Image gone.
+    for await (const r of env.storage.deleteBlobs([b.layers[1].digest])) expect(r.status).toBe('done');
+    expect(api.remove('Image', a2.manifestDigest)).toBe(true);
+    const app = api.get('ImageStream', 'app', 'ns') as unknown as ImageStream;
+    app.status!.tags = app.status!.tags!.filter((t) => t.tag !== 'old');
+    api.put(app as never);
+    expect(api.remove('ImageStream', 'thing', 'lost')).toBe(true);
+    expect(api.remove('Image', orphan.manifestDigest)).toBe(true);
+
+    client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
+    artifactsDir = await mkdtemp(join(tmpdir(), 'storage-tools-fsck-sm-'));
+    ports = { artifacts: new LocalFolderArtifacts(artifactsDir), cluster: new KubernetesCollector(client), storage: openRegistryStorage(env.storageUrl) };
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await api?.stop();
+    await env?.stop();
+    if (artifactsDir) await rm(artifactsDir, { recursive: true, force: true });
+  });
+
+  const commandReport = async (extra: string[] = []): Promise<FsckReport> => {
+    const r = await runCommand(command, ['--registry-storage', env.storageUrl, ...clusterFlags(api), '--output', 'json', ...extra]);
+    expect(r.code, r.stderr).toBe(1);
+    return JSON.parse(r.stdout) as FsckReport;
+  };
+
+  it('finds what the command finds: the broken revision, the broken image with its tags, the lost manifests', async () => {
+    const before = await env.listAll();
+    const r = await runFsckLocally({}, ports);
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe('succeeded');
+    const expected = await commandReport();
+    expect(r.output?.report).toEqual(expected);
+    // Not vacuous: each kind of damage is there.
+    expect(expected.missingImages.map((f) => f.image)).toEqual([a2.manifestDigest]);
+    expect(expected.missingBlobs.map((f) => f.image)).toEqual([b.manifestDigest]);
+    expect(expected.lostManifests.map((f) => f.digest)).toEqual([orphan.manifestDigest, untagged.manifestDigest]);
+    expect(await env.listAll()).toEqual(before);
+  });
+
+  it('with a namespace, finds what the command finds with --namespace', async () => {
+    const r = await runFsckLocally({ namespace: 'other' }, ports);
+    expect(r.status).toBe('succeeded');
+    const expected = await commandReport(['--namespace', 'other']);
+    expect(r.output?.report).toEqual(expected);
+    expect(expected.missingBlobs.map((f) => f.image)).toEqual([b.manifestDigest]);
+    expect(expected.lostManifests).toEqual([]);
+  });
+
+  it.each([
+    ['an input field only hard prune takes', { confirm: true }, /unknown field "confirm"/],
+    ['a namespace that is no namespace name', { namespace: 'Not/A/Namespace' }, /namespace must be a namespace name/],
+  ])('fails with %s, naming the field', async (_, input, message) => {
+    const r = await runFsckLocally(input as never, ports);
+    expect(r.status).toBe('failed');
+    expect(r.error?.message).toMatch(message);
+  });
+});
