@@ -1,6 +1,6 @@
 // The HardPrune state machine, synthesized from the construct and run locally
 // (the Distributed Maps rewritten as `image-pruner run` does), against the real
-// docker-registry on filesystem storage and the fake API server: it decides
+// docker-registry on filesystem and on S3 storage and the fake API server: it decides
 // exactly what `image-pruner hard-prune` decides, a dry run changes nothing,
 // confirm without the read-only acknowledgement is refused by the Choice, and
 // a confirmed run leaves what a confirmed command run leaves.
@@ -12,11 +12,10 @@ import { makeHardPruneCommand, type HardPruneReport } from '../../cli/commands/h
 import { runHardPruneLocally, type StorageToolPorts } from '../../cli/local-run/storage-tools.js';
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/index.js';
 import { connectCluster, KubernetesCollector, type ClusterClient } from '../../shared/adapters/kubernetes/index.js';
-import { openRegistryStorage } from '../../shared/adapters/storage/index.js';
 import { REGISTRY_NOT_READ_ONLY } from '../../shared/workflow/storage-tools/contracts.js';
 import type { FakeOpenShift } from '../support/fake-openshift.js';
 import { pullCheck, pushBlob, pushImage, pushIndex, seededBytes, type PushedImage } from '../support/push.js';
-import { clusterFlags, runCommand, startCluster, startStorageEnv, streamOf, type StorageEnv } from '../storage-tools/env.js';
+import { BACKENDS, clusterFlags, runCommand, startCluster, startStorageEnv, streamOf, type StorageEnv } from '../storage-tools/env.js';
 
 const TWO_HOURS_AGO = () => new Date(Date.now() - 2 * 3_600_000);
 
@@ -26,7 +25,7 @@ async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-describe('the HardPrune state machine, run locally on filesystem storage', () => {
+describe.each(BACKENDS)('the HardPrune state machine, run locally on %s storage', (backend) => {
   let env: StorageEnv;
   let api: FakeOpenShift;
   let client: ClusterClient;
@@ -38,7 +37,7 @@ describe('the HardPrune state machine, run locally on filesystem storage', () =>
   let commandDryRun: HardPruneReport;
 
   beforeAll(async () => {
-    env = await startStorageEnv('filesystem');
+    env = await startStorageEnv(backend);
     const url = env.registry.url;
     const shared = { seed: 'sm-shared-base', size: 2048 };
     a1 = await pushImage(url, { repository: 'ns/app', tag: 'v1', layers: [shared, { seed: 'sm-a1-own' }] });
@@ -65,8 +64,8 @@ describe('the HardPrune state machine, run locally on filesystem storage', () =>
 
     client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
     artifactsDir = await mkdtemp(join(tmpdir(), 'storage-tools-sm-'));
-    ports = { artifacts: new LocalFolderArtifacts(artifactsDir), cluster: new KubernetesCollector(client), storage: openRegistryStorage(env.storageUrl) };
-    command = makeHardPruneCommand();
+    ports = { artifacts: new LocalFolderArtifacts(artifactsDir), cluster: new KubernetesCollector(client), storage: env.storage };
+    command = makeHardPruneCommand({ storageOptions: env.storageOptions });
     const r = await runCommand(command, ['--registry-storage', env.storageUrl, ...clusterFlags(api), '--output', 'json']);
     expect(r.code, r.stderr).toBe(0);
     commandDryRun = JSON.parse(r.stdout) as HardPruneReport;
