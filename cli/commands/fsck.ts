@@ -3,7 +3,6 @@
 // no tag reaches as `lost-found-<hex>`. The findings are shared/core/fsck.ts;
 // this file lists storage (only the blob prefixes it needs, one repository at a
 // time) and carries out the recovery through the cluster API.
-import { parseArgs } from 'node:util';
 import {
   fsckExpectations,
   imageFromManifest,
@@ -28,7 +27,7 @@ import {
   forEachLimit,
   loadImagesAndStreams,
   openCluster,
-  parseArgsMessage,
+  parseStorageToolFlags,
   StorageToolUsageError,
 } from './hard-prune.js';
 
@@ -294,28 +293,14 @@ export interface FsckFlags {
 
 /** Parses the flags; undefined for --help. Throws {@link StorageToolUsageError}. */
 export function parseFsckFlags(argv: string[]): FsckFlags | undefined {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
-  } catch (err) {
-    throw new StorageToolUsageError(parseArgsMessage(err as Error));
-  }
-  if (values.help) return undefined;
-  const storage = values['registry-storage'];
-  if (typeof storage !== 'string' || storage === '') throw new StorageToolUsageError('flag --registry-storage URL is required (s3://bucket/root or file:///path)');
-  const namespace = values.namespace as string | undefined;
+  const common = parseStorageToolFlags(argv, FLAGS);
+  if (!common) return undefined;
+  const namespace = common.values.namespace as string | undefined;
   if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) throw new StorageToolUsageError(`flag --namespace: "${namespace}" is not a namespace name`);
-  const recover = values.recover === true;
-  const cluster: Record<string, string | boolean | undefined> = {};
-  for (const k of Object.keys(CLUSTER_FLAGS)) cluster[k] = values[k];
-  const snapshot = values.snapshot as string | undefined;
-  if (recover && snapshot !== undefined) throw new StorageToolUsageError('--recover writes through the cluster API: give cluster flags, not --snapshot');
-  if (snapshot !== undefined && Object.values(cluster).some((v) => v !== undefined)) throw new StorageToolUsageError('--snapshot and cluster flags exclude each other');
-  const c = (values.concurrency as string | undefined) ?? '16';
-  if (!/^\d+$/.test(c) || Number(c) < 1 || Number(c) > 256) throw new StorageToolUsageError(`flag --concurrency: "${c}" is not a whole number from 1 to 256`);
-  const output = (values.output as string | undefined) ?? 'table';
-  if (output !== 'table' && output !== 'json') throw new StorageToolUsageError(`flag --output: "${output}" is not one of table, json`);
-  return { storage, namespace, snapshot, cluster, recover, concurrency: Number(c), output };
+  const recover = common.values.recover === true;
+  if (recover && common.snapshot !== undefined) throw new StorageToolUsageError('--recover writes through the cluster API: give cluster flags, not --snapshot');
+  const { storage, snapshot, cluster, concurrency, output } = common;
+  return { storage, namespace, snapshot, cluster, recover, concurrency, output };
 }
 
 /** Test seams: the clock and how storage is opened. */

@@ -4,7 +4,7 @@
 // unmarked blobs. Dry run unless --confirm. The decisions are
 // shared/core/hard-prune.ts; this file lists storage, one repository and one
 // blob prefix at a time, and carries them out.
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatDuration, parseDuration } from '../../shared/core/duration.js';
 import {
   markForHardPrune,
@@ -417,17 +417,43 @@ export interface HardPruneFlags {
   output: 'table' | 'json';
 }
 
-/** Parses the flags; undefined for --help. Throws {@link StorageToolUsageError}. */
-export function parseHardPruneFlags(argv: string[]): HardPruneFlags | undefined {
+/** The flags both storage tools take, checked: storage, where Images come from, concurrency, output. */
+export interface StorageToolFlags {
+  values: Record<string, string | boolean | undefined>;
+  storage: string;
+  snapshot?: string;
+  cluster: Record<string, string | boolean | undefined>;
+  concurrency: number;
+  output: 'table' | 'json';
+}
+
+/** Parses the flags shared by hard-prune and fsck; undefined for --help. Throws {@link StorageToolUsageError}. */
+export function parseStorageToolFlags(argv: string[], options: ParseArgsConfig['options']): StorageToolFlags | undefined {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
   } catch (err) {
     throw new StorageToolUsageError(parseArgsMessage(err as Error));
   }
   if (values.help) return undefined;
   const storage = values['registry-storage'];
   if (typeof storage !== 'string' || storage === '') throw new StorageToolUsageError('flag --registry-storage URL is required (s3://bucket/root or file:///path)');
+  const cluster: Record<string, string | boolean | undefined> = {};
+  for (const k of Object.keys(CLUSTER_FLAGS)) cluster[k] = values[k];
+  const snapshot = values.snapshot as string | undefined;
+  if (snapshot !== undefined && Object.values(cluster).some((v) => v !== undefined)) throw new StorageToolUsageError('--snapshot and cluster flags exclude each other');
+  const c = (values.concurrency as string | undefined) ?? '16';
+  if (!/^\d+$/.test(c) || Number(c) < 1 || Number(c) > 256) throw new StorageToolUsageError(`flag --concurrency: "${c}" is not a whole number from 1 to 256`);
+  const output = (values.output as string | undefined) ?? 'table';
+  if (output !== 'table' && output !== 'json') throw new StorageToolUsageError(`flag --output: "${output}" is not one of table, json`);
+  return { values, storage, snapshot, cluster, concurrency: Number(c), output };
+}
+
+/** Parses the flags; undefined for --help. Throws {@link StorageToolUsageError}. */
+export function parseHardPruneFlags(argv: string[]): HardPruneFlags | undefined {
+  const common = parseStorageToolFlags(argv, FLAGS);
+  if (!common) return undefined;
+  const { values } = common;
   const keepYoungerThan = (values['keep-younger-than'] as string | undefined) ?? formatDuration(DEFAULT_KEEP_YOUNGER_THAN_MS);
   let keepYoungerThanMs: number;
   try {
@@ -435,10 +461,6 @@ export function parseHardPruneFlags(argv: string[]): HardPruneFlags | undefined 
   } catch (err) {
     throw new StorageToolUsageError((err as Error).message);
   }
-  const c = (values.concurrency as string | undefined) ?? '16';
-  if (!/^\d+$/.test(c) || Number(c) < 1 || Number(c) > 256) throw new StorageToolUsageError(`flag --concurrency: "${c}" is not a whole number from 1 to 256`);
-  const output = (values.output as string | undefined) ?? 'table';
-  if (output !== 'table' && output !== 'json') throw new StorageToolUsageError(`flag --output: "${output}" is not one of table, json`);
   const confirm = values.confirm === true;
   if (confirm && values['registry-read-only-confirmed'] !== true) {
     throw new StorageToolUsageError(
@@ -446,18 +468,15 @@ export function parseHardPruneFlags(argv: string[]): HardPruneFlags | undefined 
         'or an image pushed during the sweep can lose its blobs. Make it read-only, then add the flag.',
     );
   }
-  const cluster: Record<string, string | boolean | undefined> = {};
-  for (const k of Object.keys(CLUSTER_FLAGS)) cluster[k] = values[k];
-  if (values.snapshot !== undefined && Object.values(cluster).some((v) => v !== undefined)) throw new StorageToolUsageError('--snapshot and cluster flags exclude each other');
   return {
-    storage,
-    snapshot: values.snapshot as string | undefined,
-    cluster,
+    storage: common.storage,
+    snapshot: common.snapshot,
+    cluster: common.cluster,
     keepYoungerThanMs,
     keepYoungerThan,
-    concurrency: Number(c),
+    concurrency: common.concurrency,
     confirm,
-    output,
+    output: common.output,
   };
 }
 
