@@ -16,3 +16,8 @@ export function registryStorageFromEnv(env: Record<string, string | undefined> =
   opened = openRegistryStorage({ kind: 's3', bucket, root });
   return opened;
 }
+
+/** Replaces the storage the handlers use (handler tests bind a local one); undefined reopens from the environment. */
+export function useRegistryStorage(storage: RegistryStorage | undefined): void {
+  opened = storage;
+}

@@ -1,0 +1,92 @@
+// The storage tools' Lambda handlers through middy with a fake context: each
+// passes its event to its task function with the container's adapters (here a
+// local artifacts folder, a snapshot cluster and filesystem storage), and a
+// malformed event is an InvalidInputError naming the field.
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { handler as collectHandler } from '../../functions/collect/handler.js';
+import { handler as startHandler } from '../../functions/hard-prune-start/handler.js';
+import { handler as markHandler } from '../../functions/hard-prune-mark/handler.js';
+import { handler as sweepBlobsHandler } from '../../functions/hard-prune-sweep-blobs/handler.js';
+import { handler as listHandler } from '../../functions/hard-prune-list-repositories/handler.js';
+import { handler as sweepReposHandler } from '../../functions/hard-prune-sweep-repositories/handler.js';
+import { handler as reportHandler } from '../../functions/hard-prune-report/handler.js';
+import { handler as fsckStartHandler } from '../../functions/fsck-start/handler.js';
+import { handler as fsckExpectHandler } from '../../functions/fsck-expect/handler.js';
+import { handler as fsckBlobsHandler } from '../../functions/fsck-check-blobs/handler.js';
+import { handler as fsckReposHandler } from '../../functions/fsck-check-repositories/handler.js';
+import { handler as fsckReportHandler } from '../../functions/fsck-report/handler.js';
+import { SnapshotClusterReader } from '../../cli/local-run/snapshot-reader.js';
+import { openRegistryStorage } from '../../shared/adapters/storage/index.js';
+import { snapshotFromList } from '../../shared/core/snapshot.js';
+import type { StartResult } from '../../shared/workflow/storage-tools/contracts.js';
+import { STORAGE_TOOL_GROUPS } from '../../shared/workflow/storage-tools/contracts.js';
+import type { HardPruneRunReport } from '../../shared/workflow/storage-tools/hard-prune.js';
+import type { FsckRunReport } from '../../shared/workflow/storage-tools/fsck.js';
+import { useRegistryStorage } from '../../shared/workflow/storage-tools/storage-env.js';
+import { fakeContext, harness, type Harness } from '../functions/harness.js';
+
+const example = snapshotFromList(JSON.parse(await readFile(new URL('../../examples/cluster.json', import.meta.url), 'utf8')));
+const startEvent = (input: unknown) => ({ input, executionId: 'arn:aws:states:eu-west-1:1:execution:HardPrune:h1', executionName: 'h1', startTime: '2026-11-24T00:00:00.000Z' });
+const call = <R>(h: (e: unknown, c: never) => Promise<unknown>, e: unknown) => h(e, fakeContext() as never) as Promise<R>;
+
+describe('storage-tool handlers with a fake context', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await harness();
+    h.bind({ cluster: new SnapshotClusterReader(example) });
+    // An empty registry root: the handlers' wiring is under test, the sweep's decisions are tested elsewhere.
+    const root = join(h.dir, 'registry');
+    await mkdir(join(root, 'docker/registry/v2/blobs/sha256'), { recursive: true });
+    useRegistryStorage(openRegistryStorage(`file://${root}`));
+  });
+  afterEach(async () => {
+    useRegistryStorage(undefined);
+    await h.stop();
+  });
+
+  it('carry a hard prune from start to report, writing the report into the run folder', async () => {
+    const start = await call<StartResult>(startHandler, startEvent({}));
+    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(collectHandler, { run: start.run, group })));
+    const mark = await call<{ keys: { prefixes: string }; counts: { images: number } }>(markHandler, { ...start, collected });
+    expect(mark.counts.images).toBeGreaterThan(0);
+    const prefixes = JSON.parse((await h.artifacts.get(mark.keys.prefixes)).toString()) as { prefix: string }[];
+    expect(prefixes).toHaveLength(256);
+    const batchInput = { run: start.run, tool: start.tool };
+    expect(await call(sweepBlobsHandler, { Items: prefixes.slice(0, 8), BatchInput: batchInput })).toEqual({ prefixes: 8, deleted: 0, young: 0, failed: 0 });
+    const listed = await call<{ count: number }>(listHandler, batchInput);
+    expect(listed.count).toBe(0);
+    const report = await call<HardPruneRunReport>(reportHandler, { ...start, collected, mark, repositories: listed });
+    expect(report).toMatchObject({ status: 'succeeded', mode: 'dry-run', report: { confirm: false, blobs: { deleted: 0 }, marked: { images: mark.counts.images } } });
+    expect(JSON.parse((await h.artifacts.get(report.reportKey)).toString())).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('carry an fsck from start to report', async () => {
+    const start = await call<StartResult>(fsckStartHandler, startEvent({}));
+    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(collectHandler, { run: start.run, group })));
+    const expected = await call<{ keys: { prefixes: string }; counts: { prefixes: number } }>(fsckExpectHandler, { ...start, collected });
+    const prefixes = JSON.parse((await h.artifacts.get(expected.keys.prefixes)).toString()) as { prefix: string }[];
+    expect(prefixes.length).toBe(expected.counts.prefixes);
+    await call(fsckBlobsHandler, { Items: prefixes, BatchInput: { ...start, collected } });
+    const report = await call<FsckRunReport>(fsckReportHandler, { ...start, collected, expected });
+    // Empty storage: every blob the managed images need is missing.
+    expect(report.report?.missingBlobs.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['start', startHandler, { input: {} }, /event.executionId/],
+    ['mark', markHandler, {}, /event.run/],
+    ['sweep blobs', sweepBlobsHandler, { Items: 'all' }, /event.Items: must be a list/],
+    ['list repositories', listHandler, { run: 1 }, /event.run/],
+    ['sweep repositories', sweepReposHandler, { Items: [] }, /event.BatchInput/],
+    ['report', reportHandler, {}, /event.run/],
+    ['fsck start', fsckStartHandler, { input: { recover: true }, executionId: 'x', executionName: 'x', startTime: '2026-01-01T00:00:00Z' }, /unknown field "recover"/],
+    ['fsck expectations', fsckExpectHandler, {}, /event.run/],
+    ['fsck blobs', fsckBlobsHandler, { Items: [] }, /event.BatchInput/],
+    ['fsck repositories', fsckReposHandler, { Items: [{ repository: '' }], BatchInput: {} }, /event.BatchInput.run/],
+    ['fsck report', fsckReportHandler, { run: {} }, /event.run.runId/],
+  ] as const)('%s names the field of a malformed event', async (_, handler, event, message) => {
+    await expect(call(handler as never, event)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(message) });
+  });
+});
