@@ -16,7 +16,7 @@ import { KubernetesCollector } from '../shared/adapters/kubernetes/collector.js'
 import { KubernetesClusterWriter } from '../shared/adapters/kubernetes/writers.js';
 import { RegistryDeleter } from '../shared/adapters/registry/deleter.js';
 import { openRegistryStorage } from '../shared/adapters/storage/storage-url.js';
-import { StorageBlobDeleter } from '../shared/adapters/storage/storage-blob-deleter.js';
+import { StorageBatchBlobDeleter } from '../shared/workflow/storage-blobs.js';
 import type { KubeObject } from '../shared/core/kube-types.js';
 import type { DeletionKind } from '../shared/workflow/contracts.js';
 import { DELETION_KINDS } from '../shared/workflow/contracts.js';
@@ -85,7 +85,7 @@ export async function runLocalRunBench(argv: string[]): Promise<number> {
           health: deleter,
           manifests: deleter,
           layerLinks: deleter,
-          blobs: new StorageBlobDeleter(openRegistryStorage(`file://${registry.rootDirectory}`)),
+          blobs: new StorageBatchBlobDeleter(openRegistryStorage(`file://${registry.rootDirectory}`)),
           streams: new KubernetesClusterWriter(client),
           images: new KubernetesClusterWriter(client),
         },

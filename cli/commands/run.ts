@@ -10,7 +10,7 @@ import { KubernetesCollector } from '../../shared/adapters/kubernetes/collector.
 import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writers.js';
 import { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
 import { openRegistryStorage } from '../../shared/adapters/storage/storage-url.js';
-import { StorageBlobDeleter } from '../../shared/adapters/storage/storage-blob-deleter.js';
+import { StorageBatchBlobDeleter } from '../../shared/workflow/storage-blobs.js';
 import { parseDuration } from '../../shared/core/duration.js';
 import type { BlobDeleter, ImageDeleter, ImageStreamUpdater, RegistryHealthChecker } from '../../shared/core/ports.js';
 import { InvalidInputError } from '../../shared/errors.js';
@@ -160,7 +160,7 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
       health = registry;
     }
     let blobs: BlobDeleter | undefined = registry;
-    if (typeof v['registry-storage'] === 'string') blobs = new StorageBlobDeleter(openRegistryStorage(v['registry-storage']));
+    if (typeof v['registry-storage'] === 'string') blobs = new StorageBatchBlobDeleter(openRegistryStorage(v['registry-storage']));
 
     const refuse = (what: string) => () => Promise.reject(new InvalidInputError(`no registry to ${what}`));
     const ports: LocalPorts = {

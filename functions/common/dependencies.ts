@@ -11,7 +11,6 @@ import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writer
 import type { RegistryClientOptions } from '../../shared/adapters/registry/client.js';
 import { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
 import { openRegistryStorage } from '../../shared/adapters/storage/storage-url.js';
-import { StorageBlobDeleter } from '../../shared/adapters/storage/storage-blob-deleter.js';
 import type { BlobDeleter, ImageDeleter, ImageStreamUpdater, LayerLinkDeleter, ManifestDeleter, RegistryHealthChecker } from '../../shared/core/ports.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import type { RunOptions } from '../../shared/workflow/contracts.js';
@@ -19,6 +18,7 @@ import { ENV } from '../../shared/workflow/contracts.js';
 import type { RunningExecutions } from '../../shared/workflow/refuse-second-run.js';
 import type { MetricsSink } from '../../shared/workflow/report.js';
 import type { ItemPolicy } from '../../shared/workflow/run-items.js';
+import { StorageBatchBlobDeleter } from '../../shared/workflow/storage-blobs.js';
 import { DEFAULT_ITEM_POLICY } from '../../shared/workflow/run-items.js';
 import { metrics, tracer } from './powertools.js';
 import { StepFunctionsRunningExecutions } from './running-executions.js';
@@ -113,7 +113,7 @@ export function awsDependencies(env: Record<string, string | undefined> = proces
       const bucket = env[ENV.registryStorageBucket];
       if (!bucket) return registry();
       const root = (env[ENV.registryStorageRoot] ?? '').replace(/^\/+|\/+$/g, '');
-      return new StorageBlobDeleter(openRegistryStorage({ kind: 's3', bucket, root }, { s3Client: s3() }));
+      return new StorageBatchBlobDeleter(openRegistryStorage({ kind: 's3', bucket, root }, { s3Client: s3() }));
     }),
     metrics: () => ({ add: (name, value, unit) => metrics.addMetric(name, unit as never, value) }),
     itemPolicy: () => ({ concurrency: Number(env[ENV.itemConcurrency] ?? DEFAULT_ITEM_POLICY.concurrency) || DEFAULT_ITEM_POLICY.concurrency }),

@@ -5,12 +5,13 @@
 // fails and nothing after it (stream updates, Image deletes) runs.
 import { runBatch } from '../adapters/registry/batch.js';
 import { isFatalRegistryError } from '../adapters/registry/errors.js';
-import type { BlobDeleter, ImageDeleter, ImageStreamUpdater, ItemStatus, LayerLinkDeleter, ManifestDeleter } from '../core/ports.js';
+import type { BlobDeleter, ImageDeleter, ImageStreamUpdater, ItemResult, ItemStatus, LayerLinkDeleter, ManifestDeleter } from '../core/ports.js';
 import type { RepositoryLink, StreamUpdate } from '../core/plan-types.js';
 import type { BatchEvent, BatchResult, BlobItem, DeletionKind, ImageItem } from './contracts.js';
 import { BatchItemsFailedError, describeFailedItems, REGISTRY_ANSWER_ERRORS } from './contracts.js';
 import type { ItemPolicy } from './run-items.js';
 import { DEFAULT_ITEM_POLICY } from './run-items.js';
+import { takesBlobBatches } from './storage-blobs.js';
 
 async function runTask<T>(kind: DeletionKind, event: BatchEvent<T>, act: (item: T) => Promise<ItemStatus>, name: (item: T) => string, policy: ItemPolicy): Promise<BatchResult> {
   // runBatch keeps `err.name` in each reason and, after an error every further
@@ -25,6 +26,11 @@ async function runTask<T>(kind: DeletionKind, event: BatchEvent<T>, act: (item: 
     }
   };
   const results = await runBatch(event.Items, work, { concurrency: policy.concurrency });
+  return settle(kind, results, name, answer);
+}
+
+/** Counts of a carried-out batch, or the error that fails it. */
+function settle<T>(kind: DeletionKind, results: readonly ItemResult<T>[], name: (item: T) => string, answer?: Error): BatchResult {
   const failed = results.filter((r) => r.status === 'failed').map((f) => ({ item: name(f.item), reason: f.reason ?? 'failed' }));
   if (answer !== undefined) throw sameErrorFor(answer, describeFailedItems(kind, failed, results.length));
   if (failed.length > 0) throw new BatchItemsFailedError(kind, failed, results.length);
@@ -50,8 +56,16 @@ export function deleteLayerLinks(event: BatchEvent<RepositoryLink>, deleter: Lay
   return runTask('layerLinks', event, (l) => deleter.deleteLayerLink(l.repository, l.digest), linkName, policy);
 }
 
-/** "Delete a batch of blobs". */
-export function deleteBlobs(event: BatchEvent<BlobItem>, deleter: BlobDeleter, policy = DEFAULT_ITEM_POLICY): Promise<BatchResult> {
+/**
+ * "Delete a batch of blobs". A deleter that takes whole batches (registry
+ * storage) gets the batch in one call: on S3 that is one DeleteObjects request
+ * per 1,000 blobs rather than one per `concurrency` blobs.
+ */
+export async function deleteBlobs(event: BatchEvent<BlobItem>, deleter: BlobDeleter, policy = DEFAULT_ITEM_POLICY): Promise<BatchResult> {
+  if (takesBlobBatches(deleter)) {
+    const results = await deleter.deleteBlobBatch(event.Items.map((b) => b.digest));
+    return settle('blobs', results, (d) => d);
+  }
   return runTask('blobs', event, (b) => deleter.deleteBlob(b.digest), (b) => b.digest, policy);
 }
 
