@@ -14,7 +14,7 @@ import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/index.js';
 import { connectCluster, KubernetesCollector, type ClusterClient } from '../../shared/adapters/kubernetes/index.js';
 import { REGISTRY_NOT_READ_ONLY } from '../../shared/workflow/storage-tools/contracts.js';
 import type { FakeOpenShift } from '../support/fake-openshift.js';
-import { pullCheck, pushBlob, pushImage, pushIndex, seededBytes, type PushedImage } from '../support/push.js';
+import { pullCheck, pushBlob, pushImage, pushIndex, seededBytes, type PushedImage, type PushedIndex } from '../support/push.js';
 import { BACKENDS, clusterFlags, runCommand, startCluster, startStorageEnv, streamOf, type StorageEnv } from '../storage-tools/env.js';
 
 const TWO_HOURS_AGO = () => new Date(Date.now() - 2 * 3_600_000);
@@ -31,7 +31,7 @@ describe.each(BACKENDS)('the HardPrune state machine, run locally on %s storage'
   let client: ClusterClient;
   let artifactsDir: string;
   let ports: StorageToolPorts;
-  let a1: PushedImage, a2: PushedImage, gone: PushedImage, k: PushedImage, index: PushedImage;
+  let a1: PushedImage, a2: PushedImage, gone: PushedImage, k: PushedImage, index: PushedIndex;
   let youngBlob: string;
   let command: ReturnType<typeof makeHardPruneCommand>;
   let commandDryRun: HardPruneReport;
