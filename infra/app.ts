@@ -42,7 +42,10 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
   suppressJustifiedFindings(stack, pruner);
   // Hard prune and fsck need the registry's storage bucket: only with -c registryStorageBucket=NAME [-c registryStorageRoot=DIR].
   const storageBucket = ctx('registryStorageBucket');
-  if (storageBucket) suppressStorageToolsFindings(new RegistryStorageTools(stack, 'StorageTools', { registryStorage: { bucket: s3.Bucket.fromBucketName(stack, 'RegistryStorage', storageBucket), rootDirectory: ctx('registryStorageRoot') }, artifactsBucket: pruner.artifactsBucket, clusterSecret }));
+  if (storageBucket) {
+    const registryStorage = { bucket: s3.Bucket.fromBucketName(stack, 'RegistryStorage', storageBucket), rootDirectory: ctx('registryStorageRoot') };
+    suppressStorageToolsFindings(new RegistryStorageTools(stack, 'StorageTools', { registryStorage, artifactsBucket: pruner.artifactsBucket, clusterSecret }));
+  }
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   return { app, stack, pruner };
 }
