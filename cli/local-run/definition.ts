@@ -42,7 +42,7 @@ export function synthesizeDefinition(): AslDefinition {
 }
 
 /** Replaces CloudFormation intrinsics with local stand-ins: GetAtt -> a local function ARN, Ref -> a local name. */
-function resolveIntrinsics(v: Json): string {
+export function resolveIntrinsics(v: Json): string {
   if (typeof v === 'string') return v;
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     if ('Fn::Join' in v) {

@@ -193,7 +193,7 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
 }
 
 /** The reader step of a rewritten Distributed Map: the plan file, cut into ItemBatcher batches. */
-async function readBatches(artifacts: ArtifactStore, input: unknown): Promise<{ Items: unknown[]; BatchInput: unknown }[]> {
+export async function readBatches(artifacts: ArtifactStore, input: unknown): Promise<{ Items: unknown[]; BatchInput: unknown }[]> {
   const p = input as { Key?: unknown; MaxItemsPerBatch?: unknown; BatchInput?: unknown };
   if (typeof p.Key !== 'string') throw new InvalidInputError('item reader: Key must be a string');
   const items = await getJson<unknown[]>(artifacts, p.Key);

@@ -14,7 +14,6 @@ import type { ArtifactStore } from '../../shared/adapters/artifacts/artifact-sto
 import { getJson } from '../../shared/adapters/artifacts/artifact-store.js';
 import type { ClusterReader } from '../../shared/adapters/kubernetes/collector.js';
 import type { RegistryStorage } from '../../shared/adapters/storage/index.js';
-import { InvalidInputError } from '../../shared/errors.js';
 import { collectGroup } from '../../shared/workflow/collect.js';
 import { collectStateName } from '../../shared/workflow/contracts.js';
 import { parseCollectEvent } from '../../shared/workflow/events.js';
@@ -24,9 +23,9 @@ import { FSCK_STATE, HARD_PRUNE_STATE, STORAGE_TOOL_GROUPS, toolKeys } from '../
 import * as fsck from '../../shared/workflow/storage-tools/fsck.js';
 import * as hardPrune from '../../shared/workflow/storage-tools/hard-prune.js';
 import type { AslDefinition } from './definition.js';
-import { readerStateName, rewriteDistributedMaps } from './definition.js';
-// For its Promise.withResolvers polyfill (Node 20), which aws-local-stepfunctions needs.
-import './runner.js';
+import { readerStateName, resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
+// runner.js also installs the Promise.withResolvers polyfill (Node 20) that aws-local-stepfunctions needs.
+import { readBatches } from './runner.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -60,19 +59,6 @@ export interface StorageToolRunResult<R> {
   error?: { name: string; message: string };
 }
 
-function resolveIntrinsics(v: Json): string {
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && !Array.isArray(v)) {
-    if ('Fn::Join' in v) {
-      const [sep, parts] = v['Fn::Join'] as [string, Json[]];
-      return parts.map(resolveIntrinsics).join(sep);
-    }
-    if ('Fn::GetAtt' in v) return `arn:aws:lambda:local:000000000000:function:${(v['Fn::GetAtt'] as string[])[0]}`;
-    if ('Ref' in v) return String(v.Ref) === 'AWS::Partition' ? 'aws' : `local-${String(v.Ref)}`;
-  }
-  throw new InvalidInputError(`synthesized definition: cannot resolve ${JSON.stringify(v).slice(0, 80)}`);
-}
-
 let cached: Record<StorageTool, string> | undefined;
 
 /** The two definitions as synthesized (no bundling, no AWS), Distributed Maps rewritten for the local engine. */
@@ -93,18 +79,6 @@ export function storageToolDefinitions(): Record<StorageTool, AslDefinition> {
     cached = { 'hard-prune': local(tools.hardPrune), fsck: local(tools.fsck) };
   }
   return { 'hard-prune': JSON.parse(cached['hard-prune']) as AslDefinition, fsck: JSON.parse(cached.fsck) as AslDefinition };
-}
-
-/** The reader task of a rewritten Distributed Map: the items file, cut into ItemBatcher batches. */
-async function readBatches(artifacts: ArtifactStore, input: unknown): Promise<{ Items: unknown[]; BatchInput: unknown }[]> {
-  const p = input as { Key?: unknown; MaxItemsPerBatch?: unknown; BatchInput?: unknown };
-  if (typeof p.Key !== 'string') throw new InvalidInputError('item reader: Key must be a string');
-  const items = await getJson<unknown[]>(artifacts, p.Key);
-  if (!Array.isArray(items)) throw new InvalidInputError(`item reader: ${p.Key} is not a JSON array`);
-  const size = typeof p.MaxItemsPerBatch === 'number' && p.MaxItemsPerBatch > 0 ? p.MaxItemsPerBatch : 1;
-  const out: { Items: unknown[]; BatchInput: unknown }[] = [];
-  for (let i = 0; i < items.length; i += size) out.push({ Items: items.slice(i, i + size), BatchInput: p.BatchInput ?? {} });
-  return out;
 }
 
 async function execute<R>(tool: StorageTool, input: object, ports: StorageToolPorts, handlers: Record<string, (input: unknown) => Promise<unknown>>, startState: string, executionName?: string): Promise<StorageToolRunResult<R>> {
