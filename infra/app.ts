@@ -26,7 +26,17 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
       });
   const num = (key: string) => (ctx(key) === undefined ? undefined : Number(ctx(key)));
   const bool = (key: string) => (ctx(key) === undefined ? undefined : ctx(key) === 'true');
+  // The registry's storage bucket: -c registryStorageBucket=NAME [-c registryStorageRoot=DIR].
+  // Hard prune and fsck need it; the prune workflow deletes blobs there instead of
+  // through the registry only with -c deleteBlobsInStorage=true (a plain
+  // distribution registry has no blob delete endpoint).
+  const storageBucket = ctx('registryStorageBucket');
+  const registryStorage = storageBucket
+    ? { bucket: s3.Bucket.fromBucketName(stack, 'RegistryStorage', storageBucket), rootDirectory: ctx('registryStorageRoot') }
+    : undefined;
+  if (bool('deleteBlobsInStorage') && !registryStorage) throw new Error('context deleteBlobsInStorage=true needs registryStorageBucket');
   const pruner = new ImagePruner(stack, 'Pruner', {
+    registryStorage: bool('deleteBlobsInStorage') ? registryStorage : undefined,
     registryUrl: ctx('registryUrl') ?? 'https://image-registry.openshift-image-registry.svc:5000',
     registryCa: ctx('registryCa'),
     clusterSecret,
@@ -40,10 +50,7 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
     batchSize: num('batchSize'),
   });
   suppressJustifiedFindings(stack, pruner);
-  // Hard prune and fsck need the registry's storage bucket: only with -c registryStorageBucket=NAME [-c registryStorageRoot=DIR].
-  const storageBucket = ctx('registryStorageBucket');
-  if (storageBucket) {
-    const registryStorage = { bucket: s3.Bucket.fromBucketName(stack, 'RegistryStorage', storageBucket), rootDirectory: ctx('registryStorageRoot') };
+  if (registryStorage) {
     suppressStorageToolsFindings(new RegistryStorageTools(stack, 'StorageTools', { registryStorage, artifactsBucket: pruner.artifactsBucket, clusterSecret }));
   }
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));

@@ -1,0 +1,26 @@
+// infra/app.ts: the registry storage bucket reaches the prune workflow's blob
+// deletion only when the user asks for it.
+import { describe, expect, it } from 'vitest';
+import { ENV } from '../../shared/workflow/contracts.js';
+import { synthApp } from './synth.js';
+
+/** The Lambda functions told to use the registry storage bucket. */
+function functionsUsingBucket(context: Record<string, string>): string[] {
+  const { template } = synthApp(context);
+  const fns = template.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
+  return Object.keys(fns).filter((id) => fns[id].Properties.Environment?.Variables?.[ENV.registryStorageBucket] === 'my-registry-bucket');
+}
+
+describe('app context', () => {
+  it('hands the storage bucket to the prune workflow only with deleteBlobsInStorage=true', () => {
+    const storageToolsOnly = functionsUsingBucket({ registryStorageBucket: 'my-registry-bucket' });
+    const withBlobDeletion = functionsUsingBucket({ registryStorageBucket: 'my-registry-bucket', deleteBlobsInStorage: 'true' });
+    const added = withBlobDeletion.filter((id) => !storageToolsOnly.includes(id));
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatch(/DeleteBlobs/i);
+  });
+
+  it('refuses deleteBlobsInStorage without a bucket', () => {
+    expect(() => synthApp({ deleteBlobsInStorage: 'true' })).toThrow(/deleteBlobsInStorage=true needs registryStorageBucket/);
+  });
+});
