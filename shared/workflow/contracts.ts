@@ -82,6 +82,8 @@ export const ERROR = {
   batchFailed: 'BatchItemsFailedError',
   /** every task that reads or writes run artifacts: transient artifact store trouble. */
   artifacts: 'ArtifactsError',
+  /** HardPrune sweep tasks: deletions of the batch still failed after the storage client's retries. */
+  sweepFailed: 'SweepItemsFailedError',
 } as const;
 
 /** One Retry rule, as the ASL writes it. */
@@ -135,8 +137,13 @@ export const RETRY_BATCH: RetryPolicy = {
  */
 export const REGISTRY_ANSWER_ERRORS: readonly string[] = ['RegistryDeleteDisabledError', 'RegistryEndpointNotFoundError', 'RegistryAuthError'];
 
-/** Error names that are never retried: they are answers, not accidents. */
-export const NOT_RETRIED: readonly string[] = [ERROR.concurrentRun, ERROR.invalidInput, ERROR.invalidReferences, ERROR.registryUnhealthy, ...REGISTRY_ANSWER_ERRORS];
+/**
+ * Error names that are never retried: they are answers, not accidents. A failed
+ * HardPrune sweep is not retried either: the storage client already retried
+ * each request, and the run is finished by starting it again (every deletion
+ * is idempotent).
+ */
+export const NOT_RETRIED: readonly string[] = [ERROR.concurrentRun, ERROR.invalidInput, ERROR.invalidReferences, ERROR.registryUnhealthy, ERROR.sweepFailed, ...REGISTRY_ANSWER_ERRORS];
 
 // ---------------------------------------------------------------------------
 // Errors thrown by the task functions (the names above).

@@ -22,6 +22,15 @@ import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writer
 import { useDependencies } from '../../functions/common/dependencies.js';
 import { NOT_RETRIED } from '../../shared/workflow/contracts.js';
 import { startFakeOpenShift, type FakeOpenShift } from '../support/fake-openshift.js';
+import { handler as sweepBlobsHandler } from '../../functions/hard-prune-sweep-blobs/handler.js';
+import { storageToolDefinitions } from '../../cli/local-run/storage-tools.js';
+import { putJson } from '../../shared/adapters/artifacts/artifact-store.js';
+import { openRegistryStorage } from '../../shared/adapters/storage/index.js';
+import { markForHardPrune, marksToJSON } from '../../shared/core/hard-prune.js';
+import { startStorageTool } from '../../shared/workflow/storage-tools/common.js';
+import { toolKeys } from '../../shared/workflow/storage-tools/contracts.js';
+import { useRegistryStorage } from '../../shared/workflow/storage-tools/storage-env.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { fakeContext, harness, runContext, type Harness } from './harness.js';
 
 /** Every ErrorEquals name in the definition, at any depth, except the States.* and Lambda.* ones AWS throws. */
@@ -44,7 +53,10 @@ describe('error names of the state machine', () => {
   let registry: RunningRegistry;
   let proxy: FaultProxy;
   let deleter: RegistryDeleter;
+  // Registry storage on the loopback S3 server, for the HardPrune sweep.
+  let s3: S3Server;
   beforeAll(async () => {
+    s3 = await startS3Server({ buckets: ['registry'] });
     h = await harness();
     api = await startFakeOpenShift({ objects: [] });
     client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
@@ -53,6 +65,8 @@ describe('error names of the state machine', () => {
     deleter = RegistryDeleter.fromOptions({ url: proxy.url, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
   });
   afterAll(async () => {
+    useRegistryStorage(undefined);
+    await s3?.stop();
     await deleter?.close();
     await proxy?.stop();
     await registry?.stop();
@@ -121,6 +135,20 @@ describe('error names of the state machine', () => {
       for (const group of RESOURCE_GROUPS) collected.push((await collectHandler({ run, group }, fakeContext())) as CollectResult);
       return planHandler({ run, collected }, fakeContext());
     },
+    SweepItemsFailedError: async () => {
+      // Nothing is marked, the one stored blob is old, and S3 refuses to delete it.
+      const hex = 'e'.repeat(64);
+      const key = `root/docker/registry/v2/blobs/sha256/ee/${hex}/data`;
+      await s3.seed('registry', key, 'blob');
+      s3.failDeletes.add(key);
+      const storageUrl = `s3://registry/root?endpoint=${encodeURIComponent(s3.endpoint)}&force-path-style=true&region=${s3.region}`;
+      useRegistryStorage(openRegistryStorage(storageUrl, { s3Config: { credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } }));
+      h.bind();
+      const input = { confirm: true, registryReadOnlyConfirmed: true, keepYoungerThan: '1m', now: new Date(Date.now() + 3_600_000).toISOString() };
+      const start = startStorageTool({ input, executionId: 'hp', executionName: 'hp', startTime: new Date().toISOString() }, 'hard-prune');
+      await putJson(h.artifacts, toolKeys.marks(start.run.runId), marksToJSON(markForHardPrune([], [])));
+      return sweepBlobsHandler({ Items: [{ prefix: 'ee' }], BatchInput: { run: start.run, tool: start.tool } }, fakeContext());
+    },
     RegistryUnhealthyError: async () => {
       useDependencies({ ...depsWith(h), registryHealth: async () => ({ checkHealth: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')) }) });
       return healthHandler({ run: runContext() }, fakeContext());
@@ -144,8 +172,13 @@ describe('error names of the state machine', () => {
     };
   }
 
+  /** The prune workflow's definition and the HardPrune and Fsck definitions. */
+  function definitions(): unknown[] {
+    return [localDefinition(), ...Object.values(storageToolDefinitions())];
+  }
+
   it('every name matched by Retry or Catch has a thrower here', () => {
-    const names = [...matchedNames(localDefinition())].sort();
+    const names = [...matchedNames(definitions())].sort();
     expect(names.length).toBeGreaterThan(0);
     for (const n of names) expect(Object.keys(throwers), n).toContain(n);
   });
@@ -170,7 +203,7 @@ describe('error names of the state machine', () => {
         }
       }
     };
-    walk(localDefinition());
+    walk(definitions());
     return retried;
   }
 

@@ -5,6 +5,7 @@
 // artifacts store under runs/<id>/.
 import { PrunerError } from '../../errors.js';
 import type { RunContext } from '../contracts.js';
+import { ERROR } from '../contracts.js';
 
 /** State names of the HardPrune state machine. */
 export const HARD_PRUNE_STATE = {
@@ -144,5 +145,19 @@ export class HardPruneMarkingError extends PrunerError {
   constructor(message: string) {
     super(`hard prune: nothing deleted: ${message}`);
     this.name = 'HardPruneMarkingError';
+  }
+}
+
+/**
+ * Deletions of one HardPrune sweep batch that failed, thrown after every item
+ * of the batch was tried and its artifact written (the report lists them all):
+ * the Map fails, the failure is reported and the execution ends failed.
+ */
+export class SweepItemsFailedError extends PrunerError {
+  constructor(readonly sweep: 'blob prefixes' | 'repositories', readonly failed: readonly string[], readonly batch: string) {
+    const shown = failed.slice(0, 20);
+    const more = failed.length > shown.length ? `\n  ... and ${failed.length - shown.length} more` : '';
+    super(`hard prune: ${failed.length} deletion(s) failed in the batch of ${sweep} from ${batch}; start the run again to finish:\n  ${shown.join('\n  ')}${more}`);
+    this.name = ERROR.sweepFailed;
   }
 }

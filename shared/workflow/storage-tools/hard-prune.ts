@@ -20,7 +20,7 @@ import type { HardPruneReport, RepositoryReport } from '../../../cli/commands/ha
 import { InvalidInputError } from '../../errors.js';
 import { describeCaught } from '../report.js';
 import type { BlobSweepBatchResult, ListRepositoriesResult, MarkResult, RepositoryBatchResult, StartResult } from './contracts.js';
-import { HardPruneMarkingError, toolKeys } from './contracts.js';
+import { HardPruneMarkingError, SweepItemsFailedError, toolKeys } from './contracts.js';
 import { all, batchName, checkPrefixItem, checkRepositoryItem, parseStartResult, parseToolBatch, parseToolState, PREFIX_ITEMS, readCollected } from './common.js';
 
 const TOOL = 'hard-prune' as const;
@@ -107,6 +107,8 @@ export async function sweepBlobPrefixes(event: unknown, artifacts: ArtifactStore
     for (const [digest, size] of toDelete) out.deleted.push({ digest, size });
   }
   await putJson(artifacts, toolKeys.prefixResult(batch.run.runId, TOOL, batchName(out.prefixes[0])), out);
+  // Every blob was tried and the artifact names the failures: now the run must end failed.
+  if (out.failures.length > 0) throw new SweepItemsFailedError('blob prefixes', out.failures, out.prefixes[0]);
   return { prefixes: out.prefixes.length, deleted: out.deleted.length, young: out.young.length, failed: out.failures.length };
 }
 
@@ -179,6 +181,8 @@ export async function sweepRepositories(event: unknown, artifacts: ArtifactStore
     if (row.manifestLinks + row.layerLinks > 0 || decision.action === 'remove') out.rows.push(row);
   }
   await putJson(artifacts, toolKeys.repositoryResult(runId, TOOL, batchName(batch.items[0])), out);
+  // Every repository was tried and the artifact names the failures: now the run must end failed.
+  if (out.failures.length > 0) throw new SweepItemsFailedError('repositories', out.failures, batch.items[0]);
   return { repositories: batch.items.length, changed: out.rows.length, failed: out.failures.length };
 }
 
