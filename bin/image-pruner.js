@@ -1,2 +1,31 @@
 #!/usr/bin/env node
-import '../dist/cli.js';
+// The objects of a cluster dump take about twice its size in heap, and Node's
+// default heap limit is about 4 GiB: a dump too big for one string (planned by
+// streaming) is restarted once with a larger heap, unless the user set one.
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
+
+const BIG_DUMP_BYTES = Number(process.env.IMAGE_PRUNER_BIG_DUMP_BYTES ?? 512 * 2 ** 20);
+const HEAP_MB = 12 * 1024;
+
+function bigSnapshot(argv) {
+  const i = argv.indexOf('--snapshot');
+  const file = i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith('--snapshot='))?.slice('--snapshot='.length);
+  if (!file || file === '-') return false;
+  try {
+    return statSync(file).size >= BIG_DUMP_BYTES;
+  } catch {
+    return false; // the command reports a missing file itself
+  }
+}
+
+const argv = process.argv.slice(2);
+const heapSet = process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? '');
+if (!heapSet && getHeapStatistics().heap_size_limit < HEAP_MB * 2 ** 20 && bigSnapshot(argv)) {
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ...process.execArgv, process.argv[1], ...argv], { stdio: 'inherit' });
+  process.exit(r.status ?? (r.signal ? 1 : 0));
+} else {
+  if (process.env.IMAGE_PRUNER_REPORT_HEAP) process.stderr.write(`heap limit ${Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)} MiB\n`);
+  await import('../dist/cli.js');
+}

@@ -1,0 +1,47 @@
+// A dump too big for one JavaScript string needs more heap than Node's default:
+// the binary restarts itself once with a larger heap for such a --snapshot.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { EXAMPLE, EXAMPLE_NOW } from './run-cli.js';
+
+function run(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, ['bin/image-pruner.js', ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, NODE_OPTIONS: '', IMAGE_PRUNER_REPORT_HEAP: '1', ...env },
+  });
+  const heap = /heap limit (\d+) MiB/.exec(r.stderr);
+  return { code: r.status, stdout: r.stdout, heapMiB: heap ? Number(heap[1]) : undefined };
+}
+
+describe('bin/image-pruner.js heap for big dumps', () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, ['scripts/build.js'], { stdio: 'pipe' });
+  });
+
+  const args = ['plan', '--snapshot', EXAMPLE, '--now', EXAMPLE_NOW, '--output', 'json'];
+
+  it('keeps the default heap for a dump below the threshold', () => {
+    const r = run(args, {});
+    expect(r.code).toBe(0);
+    expect(r.heapMiB).toBeLessThan(12 * 1024);
+  });
+
+  it('restarts with a 12 GiB heap for a dump at or above the threshold, with the same plan and exit status', () => {
+    const small = run(args, {});
+    const big = run(args, { IMAGE_PRUNER_BIG_DUMP_BYTES: '1' });
+    expect(big.code).toBe(0);
+    expect(big.heapMiB).toBeGreaterThanOrEqual(12 * 1024);
+    expect(big.stdout).toBe(small.stdout);
+  });
+
+  it('leaves a heap the user chose alone', () => {
+    const r = run(args, { IMAGE_PRUNER_BIG_DUMP_BYTES: '1', NODE_OPTIONS: '--max-old-space-size=3000' });
+    expect(r.heapMiB).toBeLessThan(4 * 1024);
+  });
+
+  it('passes the exit status through the restart', () => {
+    const r = run(['plan', '--snapshot', EXAMPLE, '--keep-tag-revisions', 'x'], { IMAGE_PRUNER_BIG_DUMP_BYTES: '1' });
+    expect(r.code).toBe(2);
+  });
+});
