@@ -3,8 +3,9 @@
 // shared/workflow/storage-tools, the decisions in shared/core.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -64,7 +65,9 @@ function retry(state: sfn.TaskStateBase, p: RetryPolicy): void {
  * compute what fsck expects), a Distributed Map over the blob prefixes
  * `blobs/sha256/00`..`ff`, one over repositories, then a report. Both are dry
  * (check-only) unless the execution input says `confirm`; hard prune's confirm
- * also needs `registryReadOnlyConfirmed: true`, or a Choice ends the run.
+ * also needs `registryReadOnlyConfirmed: true`, or a Choice ends the run. The
+ * start task of each refuses to run while another execution of the same state
+ * machine is running.
  */
 export class RegistryStorageTools extends Construct {
   readonly hardPrune: sfn.StateMachine;
@@ -113,16 +116,26 @@ export class RegistryStorageTools extends Construct {
         ...(inVpc && props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups } : {}),
       });
     };
+    // Each start task refuses to run while another execution of its own state
+    // machine runs. The ARNs are known before the machines exist (their names
+    // are fixed here), so the start functions can be allowed to list those
+    // executions without a dependency cycle (machine -> function -> machine).
+    const stack = Stack.of(this);
+    const baseName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    const machineNames = { hardPrune: `${baseName}-HardPrune`, fsck: `${baseName}-Fsck` };
+    const machineArn = (name: string) => stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const hardPruneArn = machineArn(machineNames.hardPrune);
+    const fsckArn = machineArn(machineNames.fsck);
     const min = (n: number) => Duration.minutes(n);
     this.functions = {
       collect: fn('collect', { [ENV.clusterSecretArn]: props.clusterSecret.secretArn }, min(15), 2048, true),
-      'hard-prune-start': fn('hard-prune-start', {}, min(1), 256),
+      'hard-prune-start': fn('hard-prune-start', { [ENV.stateMachineArn]: hardPruneArn }, min(1), 256),
       'hard-prune-mark': fn('hard-prune-mark', storageEnv, min(15), 3008),
       'hard-prune-sweep-blobs': fn('hard-prune-sweep-blobs', storageEnv, min(15), 2048),
       'hard-prune-list-repositories': fn('hard-prune-list-repositories', storageEnv, min(15), 1024),
       'hard-prune-sweep-repositories': fn('hard-prune-sweep-repositories', storageEnv, min(15), 2048),
       'hard-prune-report': fn('hard-prune-report', storageEnv, min(5), 1024),
-      'fsck-start': fn('fsck-start', {}, min(1), 256),
+      'fsck-start': fn('fsck-start', { [ENV.stateMachineArn]: fsckArn }, min(1), 256),
       'fsck-expect': fn('fsck-expect', storageEnv, min(15), 3008),
       'fsck-check-blobs': fn('fsck-check-blobs', storageEnv, min(15), 2048),
       'fsck-check-repositories': fn('fsck-check-repositories', storageEnv, min(15), 2048),
@@ -131,6 +144,8 @@ export class RegistryStorageTools extends Construct {
     const f = this.functions;
 
     // Least privilege: reading storage for every storage task, deleting only for the two sweeps.
+    f['hard-prune-start'].addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [hardPruneArn] }));
+    f['fsck-start'].addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [fsckArn] }));
     props.clusterSecret.grantRead(f.collect);
     props.artifactsBucket.grantPut(f.collect, 'runs/*');
     const layout = `${root ? `${root}/` : ''}docker/registry/v2/*`;
@@ -198,8 +213,9 @@ export class RegistryStorageTools extends Construct {
       return map;
     };
     const catchAll = { errors: ['States.ALL'], resultPath: '$.error' };
-    const machine = (id: string, definition: sfn.IChainable, comment: string) =>
+    const machine = (id: string, stateMachineName: string, definition: sfn.IChainable, comment: string) =>
       new sfn.StateMachine(this, id, {
+        stateMachineName,
         definitionBody: sfn.DefinitionBody.fromChainable(definition),
         stateMachineType: sfn.StateMachineType.STANDARD,
         timeout: Duration.hours(24),
@@ -216,6 +232,7 @@ export class RegistryStorageTools extends Construct {
         error: REGISTRY_NOT_READ_ONLY,
         cause: 'confirm needs registryReadOnlyConfirmed: true in the execution input: make the registry read-only first, or a push during the sweep can lose its blobs',
       });
+      // The first Lambda state: validates the input and refuses to run twice (ConcurrentRunError, not caught).
       const start = invoke(S.start, 'hard-prune-start', startPayload);
       // Refuse before anything runs: confirm is true and registryReadOnlyConfirmed is not exactly true.
       const guard = new sfn.Choice(this, S.guard, { stateName: S.guard })
@@ -246,12 +263,13 @@ export class RegistryStorageTools extends Construct {
       reportFailure.next(new sfn.Fail(this, S.failed, { stateName: S.failed, error: 'HardPruneFailed', causePath: '$.error.Error' }));
       for (const s of [collected, mark, blobs, list, repos]) s.addCatch(reportFailure, catchAll);
       start.next(collected).next(mark).next(blobs).next(list).next(repos).next(report);
-      this.hardPrune = machine('HardPrune', guard, 'Registry hard prune: collect, mark, sweep blob prefixes, sweep repositories, report (dry run unless confirm)');
+      this.hardPrune = machine('HardPrune', machineNames.hardPrune, guard, 'Registry hard prune: collect, mark, sweep blob prefixes, sweep repositories, report (dry run unless confirm)');
     }
 
     // Fsck (check only: recovery goes through `image-pruner fsck --recover`).
     {
       const S = FSCK_STATE;
+      // The first state: validates the input and refuses to run twice (ConcurrentRunError, not caught).
       const start = invoke(S.start, 'fsck-start', startPayload);
       const collected = collect(S.collect);
       const state = { run: sfn.JsonPath.objectAt('$.run'), tool: sfn.JsonPath.objectAt('$.tool'), collected: sfn.JsonPath.objectAt('$.collected') };
@@ -264,7 +282,7 @@ export class RegistryStorageTools extends Construct {
       reportFailure.next(new sfn.Fail(this, S.failed, { stateName: S.failed, error: 'FsckFailed', causePath: '$.error.Error' }));
       for (const s of [collected, expect, blobs, repos]) s.addCatch(reportFailure, catchAll);
       start.next(collected).next(expect).next(blobs).next(repos).next(report);
-      this.fsck = machine('Fsck', start, 'Registry fsck: collect, compute expectations, check blob prefixes, check repositories, report');
+      this.fsck = machine('Fsck', machineNames.fsck, start, 'Registry fsck: collect, compute expectations, check blob prefixes, check repositories, report');
     }
   }
 }

@@ -1,11 +1,12 @@
-// Lambda "Start hard-prune": validates the execution input into $.run and $.tool.
-import { startStorageTool } from '../../shared/workflow/storage-tools/common.js';
+// Lambda "Start hard prune": validates the execution input into $.run and $.tool and refuses a second concurrent HardPrune.
+import { startStorageToolRun } from '../../shared/workflow/storage-tools/common.js';
 import type { StartResult } from '../../shared/workflow/storage-tools/contracts.js';
+import { dependencies } from '../common/dependencies.js';
 import { logger, wrapHandler } from '../common/powertools.js';
 
 /** The task, for tests: the execution's context in, run and tool options out. */
 export async function run(event: unknown): Promise<StartResult> {
-  const result = startStorageTool(event, 'hard-prune');
+  const result = await startStorageToolRun(event, 'hard-prune', dependencies().runningExecutions());
   logger.info('start', { runId: result.run.runId, confirm: result.tool.confirm });
   return result;
 }

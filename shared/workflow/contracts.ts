@@ -151,7 +151,7 @@ export const NOT_RETRIED: readonly string[] = [ERROR.concurrentRun, ERROR.invali
 /** Another execution is already running; this one stops before touching anything. */
 export class ConcurrentRunError extends PrunerError {
   constructor(readonly others: string[]) {
-    super(`another prune run is in progress (${others.join(', ')}); refusing to run twice`);
+    super(`another run of this state machine is in progress (${others.join(', ')}); refusing to run twice`);
     this.name = ERROR.concurrentRun;
   }
 }

@@ -133,6 +133,42 @@ describe('the storage tools in the stack', () => {
     });
   });
 
+  it('refuses a second run: each start task lists executions of its own state machine only', () => {
+    // The start task is the first Lambda state of each (HardPrune's Choice before it only reads the input).
+    expect(fsck.StartAt).toBe(FSCK_STATE.start);
+    expect((hard.States[HARD_PRUNE_STATE.guard] as { Default: string }).Default).toBe(HARD_PRUNE_STATE.start);
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const nameOf = (id: string) => {
+      const found = Object.entries(machines).filter(([logical]) => logical.startsWith(`StorageTools${id}`));
+      return (found[0][1] as { Properties: { StateMachineName: string } }).Properties.StateMachineName;
+    };
+    const policies = template.findResources('AWS::IAM::Policy');
+    type Statement = { Action: unknown; Resource: unknown };
+    const holders = Object.entries(policies).flatMap(([id, p]) =>
+      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement.filter((st) => JSON.stringify(st.Action).includes('states:ListExecutions')).map((st) => ({
+        id,
+        action: st.Action,
+        resource: flatten(st.Resource),
+      })),
+    );
+    const storageHolders = holders.filter((h) => h.id.startsWith('StorageTools'));
+    expect(storageHolders.map((h) => h.id).sort()).toEqual([expect.stringMatching(/fsckstart/i), expect.stringMatching(/hardprunestart/i)]);
+    const functions = template.findResources('AWS::Lambda::Function');
+    for (const [machine, fn] of [
+      ['HardPrune', /hardprunestart/i],
+      ['Fsck', /fsckstart/i],
+    ] as const) {
+      const name = nameOf(machine);
+      expect(name).toMatch(new RegExp(`-${machine}$`));
+      const held = storageHolders.find((h) => fn.test(h.id))!;
+      expect(held.action).toBe('states:ListExecutions');
+      expect(held.resource).toMatch(new RegExp(`:states:.*:stateMachine:${name}$`));
+      const [, start] = Object.entries(functions).find(([id]) => id.startsWith('StorageTools') && fn.test(id))!;
+      const env = (start as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+      expect(flatten(env.PRUNER_STATE_MACHINE_ARN)).toBe(held.resource);
+    }
+  });
+
   it('has no unsuppressed cdk-nag AwsSolutions finding', () => {
     const errors = Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'));
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'));

@@ -8,8 +8,9 @@ import { formatDuration, parseDuration } from '../../core/duration.js';
 import type { Image, ImageStream } from '../../core/kube-types.js';
 import { DEFAULT_KEEP_YOUNGER_THAN_MS } from '../../core/plan-types.js';
 import { InvalidInputError } from '../../errors.js';
-import { makeRunId, resolveRunOptions } from '../contracts.js';
+import { ConcurrentRunError, makeRunId, resolveRunOptions } from '../contracts.js';
 import { parseRunContext, parseStartEvent } from '../events.js';
+import type { RunningExecutions } from '../refuse-second-run.js';
 import type { CollectedGroup, StartResult, StorageTool, StorageToolOptions, ToolState } from './contracts.js';
 import { RegistryNotReadOnlyError, STORAGE_TOOL_GROUPS } from './contracts.js';
 
@@ -66,6 +67,22 @@ export function startStorageTool(event: unknown, tool: StorageTool): StartResult
   const out: StorageToolOptions = { tool, confirm, registryReadOnlyConfirmed, keepYoungerThan, keepYoungerThanMs };
   if (namespace !== undefined) out.namespace = namespace;
   return { run, tool: out };
+}
+
+/**
+ * The first task of HardPrune and Fsck: {@link startStorageTool}, then "refuse
+ * to run twice", as the prune workflow's first state does. Two hard prunes at
+ * once would each sweep with marks the other did not see; two fscks would
+ * only waste work, but one at a time is simpler to reason about. The input is
+ * validated first, so a bad input is named even while another run is going.
+ * Throws {@link ConcurrentRunError} when another execution of the same state
+ * machine is running.
+ */
+export async function startStorageToolRun(event: unknown, tool: StorageTool, running: RunningExecutions): Promise<StartResult> {
+  const result = startStorageTool(event, tool);
+  const others = await running.othersRunning(result.run.executionId);
+  if (others.length > 0) throw new ConcurrentRunError(others);
+  return result;
 }
 
 /** `$.tool` as the start task wrote it, checked again. */
