@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/local-folder.js';
 import type { ClusterClient } from '../../shared/adapters/kubernetes/connection.js';
-import { connectCluster } from '../../shared/adapters/kubernetes/connection.js';
+import { clusterBearerToken, connectCluster } from '../../shared/adapters/kubernetes/connection.js';
 import { KubernetesCollector } from '../../shared/adapters/kubernetes/collector.js';
 import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writers.js';
 import { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
@@ -149,7 +149,7 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
     let registry: RegistryDeleter | undefined;
     if (typeof v['registry-url'] === 'string') {
       // The OpenShift registry takes the cluster user's token.
-      const token = clusterClient?.kubeConfig.getCurrentUser()?.token || undefined;
+      const token = clusterClient ? await clusterBearerToken(clusterClient) : undefined;
       registry = RegistryDeleter.fromOptions({
         url: v['registry-url'],
         token,

@@ -156,3 +156,16 @@ export async function connectCluster(o: ClusterConnectionOptions): Promise<Clust
     close: () => dispatcher.close(),
   };
 }
+
+/**
+ * The bearer token the cluster connection authenticates with, however the
+ * kubeconfig gets it (a token, a token file, an exec or OIDC plugin): the
+ * OpenShift registry takes the same token. Undefined when the user has none
+ * (client certificates, basic auth).
+ */
+export async function clusterBearerToken(client: ClusterClient): Promise<string | undefined> {
+  const opts: { headers?: Record<string, unknown> } = { headers: {} };
+  await client.kubeConfig.applyToHTTPSOptions(opts as Parameters<KubeConfig['applyToHTTPSOptions']>[0]);
+  const auth = opts.headers?.Authorization ?? opts.headers?.authorization;
+  return typeof auth === 'string' && auth.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+}
