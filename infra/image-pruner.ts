@@ -1,14 +1,11 @@
 // The reusable construct: the prune workflow of DESIGN.md as a Step Functions
 // state machine with one Lambda per task, a schedule, logs, an alarm and a
 // dashboard. Wiring only: what each task does lives in shared/workflow.
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -19,6 +16,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { prunerFunction } from './pruner-function.js';
 import { RESOURCE_GROUPS } from '../shared/core/kinds.js';
 import type { DeletionKind, RetryPolicy, RunOptions } from '../shared/workflow/contracts.js';
 import {
@@ -33,7 +31,6 @@ import {
   STATE,
 } from '../shared/workflow/contracts.js';
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** When and whether the workflow runs by itself. */
 export interface PruneSchedule {
@@ -156,40 +153,19 @@ export class ImagePruner extends Construct {
     if (props.registryUrl.startsWith('http://')) registryEnv[ENV.forceInsecure] = 'true';
     const clusterEnv = { [ENV.clusterSecretArn]: props.clusterSecret.secretArn };
 
-    const fn = (name: FunctionName, env: Record<string, string>, timeout: Duration, memory = 512, inVpc = false): nodejs.NodejsFunction => {
-      const logGroup = new logs.LogGroup(this, `${name}-logs`, { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
-      return new nodejs.NodejsFunction(this, name, {
-        entry: join(REPO_ROOT, 'functions', name, 'handler.ts'),
-        handler: 'handler',
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: memory,
+    const fn = (name: FunctionName, env: Record<string, string>, timeout: Duration, memory = 512, inVpc = false): nodejs.NodejsFunction =>
+      prunerFunction(this, {
+        name,
         timeout,
-        tracing: lambda.Tracing.ACTIVE,
-        logGroup,
-        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-        projectRoot: REPO_ROOT,
+        memorySize: memory,
         environment: {
           [ENV.artifactsBucket]: this.artifactsBucket.bucketName,
           [ENV.serviceName]: 'image-pruner',
           [ENV.metricsNamespace]: namespace,
-          NODE_OPTIONS: '--enable-source-maps',
           ...env,
         },
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          target: 'node22',
-          sourceMap: true,
-          minify: true,
-          // ESM bundles of CommonJS dependencies call require(); give them one.
-          banner: "import { createRequire as __pruner_createRequire } from 'module'; const require = __pruner_createRequire(import.meta.url);",
-          mainFields: ['module', 'main'],
-          forceDockerBundling: false,
-          externalModules: ['@aws-sdk/*'],
-        },
-        ...(inVpc && props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups } : {}),
+        placement: inVpc ? props : undefined,
       });
-    };
 
     const minutes = (n: number) => Duration.minutes(n);
     const itemEnv = { [ENV.itemConcurrency]: String(props.itemConcurrency ?? 8) };

@@ -1,12 +1,9 @@
 // The registry storage tools as state machines: "HardPrune" and "Fsck",
 // started by hand (no schedule). Wiring only: what each task does lives in
 // shared/workflow/storage-tools, the decisions in shared/core.
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -15,11 +12,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { prunerFunction } from './pruner-function.js';
 import type { RetryPolicy } from '../shared/workflow/contracts.js';
 import { collectStateName, ENV, RETRY_ARTIFACTS, RETRY_COLLECT, RETRY_LAMBDA_SERVICE } from '../shared/workflow/contracts.js';
 import { FSCK_STATE, HARD_PRUNE_STATE, REGISTRY_NOT_READ_ONLY, STORAGE_TOOL_GROUPS } from '../shared/workflow/storage-tools/contracts.js';
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Props of {@link RegistryStorageTools}. */
 export interface RegistryStorageToolsProps {
@@ -83,39 +80,18 @@ export class RegistryStorageTools extends Construct {
     const root = (props.registryStorage.rootDirectory ?? '').replace(/^\/+|\/+$/g, '');
     const storageEnv = { [ENV.registryStorageBucket]: props.registryStorage.bucket.bucketName, [ENV.registryStorageRoot]: root };
 
-    const fn = (name: FunctionName, env: Record<string, string>, timeout: Duration, memory: number, inVpc = false): nodejs.NodejsFunction => {
-      const logGroup = new logs.LogGroup(this, `${name}-logs`, { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
-      return new nodejs.NodejsFunction(this, name, {
-        entry: join(REPO_ROOT, 'functions', name, 'handler.ts'),
-        handler: 'handler',
-        runtime: lambda.Runtime.NODEJS_22_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: memory,
+    const fn = (name: FunctionName, env: Record<string, string>, timeout: Duration, memory: number, inVpc = false): nodejs.NodejsFunction =>
+      prunerFunction(this, {
+        name,
         timeout,
-        tracing: lambda.Tracing.ACTIVE,
-        logGroup,
-        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-        projectRoot: REPO_ROOT,
+        memorySize: memory,
         environment: {
           [ENV.artifactsBucket]: props.artifactsBucket.bucketName,
           [ENV.serviceName]: 'image-pruner',
-          NODE_OPTIONS: '--enable-source-maps',
           ...env,
         },
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          target: 'node22',
-          sourceMap: true,
-          minify: true,
-          // ESM bundles of CommonJS dependencies call require(); give them one.
-          banner: "import { createRequire as __pruner_createRequire } from 'module'; const require = __pruner_createRequire(import.meta.url);",
-          mainFields: ['module', 'main'],
-          forceDockerBundling: false,
-          externalModules: ['@aws-sdk/*'],
-        },
-        ...(inVpc && props.vpc ? { vpc: props.vpc, vpcSubnets: props.vpcSubnets, securityGroups: props.securityGroups } : {}),
+        placement: inVpc ? props : undefined,
       });
-    };
     // Each start task refuses to run while another execution of its own state
     // machine runs. The ARNs are known before the machines exist (their names
     // are fixed here), so the start functions can be allowed to list those
