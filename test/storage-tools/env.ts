@@ -13,6 +13,7 @@ import type { CliIO, Command } from '../../cli/io.js';
 import { startFakeOpenShift, type FakeOpenShift } from '../support/fake-openshift.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
+import { pushImage, type PushedImage } from '../support/push.js';
 
 export type BackendName = 'filesystem' | 's3';
 export const BACKENDS: BackendName[] = ['filesystem', 's3'];
@@ -170,4 +171,48 @@ export async function exists(p: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** The images of {@link damagedCluster}, as pushed. */
+export interface DamagedCluster {
+  api: FakeOpenShift;
+  a1: PushedImage;
+  a2: PushedImage;
+  untagged: PushedImage;
+  b: PushedImage;
+  orphan: PushedImage;
+}
+
+/**
+ * Pushes five images into three repositories, serves them from a fake API
+ * server, then does every kind of damage fsck finds: a blob gone from storage
+ * (b's second layer), an Image gone (a2), a tag gone (ns/app:old, so `untagged`
+ * is lost), and a stream with its Image gone (lost/thing, `orphan`).
+ * `seed` keeps layer contents apart between test files.
+ */
+export async function damagedCluster(env: StorageEnv, seed = ''): Promise<DamagedCluster> {
+  const url = env.registry.url;
+  const a1 = await pushImage(url, { repository: 'ns/app', tag: 'v1', layers: [{ seed: `${seed}a1` }] });
+  const a2 = await pushImage(url, { repository: 'ns/app', tag: 'v2', layers: [{ seed: `${seed}a2` }] });
+  const untagged = await pushImage(url, { repository: 'ns/app', tag: 'old', layers: [{ seed: `${seed}old` }] });
+  const b = await pushImage(url, { repository: 'other/svc', tag: 'latest', layers: [{ seed: `${seed}b-1` }, { seed: `${seed}b-2` }] });
+  const orphan = await pushImage(url, { repository: 'lost/thing', tag: 'latest', layers: [{ seed: `${seed}orphan` }] });
+  const api = await startCluster(
+    [a1, a2, untagged, b, orphan].map((p) => p.image),
+    [
+      streamOf('ns', 'app', { v1: [a1.image], v2: [a2.image], old: [untagged.image] }),
+      streamOf('other', 'svc', { latest: [b.image] }),
+      streamOf('lost', 'thing', { latest: [orphan.image] }),
+    ],
+  );
+  for await (const r of env.storage.deleteBlobs([b.layers[1].digest])) {
+    if (r.status !== 'done') throw new Error(`damagedCluster: deleting ${r.item} gave ${r.status}`);
+  }
+  const removed = [api.remove('Image', a2.manifestDigest)];
+  const app = api.get('ImageStream', 'app', 'ns') as unknown as ImageStream;
+  app.status!.tags = app.status!.tags!.filter((t) => t.tag !== 'old');
+  api.put(app as never);
+  removed.push(api.remove('ImageStream', 'thing', 'lost'), api.remove('Image', orphan.manifestDigest));
+  if (removed.includes(false)) throw new Error('damagedCluster: an object to remove was not there');
+  return { api, a1, a2, untagged, b, orphan };
 }

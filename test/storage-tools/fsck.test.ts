@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFsckCommand, type FsckReport } from '../../cli/commands/fsck.js';
 import type { ImageStream } from '../../shared/core/kube-types.js';
 import type { FakeOpenShift } from '../support/fake-openshift.js';
-import { pullCheck, pushImage, type PushedImage } from '../support/push.js';
-import { BACKENDS, clusterFlags, runCommand, startCluster, startStorageEnv, streamOf, type StorageEnv } from './env.js';
+import { pullCheck, type PushedImage } from '../support/push.js';
+import { BACKENDS, clusterFlags, damagedCluster, runCommand, startStorageEnv, type StorageEnv } from './env.js';
 
 const hexOf = (d: string) => d.slice('sha256:'.length);
 
@@ -18,28 +18,7 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
 
   beforeAll(async () => {
     env = await startStorageEnv(backend);
-    const url = env.registry.url;
-    a1 = await pushImage(url, { repository: 'ns/app', tag: 'v1', layers: [{ seed: 'a1' }] });
-    a2 = await pushImage(url, { repository: 'ns/app', tag: 'v2', layers: [{ seed: 'a2' }] });
-    untagged = await pushImage(url, { repository: 'ns/app', tag: 'old', layers: [{ seed: 'old' }] });
-    b = await pushImage(url, { repository: 'other/svc', tag: 'latest', layers: [{ seed: 'b-1' }, { seed: 'b-2' }] });
-    orphan = await pushImage(url, { repository: 'lost/thing', tag: 'latest', layers: [{ seed: 'orphan' }] });
-    api = await startCluster(
-      [a1, a2, untagged, b, orphan].map((p) => p.image),
-      [
-        streamOf('ns', 'app', { v1: [a1.image], v2: [a2.image], old: [untagged.image] }),
-        streamOf('other', 'svc', { latest: [b.image] }),
-        streamOf('lost', 'thing', { latest: [orphan.image] }),
-      ],
-    );
-    // The damage: a blob gone from storage, an Image gone, a tag gone, a stream and its Image gone.
-    for await (const r of env.storage.deleteBlobs([b.layers[1].digest])) expect(r.status).toBe('done');
-    expect(api.remove('Image', a2.manifestDigest)).toBe(true);
-    const app = api.get('ImageStream', 'app', 'ns') as unknown as ImageStream;
-    app.status!.tags = app.status!.tags!.filter((t) => t.tag !== 'old');
-    api.put(app as never);
-    expect(api.remove('ImageStream', 'thing', 'lost')).toBe(true);
-    expect(api.remove('Image', orphan.manifestDigest)).toBe(true);
+    ({ api, a1, a2, untagged, b, orphan } = await damagedCluster(env));
     command = makeFsckCommand({ storageOptions: env.storageOptions });
   });
 

@@ -11,10 +11,9 @@ import { runFsckLocally, type StorageToolPorts } from '../../cli/local-run/stora
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/index.js';
 import { connectCluster, KubernetesCollector, type ClusterClient } from '../../shared/adapters/kubernetes/index.js';
 import { openRegistryStorage } from '../../shared/adapters/storage/index.js';
-import type { ImageStream } from '../../shared/core/kube-types.js';
 import type { FakeOpenShift } from '../support/fake-openshift.js';
-import { pushImage, type PushedImage } from '../support/push.js';
-import { clusterFlags, runCommand, startCluster, startStorageEnv, streamOf, type StorageEnv } from '../storage-tools/env.js';
+import type { PushedImage } from '../support/push.js';
+import { clusterFlags, damagedCluster, runCommand, startStorageEnv, type StorageEnv } from '../storage-tools/env.js';
 
 describe('the Fsck state machine, run locally on filesystem storage', () => {
   let env: StorageEnv;
@@ -27,28 +26,7 @@ describe('the Fsck state machine, run locally on filesystem storage', () => {
 
   beforeAll(async () => {
     env = await startStorageEnv('filesystem');
-    const url = env.registry.url;
-    const a1 = await pushImage(url, { repository: 'ns/app', tag: 'v1', layers: [{ seed: 'sm-a1' }] });
-    a2 = await pushImage(url, { repository: 'ns/app', tag: 'v2', layers: [{ seed: 'sm-a2' }] });
-    untagged = await pushImage(url, { repository: 'ns/app', tag: 'old', layers: [{ seed: 'sm-old' }] });
-    b = await pushImage(url, { repository: 'other/svc', tag: 'latest', layers: [{ seed: 'sm-b-1' }, { seed: 'sm-b-2' }] });
-    orphan = await pushImage(url, { repository: 'lost/thing', tag: 'latest', layers: [{ seed: 'sm-orphan' }] });
-    api = await startCluster(
-      [a1, a2, untagged, b, orphan].map((p) => p.image),
-      [
-        streamOf('ns', 'app', { v1: [a1.image], v2: [a2.image], old: [untagged.image] }),
-        streamOf('other', 'svc', { latest: [b.image] }),
-        streamOf('lost', 'thing', { latest: [orphan.image] }),
-      ],
-    );
-    // The damage: a blob gone from storage, an Image gone, a tag gone, a stream and its Image gone.
-    for await (const r of env.storage.deleteBlobs([b.layers[1].digest])) expect(r.status).toBe('done');
-    expect(api.remove('Image', a2.manifestDigest)).toBe(true);
-    const app = api.get('ImageStream', 'app', 'ns') as unknown as ImageStream;
-    app.status!.tags = app.status!.tags!.filter((t) => t.tag !== 'old');
-    api.put(app as never);
-    expect(api.remove('ImageStream', 'thing', 'lost')).toBe(true);
-    expect(api.remove('Image', orphan.manifestDigest)).toBe(true);
+    ({ api, a2, untagged, b, orphan } = await damagedCluster(env, 'sm-'));
 
     client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
     artifactsDir = await mkdtemp(join(tmpdir(), 'storage-tools-fsck-sm-'));
