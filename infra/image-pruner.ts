@@ -16,7 +16,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { prunerFunction } from './pruner-function.js';
+import { prunerFunction, retry } from './pruner-function.js';
 import { RESOURCE_GROUPS } from '../shared/core/kinds.js';
 import type { DeletionKind, RetryPolicy, RunOptions } from '../shared/workflow/contracts.js';
 import {
@@ -101,10 +101,6 @@ const BATCH_FUNCTION: Record<DeletionKind, FunctionName> = {
   streamUpdates: 'update-image-streams',
   images: 'delete-images',
 };
-
-function retry(state: sfn.TaskStateBase | sfn.Parallel | sfn.DistributedMap, p: RetryPolicy): void {
-  state.addRetry({ errors: p.errors, interval: Duration.seconds(p.intervalSeconds), maxAttempts: p.maxAttempts, backoffRate: p.backoffRate });
-}
 
 /**
  * The image prune workflow: Step Functions state machine "ImagePruner" and

@@ -8,7 +8,9 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { RetryPolicy } from '../shared/workflow/contracts.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -56,4 +58,9 @@ export function prunerFunction(scope: Construct, o: PrunerFunctionOptions): node
     },
     ...(o.placement?.vpc ? { vpc: o.placement.vpc, vpcSubnets: o.placement.vpcSubnets, securityGroups: o.placement.securityGroups } : {}),
   });
+}
+
+/** Adds one of the shared retry policies (shared/workflow/contracts.ts) to a state. */
+export function retry(state: sfn.TaskStateBase | sfn.Parallel | sfn.DistributedMap, p: RetryPolicy): void {
+  state.addRetry({ errors: p.errors, interval: Duration.seconds(p.intervalSeconds), maxAttempts: p.maxAttempts, backoffRate: p.backoffRate });
 }

@@ -12,7 +12,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { prunerFunction } from './pruner-function.js';
+import { prunerFunction, retry } from './pruner-function.js';
 import type { RetryPolicy } from '../shared/workflow/contracts.js';
 import { collectStateName, ENV, RETRY_ARTIFACTS, RETRY_COLLECT, RETRY_LAMBDA_SERVICE } from '../shared/workflow/contracts.js';
 import { FSCK_STATE, HARD_PRUNE_STATE, REGISTRY_NOT_READ_ONLY, STORAGE_TOOL_GROUPS } from '../shared/workflow/storage-tools/contracts.js';
@@ -51,10 +51,6 @@ type FunctionName =
   | 'fsck-check-blobs'
   | 'fsck-check-repositories'
   | 'fsck-report';
-
-function retry(state: sfn.TaskStateBase, p: RetryPolicy): void {
-  state.addRetry({ errors: p.errors, interval: Duration.seconds(p.intervalSeconds), maxAttempts: p.maxAttempts, backoffRate: p.backoffRate });
-}
 
 /**
  * Hard prune and fsck of the registry's storage as two Step Functions state

@@ -216,3 +216,13 @@ export async function damagedCluster(env: StorageEnv, seed = ''): Promise<Damage
   if (removed.includes(false)) throw new Error('damagedCluster: an object to remove was not there');
   return { api, a1, a2, untagged, b, orphan };
 }
+
+/** A time older than the default keep-younger-than (60m). */
+export const TWO_HOURS_AGO = (): Date => new Date(Date.now() - 2 * 3_600_000);
+
+/** Everything an async iterable yields, in order. */
+export async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}

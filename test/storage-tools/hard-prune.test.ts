@@ -5,15 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHardPruneCommand, type HardPruneReport } from '../../cli/commands/hard-prune.js';
 import type { FakeOpenShift } from '../support/fake-openshift.js';
 import { pullCheck, pushBlob, pushImage, pushIndex, seededBytes, type PushedImage } from '../support/push.js';
-import { BACKENDS, clusterFlags, runCommand, startCluster, startStorageEnv, streamOf, type StorageEnv } from './env.js';
+import { all, BACKENDS, clusterFlags, runCommand, startCluster, startStorageEnv, streamOf, TWO_HOURS_AGO, type StorageEnv } from './env.js';
 
-const TWO_HOURS_AGO = () => new Date(Date.now() - 2 * 3_600_000);
-
-async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 describe.each(BACKENDS)('hard prune on %s storage', (backend) => {
   let env: StorageEnv;

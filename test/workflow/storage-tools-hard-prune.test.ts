@@ -15,15 +15,8 @@ import { connectCluster, KubernetesCollector, type ClusterClient } from '../../s
 import { REGISTRY_NOT_READ_ONLY } from '../../shared/workflow/storage-tools/contracts.js';
 import type { FakeOpenShift } from '../support/fake-openshift.js';
 import { pullCheck, pushBlob, pushImage, pushIndex, seededBytes, type PushedImage, type PushedIndex } from '../support/push.js';
-import { BACKENDS, clusterFlags, runCommand, startCluster, startStorageEnv, streamOf, type StorageEnv } from '../storage-tools/env.js';
+import { all, BACKENDS, clusterFlags, runCommand, startCluster, startStorageEnv, streamOf, TWO_HOURS_AGO, type StorageEnv } from '../storage-tools/env.js';
 
-const TWO_HOURS_AGO = () => new Date(Date.now() - 2 * 3_600_000);
-
-async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
 
 describe.each(BACKENDS)('the HardPrune state machine, run locally on %s storage', (backend) => {
   let env: StorageEnv;
