@@ -10,7 +10,7 @@ await build({
   splitting: true,
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'esm',
   packages: 'external',
   sourcemap: 'linked',
