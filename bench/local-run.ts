@@ -81,13 +81,10 @@ export async function runLocalRunBench(argv: string[]): Promise<number> {
         ports: {
           artifacts: new LocalFolderArtifacts(join(dir, 'artifacts')),
           cluster: new KubernetesCollector(client),
-          running: new FolderRunLock(join(dir, 'artifacts')),
-          health: deleter,
-          manifests: deleter,
-          layerLinks: deleter,
+          lock: new FolderRunLock(join(dir, 'artifacts')),
+          registry: deleter,
           blobs: new StorageBatchBlobDeleter(openRegistryStorage(`file://${registry.rootDirectory}`)),
-          streams: new KubernetesClusterWriter(client),
-          images: new KubernetesClusterWriter(client),
+          clusterWriter: new KubernetesClusterWriter(client),
         },
         onProgress: (p) => {
           if (p.type === 'planned') {

@@ -5,8 +5,7 @@ import { ArnFormat, Duration, Names, RemovalPolicy, Stack, TimeZone } from 'aws-
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -14,22 +13,14 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { prunerFunction, retry } from './pruner-function.js';
 import { RESOURCE_GROUPS } from '../shared/core/kinds.js';
-import type { DeletionKind, RetryPolicy, RunOptions } from '../shared/workflow/contracts.js';
-import {
-  collectStateName,
-  DELETION_STEPS,
-  ENV,
-  ERROR,
-  RETRY_ARTIFACTS,
-  RETRY_BATCH,
-  RETRY_COLLECT,
-  RETRY_LAMBDA_SERVICE,
-  STATE,
-} from '../shared/workflow/contracts.js';
+import type { DeletionKind, RunOptions } from '../shared/workflow/contracts.js';
+import { collectStateName, DELETION_STEPS, STATE } from '../shared/workflow/contracts.js';
+import { ERROR } from '../shared/workflow/errors.js';
+import { BATCH_TASKS, PRUNE_TASKS } from '../shared/workflow/tables/prune.js';
+import type { AnyTask } from '../shared/workflow/task.js';
+import { TaskFunctions } from './task-function.js';
 
 
 /** When and whether the workflow runs by itself. */
@@ -81,27 +72,6 @@ export interface ImagePrunerProps {
   metricsNamespace?: string;
 }
 
-/** One Lambda task of the workflow: its folder under functions/ and what it may touch. */
-type FunctionName =
-  | 'refuse-second-run'
-  | 'collect'
-  | 'compute-plan'
-  | 'check-health'
-  | 'delete-layer-links'
-  | 'delete-blobs'
-  | 'delete-manifests'
-  | 'update-image-streams'
-  | 'delete-images'
-  | 'report';
-
-const BATCH_FUNCTION: Record<DeletionKind, FunctionName> = {
-  layerLinks: 'delete-layer-links',
-  blobs: 'delete-blobs',
-  manifests: 'delete-manifests',
-  streamUpdates: 'update-image-streams',
-  images: 'delete-images',
-};
-
 /**
  * The image prune workflow: Step Functions state machine "ImagePruner" and
  * its functions, artifacts bucket, schedule, logs, alarm and dashboard.
@@ -109,7 +79,10 @@ const BATCH_FUNCTION: Record<DeletionKind, FunctionName> = {
 export class ImagePruner extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly artifactsBucket: s3.Bucket;
-  readonly functions: Record<FunctionName, nodejs.NodejsFunction>;
+  /** The functions, by task id (shared/workflow/tables/prune.ts). */
+  readonly functions: Record<string, nodejs.NodejsFunction>;
+  /** Each Lambda task state and the task-table row it runs (the local runner binds by this). */
+  readonly taskStates: ReadonlyMap<string, AnyTask>;
   readonly failureAlarm: cloudwatch.Alarm;
   readonly logGroup: logs.LogGroup;
   readonly schedule?: scheduler.Schedule;
@@ -143,78 +116,23 @@ export class ImagePruner extends Construct {
     if (props.ignoreInvalidRefs !== undefined) defaults.ignoreInvalidRefs = props.ignoreInvalidRefs;
     if (props.confirm !== undefined) defaults.confirm = props.confirm;
 
-    const registryEnv: Record<string, string> = { [ENV.registryUrl]: props.registryUrl };
-    if (props.registryCa) registryEnv[ENV.registryCa] = props.registryCa;
-    if (props.registrySecret) registryEnv[ENV.registrySecretArn] = props.registrySecret.secretArn;
-    if (props.registryUrl.startsWith('http://')) registryEnv[ENV.forceInsecure] = 'true';
-    const clusterEnv = { [ENV.clusterSecretArn]: props.clusterSecret.secretArn };
-
-    const fn = (name: FunctionName, env: Record<string, string>, timeout: Duration, memory = 512, inVpc = false): nodejs.NodejsFunction =>
-      prunerFunction(this, {
-        name,
-        timeout,
-        memorySize: memory,
-        environment: {
-          [ENV.artifactsBucket]: this.artifactsBucket.bucketName,
-          [ENV.serviceName]: 'image-pruner',
-          [ENV.metricsNamespace]: namespace,
-          ...env,
-        },
-        placement: inVpc ? props : undefined,
-      });
-
-    const minutes = (n: number) => Duration.minutes(n);
-    const itemEnv = { [ENV.itemConcurrency]: String(props.itemConcurrency ?? 8) };
-    const storageEnv: Record<string, string> = props.registryStorage
-      ? { [ENV.registryStorageBucket]: props.registryStorage.bucket.bucketName, [ENV.registryStorageRoot]: props.registryStorage.rootDirectory ?? '' }
-      : {};
-    this.functions = {
-      'refuse-second-run': fn('refuse-second-run', { [ENV.stateMachineArn]: stateMachineArn, [ENV.defaults]: JSON.stringify(defaults) }, minutes(1), 256),
-      collect: fn('collect', clusterEnv, minutes(15), 2048, true),
-      'compute-plan': fn('compute-plan', {}, minutes(15), 3008),
-      'check-health': fn('check-health', registryEnv, minutes(1), 256, true),
-      'delete-layer-links': fn('delete-layer-links', { ...registryEnv, ...itemEnv }, minutes(15), 512, true),
-      'delete-blobs': fn('delete-blobs', { ...registryEnv, ...storageEnv, ...itemEnv }, minutes(15), 512, true),
-      'delete-manifests': fn('delete-manifests', { ...registryEnv, ...itemEnv }, minutes(15), 512, true),
-      'update-image-streams': fn('update-image-streams', { ...clusterEnv, ...itemEnv }, minutes(15), 512, true),
-      'delete-images': fn('delete-images', { ...clusterEnv, ...itemEnv }, minutes(15), 512, true),
-      report: fn('report', {}, minutes(2), 256),
-    };
-    const f = this.functions;
-
-    // Least privilege: each function gets exactly what its task touches.
-    f['refuse-second-run'].addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [stateMachineArn] }));
-    for (const name of ['collect', 'update-image-streams', 'delete-images'] as const) props.clusterSecret.grantRead(f[name]);
-    for (const name of ['check-health', 'delete-layer-links', 'delete-blobs', 'delete-manifests'] as const) props.registrySecret?.grantRead(f[name]);
-    this.artifactsBucket.grantPut(f.collect, 'runs/*');
-    this.artifactsBucket.grantRead(f['compute-plan'], 'runs/*');
-    this.artifactsBucket.grantPut(f['compute-plan'], 'runs/*');
-    this.artifactsBucket.grantPut(f.report, 'runs/*');
-    if (props.registryStorage) {
-      const root = props.registryStorage.rootDirectory ? `${props.registryStorage.rootDirectory.replace(/^\/+|\/+$/g, '')}/` : '';
-      props.registryStorage.bucket.grantRead(f['delete-blobs'], `${root}docker/registry/v2/blobs/*`);
-      props.registryStorage.bucket.grantDelete(f['delete-blobs'], `${root}docker/registry/v2/blobs/*`);
-    }
-
-    const invoke = (stateName: string, name: FunctionName, payload: sfn.TaskInput | undefined, extra: Partial<tasks.LambdaInvokeProps> = {}): tasks.LambdaInvoke => {
-      const t = new tasks.LambdaInvoke(this, stateName, {
-        stateName,
-        lambdaFunction: f[name],
-        payload,
-        payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
-        // aws-local-stepfunctions times a task out after 60 s unless told; say it for both.
-        taskTimeout: sfn.Timeout.duration(f[name].timeout ?? minutes(15)),
-        ...extra,
-      });
-      retry(t, RETRY_LAMBDA_SERVICE);
-      return t;
-    };
+    const functions = new TaskFunctions(this, {
+      artifactsBucket: this.artifactsBucket,
+      clusterSecret: props.clusterSecret,
+      registry: { url: props.registryUrl, ca: props.registryCa, secret: props.registrySecret },
+      registryStorage: props.registryStorage,
+      settings: { defaults, itemConcurrency: props.itemConcurrency ?? 8 },
+      metricsNamespace: namespace,
+      placement: props,
+    });
+    const T = PRUNE_TASKS;
+    const invoke = (stateName: string, task: AnyTask, payload: sfn.TaskInput | undefined, extra: Parameters<TaskFunctions['invoke']>[3] = {}) =>
+      functions.invoke(stateName, task, payload, { lockArn: stateMachineArn, ...extra });
 
     // 1 Refuse to run twice (also validates the execution input and fills in defaults).
     const refuse = invoke(
       STATE.refuseSecondRun,
-      'refuse-second-run',
+      T.refuseSecondRun,
       sfn.TaskInput.fromObject({
         input: sfn.JsonPath.objectAt('$$.Execution.Input'),
         executionId: sfn.JsonPath.stringAt('$$.Execution.Id'),
@@ -227,27 +145,21 @@ export class ImagePruner extends Construct {
     // 2 Collect: one Lambda per resource group, at the same time.
     const collect = new sfn.Parallel(this, STATE.collect, { stateName: STATE.collect, resultPath: '$.collected' });
     for (const group of RESOURCE_GROUPS) {
-      const t = invoke(collectStateName(group), 'collect', sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), group }));
-      retry(t, RETRY_COLLECT);
-      retry(t, RETRY_ARTIFACTS);
-      collect.branch(t);
+      collect.branch(invoke(collectStateName(group), T.collect, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), group })));
     }
 
     // 3 Plan.
     const plan = invoke(
       STATE.computePlan,
-      'compute-plan',
+      T.computePlan,
       sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), collected: sfn.JsonPath.objectAt('$.collected') }),
       { resultPath: '$.plan' },
     );
-    retry(plan, RETRY_ARTIFACTS);
 
     // 9 Report, for both endings.
     // No payload: the whole state is the input.
-    const report = invoke(STATE.report, 'report', undefined);
-    retry(report, RETRY_ARTIFACTS);
-    const reportFailure = invoke(STATE.reportFailure, 'report', undefined, { resultPath: '$.report' });
-    retry(reportFailure, RETRY_ARTIFACTS);
+    const report = invoke(STATE.report, T.report, undefined);
+    const reportFailure = invoke(STATE.reportFailure, T.report, undefined, { resultPath: '$.report' });
     const failed = new sfn.Fail(this, STATE.failed, {
       stateName: STATE.failed,
       error: 'PruneFailed',
@@ -256,7 +168,7 @@ export class ImagePruner extends Construct {
     reportFailure.next(failed);
 
     // 5 Registry health.
-    const health = invoke(STATE.checkHealth, 'check-health', sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run') }), { resultPath: sfn.JsonPath.DISCARD });
+    const health = invoke(STATE.checkHealth, T.checkHealth, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run') }), { resultPath: sfn.JsonPath.DISCARD });
 
     const distributedMap = (kind: DeletionKind, resultPath?: string): sfn.DistributedMap => {
       const step = DELETION_STEPS[kind];
@@ -269,9 +181,7 @@ export class ImagePruner extends Construct {
         // No tolerated failure: one failed batch fails the Map (CDK drops an explicit 0).
         ...(resultPath ? { resultPath } : {}),
       });
-      const batch = invoke(step.batch, BATCH_FUNCTION[kind], undefined);
-      retry(batch, RETRY_BATCH);
-      map.itemProcessor(batch);
+      map.itemProcessor(invoke(step.batch, BATCH_TASKS[kind], undefined));
       return map;
     };
 
@@ -298,6 +208,9 @@ export class ImagePruner extends Construct {
 
     const definition = refuse.next(collect).next(plan).next(dryRun);
     health.next(registry).next(streams).next(images).next(report);
+
+    this.functions = functions.all();
+    this.taskStates = functions.states;
 
     this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', { retention: logs.RetentionDays.SIX_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
@@ -348,4 +261,4 @@ export class ImagePruner extends Construct {
 }
 
 /** The error names the construct's Retry and Catch rules reference (for the contract test). */
-export const MATCHED_ERRORS = [...new Set([...RETRY_ARTIFACTS.errors, ...RETRY_BATCH.errors, ...RETRY_COLLECT.errors, ERROR.batchFailed])];
+export const MATCHED_ERRORS = [...new Set([...Object.values(PRUNE_TASKS).flatMap((t) => t.retry.flatMap((r) => r.errors)), ERROR.batchFailed])];

@@ -13,6 +13,8 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { prunerFunction, retry } from './pruner-function.js';
+import { TaskFunctions } from './task-function.js';
+import { collectTask } from '../shared/workflow/tables/prune.js';
 import type { RetryPolicy } from '../shared/workflow/contracts.js';
 import { collectStateName, ENV, RETRY_ARTIFACTS, RETRY_COLLECT, RETRY_LAMBDA_SERVICE } from '../shared/workflow/contracts.js';
 import { FSCK_STATE, HARD_PRUNE_STATE, REGISTRY_NOT_READ_ONLY, STORAGE_TOOL_GROUPS } from '../shared/workflow/storage-tools/contracts.js';
@@ -100,7 +102,7 @@ export class RegistryStorageTools extends Construct {
     const fsckArn = machineArn(machineNames.fsck);
     const min = (n: number) => Duration.minutes(n);
     this.functions = {
-      collect: fn('collect', { [ENV.clusterSecretArn]: props.clusterSecret.secretArn }, min(15), 2048, true),
+      collect: new TaskFunctions(this, { artifactsBucket: props.artifactsBucket, clusterSecret: props.clusterSecret, metricsNamespace: 'ImagePruner', placement: props }).function(collectTask),
       'hard-prune-start': fn('hard-prune-start', { [ENV.stateMachineArn]: hardPruneArn }, min(1), 256),
       'hard-prune-mark': fn('hard-prune-mark', storageEnv, min(15), 3008),
       'hard-prune-sweep-blobs': fn('hard-prune-sweep-blobs', storageEnv, min(15), 2048),
@@ -118,8 +120,6 @@ export class RegistryStorageTools extends Construct {
     // Least privilege: reading storage for every storage task, deleting only for the two sweeps.
     f['hard-prune-start'].addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [hardPruneArn] }));
     f['fsck-start'].addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [fsckArn] }));
-    props.clusterSecret.grantRead(f.collect);
-    props.artifactsBucket.grantPut(f.collect, 'runs/*');
     const layout = `${root ? `${root}/` : ''}docker/registry/v2/*`;
     for (const name of Object.keys(f) as FunctionName[]) {
       if (name === 'collect' || name.endsWith('-start')) continue;

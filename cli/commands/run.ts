@@ -12,7 +12,7 @@ import { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
 import { openRegistryStorage } from '../../shared/adapters/storage/storage-url.js';
 import { StorageBatchBlobDeleter } from '../../shared/workflow/storage-blobs.js';
 import { parseDuration } from '../../shared/core/duration.js';
-import type { BlobDeleter, ImageDeleter, ImageStreamUpdater, RegistryHealthChecker } from '../../shared/core/ports.js';
+import type { BlobDeleter, ImageDeleter, ImageStreamUpdater } from '../../shared/core/ports.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import type { ExecutionInput } from '../../shared/workflow/contracts.js';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, connectionOptionsFromFlags, type ClusterFlagValues } from '../cluster-flags.js';
@@ -145,7 +145,6 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
       writer = new KubernetesClusterWriter(clusterClient);
     }
 
-    let health: RegistryHealthChecker = { checkHealth: () => Promise.reject(new InvalidInputError('no --registry-url given')) };
     let registry: RegistryDeleter | undefined;
     if (typeof v['registry-url'] === 'string') {
       // The OpenShift registry takes the cluster user's token.
@@ -157,7 +156,6 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
         insecure: v['force-insecure'] === true,
       });
       closers.push(() => registry!.close());
-      health = registry;
     }
     let blobs: BlobDeleter | undefined = registry;
     if (typeof v['registry-storage'] === 'string') blobs = new StorageBatchBlobDeleter(openRegistryStorage(v['registry-storage']));
@@ -166,13 +164,10 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
     const ports: LocalPorts = {
       artifacts,
       cluster,
-      running: new FolderRunLock(artifactsDir),
-      health,
-      manifests: registry ?? { deleteManifest: refuse('delete manifests from') },
-      layerLinks: registry ?? { deleteLayerLink: refuse('delete layer links from') },
+      lock: new FolderRunLock(artifactsDir),
+      registry: registry ?? { checkHealth: () => Promise.reject(new InvalidInputError('no --registry-url given')), deleteManifest: refuse('delete manifests from'), deleteLayerLink: refuse('delete layer links from') },
       blobs: blobs ?? { deleteBlob: refuse('delete blobs from') },
-      streams: writer,
-      images: writer,
+      clusterWriter: writer,
     };
     const printer = new ProgressPrinter(io.stderr);
     const result = await runLocally({ input, ports, onProgress: (p) => printer.update(p) });

@@ -1,11 +1,7 @@
-// The state machine definition exactly as the construct synthesizes it, made
-// runnable locally: Lambda ARNs become names, and each Distributed Map becomes
+// A synthesized state machine definition made runnable locally: CloudFormation
+// intrinsics become local names, and each Distributed Map becomes
 // "read the items" + an inline Map of the same concurrency (aws-local-stepfunctions
 // has no ItemReader / ItemBatcher).
-import { App, Stack } from 'aws-cdk-lib';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { ImagePruner } from '../../infra/image-pruner.js';
 import { InvalidInputError } from '../../shared/errors.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -24,21 +20,6 @@ export const LOCAL_READER_RESOURCE = 'arn:aws:lambda:local:000000000000:function
 /** Name of the reader task added in front of a rewritten Distributed Map. */
 export function readerStateName(mapName: string): string {
   return `Read items of ${mapName}`;
-}
-
-/** Synthesizes the construct in-process (no bundling, no AWS) and returns its state machine definition. */
-export function synthesizeDefinition(): AslDefinition {
-  // Bundling is skipped: the local run calls the task functions in-process.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new Stack(app, 'LocalImagePruner');
-  const pruner = new ImagePruner(stack, 'Pruner', {
-    registryUrl: 'https://registry.local',
-    clusterSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Cluster', 'local'),
-  });
-  // Resolving the definition alone skips the synthesis of assets (seconds, not tens of seconds).
-  const cfn = pruner.stateMachine.node.defaultChild as CfnStateMachine;
-  const text = resolveIntrinsics(stack.resolve(cfn.definitionString) as Json);
-  return JSON.parse(text) as AslDefinition;
 }
 
 /** Replaces CloudFormation intrinsics with local stand-ins: GetAtt -> a local function ARN, Ref -> a local name. */
@@ -106,17 +87,4 @@ export function rewriteDistributedMaps(def: { StartAt: string; States: States })
   // Whatever led to a rewritten Map now leads to its reader (the reader itself still leads to the Map).
   for (const [from, to] of renames) retarget(Object.fromEntries(Object.entries(states).filter(([n]) => n !== to)), from, to);
   return { StartAt: startAt, States: states };
-}
-
-let cached: string | undefined;
-
-/** The synthesized definition, rewritten for aws-local-stepfunctions (synthesized once per process). */
-export function localDefinition(): AslDefinition {
-  if (!cached) {
-    const def = synthesizeDefinition();
-    const rewritten = rewriteDistributedMaps(def);
-    cached = JSON.stringify({ ...def, StartAt: rewritten.StartAt, States: rewritten.States });
-  }
-  // A fresh copy each time: the engine must not share state between runs.
-  return JSON.parse(cached) as AslDefinition;
 }

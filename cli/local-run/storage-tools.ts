@@ -24,8 +24,7 @@ import * as fsck from '../../shared/workflow/storage-tools/fsck.js';
 import * as hardPrune from '../../shared/workflow/storage-tools/hard-prune.js';
 import type { AslDefinition } from './definition.js';
 import { readerStateName, resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
-// runner.js also installs the Promise.withResolvers polyfill (Node 20) that aws-local-stepfunctions needs.
-import { readBatches } from './runner.js';
+import { readBatches } from './engine.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -20,9 +20,9 @@ import type { MetricsSink } from '../../shared/workflow/report.js';
 import type { ItemPolicy } from '../../shared/workflow/run-items.js';
 import { StorageBatchBlobDeleter } from '../../shared/workflow/storage-blobs.js';
 import { DEFAULT_ITEM_POLICY } from '../../shared/workflow/run-items.js';
-import { metrics, tracer } from './powertools.js';
-import { StepFunctionsRunningExecutions } from './running-executions.js';
-import { readJsonSecret } from './secrets.js';
+import { metrics, tracer } from '../powertools.js';
+import { StepFunctionsRunningExecutions } from '../running-executions.js';
+import { readJsonSecret } from '../secrets.js';
 
 /** Everything the handlers hand to task functions. Each is made on first use. */
 export interface TaskDependencies {

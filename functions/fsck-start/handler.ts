@@ -2,7 +2,7 @@
 import { startStorageToolRun } from '../../shared/workflow/storage-tools/common.js';
 import type { StartResult } from '../../shared/workflow/storage-tools/contracts.js';
 import { dependencies } from '../common/dependencies.js';
-import { logger, wrapHandler } from '../common/powertools.js';
+import { logger, wrapHandler } from '../powertools.js';
 
 /** The task, for tests: the execution's context in, run and tool options out. */
 export async function run(event: unknown): Promise<StartResult> {

@@ -2,7 +2,7 @@
 // (functions/) and the local runner (cli/local-run/): state names, payloads,
 // environment variable names, error names that Retry/Catch match, and retry
 // policies. Everything both sides must agree on lives here and only here.
-import { InvalidInputError, PrunerError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import { parseDuration } from '../core/duration.js';
 import type { ResourceGroup } from '../core/kinds.js';
 import { RESOURCE_GROUPS } from '../core/kinds.js';
@@ -49,154 +49,11 @@ export const DELETION_STEPS: Readonly<Record<DeletionKind, { map: string; batch:
   images: { map: STATE.deleteImages, batch: STATE.deleteImagesBatch, file: 'images.json' },
 };
 
-/** Environment variables the handlers read; the construct sets them. */
-export const ENV = {
-  artifactsBucket: 'PRUNER_ARTIFACTS_BUCKET',
-  stateMachineArn: 'PRUNER_STATE_MACHINE_ARN',
-  clusterSecretArn: 'PRUNER_CLUSTER_SECRET_ARN',
-  registryUrl: 'PRUNER_REGISTRY_URL',
-  registryCa: 'PRUNER_REGISTRY_CA',
-  registrySecretArn: 'PRUNER_REGISTRY_SECRET_ARN',
-  registryStorageBucket: 'PRUNER_REGISTRY_STORAGE_BUCKET',
-  registryStorageRoot: 'PRUNER_REGISTRY_STORAGE_ROOT',
-  forceInsecure: 'PRUNER_FORCE_INSECURE',
-  itemConcurrency: 'PRUNER_ITEM_CONCURRENCY',
-  defaults: 'PRUNER_DEFAULT_OPTIONS',
-  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
-  serviceName: 'POWERTOOLS_SERVICE_NAME',
-} as const;
+export { ENV } from './environment.js';
 
-/** Error names the state machine matches in Retry and Catch; each is thrown by the code named. */
-export const ERROR = {
-  /** refuse-second-run: another execution of the state machine is running. */
-  concurrentRun: 'ConcurrentRunError',
-  /** every task: the event does not have the documented shape. */
-  invalidInput: 'InvalidInputError',
-  /** collect: a list could not be completed (the run stops before planning). */
-  collect: 'CollectError',
-  /** compute-plan: invalid image references and `ignoreInvalidRefs` not set. */
-  invalidReferences: 'InvalidReferencesError',
-  /** check-health: the registry cannot be reached or is unhealthy. */
-  registryUnhealthy: 'RegistryUnhealthyError',
-  /** batch tasks: items still failed after the in-task retries. */
-  batchFailed: 'BatchItemsFailedError',
-  /** every task that reads or writes run artifacts: transient artifact store trouble. */
-  artifacts: 'ArtifactsError',
-  /** HardPrune sweep tasks: deletions of the batch still failed after the storage client's retries. */
-  sweepFailed: 'SweepItemsFailedError',
-} as const;
-
-/** One Retry rule, as the ASL writes it. */
-export interface RetryPolicy {
-  errors: string[];
-  intervalSeconds: number;
-  maxAttempts: number;
-  backoffRate: number;
-}
-
-/** Lambda service hiccups: retried on every task (AWS' recommended list). */
-export const RETRY_LAMBDA_SERVICE: RetryPolicy = {
-  errors: ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
-  intervalSeconds: 2,
-  maxAttempts: 6,
-  backoffRate: 2,
-};
-
-/** The artifact store (S3) briefly unavailable: retried a few times. */
-export const RETRY_ARTIFACTS: RetryPolicy = {
-  errors: [ERROR.artifacts],
-  intervalSeconds: 2,
-  maxAttempts: 3,
-  backoffRate: 2,
-};
-
-/** A collect that could not complete its lists: one more try from scratch, then stop. */
-export const RETRY_COLLECT: RetryPolicy = {
-  errors: [ERROR.collect],
-  intervalSeconds: 5,
-  maxAttempts: 2,
-  backoffRate: 2,
-};
-
-/**
- * A batch whose items kept failing inside the task (which already retried each
- * item): one more pass later, since every delete is idempotent. Then the Map fails.
- */
-export const RETRY_BATCH: RetryPolicy = {
-  errors: [ERROR.batchFailed],
-  intervalSeconds: 10,
-  maxAttempts: 1,
-  backoffRate: 2,
-};
-
-/**
- * The registry's answers that every further request would get too (names of the
- * classes in shared/adapters/registry/errors.ts). A batch task that met one
- * stops and throws under that name instead of BatchItemsFailedError, so the
- * state machine fails the run at once rather than retrying the batch.
- */
-export const REGISTRY_ANSWER_ERRORS: readonly string[] = ['RegistryDeleteDisabledError', 'RegistryEndpointNotFoundError', 'RegistryAuthError'];
-
-/**
- * Error names that are never retried: they are answers, not accidents. A failed
- * HardPrune sweep is not retried either: the storage client already retried
- * each request, and the run is finished by starting it again (every deletion
- * is idempotent).
- */
-export const NOT_RETRIED: readonly string[] = [ERROR.concurrentRun, ERROR.invalidInput, ERROR.invalidReferences, ERROR.registryUnhealthy, ERROR.sweepFailed, ...REGISTRY_ANSWER_ERRORS];
-
-// ---------------------------------------------------------------------------
-// Errors thrown by the task functions (the names above).
-
-/** Another execution is already running; this one stops before touching anything. */
-export class ConcurrentRunError extends PrunerError {
-  constructor(readonly others: string[]) {
-    super(`another run of this state machine is in progress (${others.join(', ')}); refusing to run twice`);
-    this.name = ERROR.concurrentRun;
-  }
-}
-
-/** A resource group could not be listed completely; the run stops before planning. */
-export class CollectError extends PrunerError {
-  constructor(readonly group: string, message: string, options?: { cause?: unknown }) {
-    super(`collect ${group}: ${message}`, options);
-    this.name = ERROR.collect;
-  }
-}
-
-/** The registry did not answer as healthy; nothing was deleted. */
-export class RegistryUnhealthyError extends PrunerError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(`registry health check failed: ${message}`, options);
-    this.name = ERROR.registryUnhealthy;
-  }
-}
-
-/** The artifact store could not read or write a key. */
-export class ArtifactsError extends PrunerError {
-  constructor(readonly key: string, message: string, options?: { cause?: unknown }) {
-    super(`artifacts ${key}: ${message}`, options);
-    this.name = ERROR.artifacts;
-  }
-}
-
-/** Items of a batch that still failed after retries, each with its reason. */
-export class BatchItemsFailedError extends PrunerError {
-  constructor(readonly kind: DeletionKind, readonly failed: { item: string; reason: string }[], readonly total: number) {
-    super(describeFailedItems(kind, failed, total));
-    this.name = ERROR.batchFailed;
-  }
-}
-
-/**
- * "3 of 100 manifests failed:" and the failed items with their reasons, at most
- * 20 of them: the message of a failed batch, so the report can name the items.
- */
-export function describeFailedItems(kind: DeletionKind, failed: readonly { item: string; reason: string }[], total: number): string {
-  const shown = failed.slice(0, 20).map((f) => `${f.item}: ${f.reason}`);
-  const more = failed.length > shown.length ? `\n  ... and ${failed.length - shown.length} more` : '';
-  return `${failed.length} of ${total} ${kind} failed:\n  ${shown.join('\n  ')}${more}`;
-}
+export type { RetryPolicy } from './task.js';
+export { RETRY_ARTIFACTS, RETRY_BATCH, RETRY_COLLECT, RETRY_LAMBDA_SERVICE } from './task.js';
+export * from './errors.js';
 
 // ---------------------------------------------------------------------------
 // Payloads. Only keys and counts travel through the state machine.

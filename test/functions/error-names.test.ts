@@ -1,13 +1,6 @@
 // Every error name the state machine's Retry and Catch rules match is really
 // thrown, by the code the contract names, with that exact name.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler as refuseHandler } from '../../functions/refuse-second-run/handler.js';
-import { handler as collectHandler } from '../../functions/collect/handler.js';
-import { handler as planHandler } from '../../functions/compute-plan/handler.js';
-import { handler as healthHandler } from '../../functions/check-health/handler.js';
-import { handler as imagesHandler } from '../../functions/delete-images/handler.js';
-import { handler as manifestsHandler } from '../../functions/delete-manifests/handler.js';
-import { handler as blobsHandler } from '../../functions/delete-blobs/handler.js';
 import { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
 import { SnapshotClusterReader } from '../../cli/local-run/snapshot-reader.js';
 import { snapshotFromList } from '../../shared/core/snapshot.js';
@@ -15,11 +8,12 @@ import { RESOURCE_GROUPS } from '../../shared/core/kinds.js';
 import type { CollectResult } from '../../shared/workflow/contracts.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startRegistry, type RunningRegistry } from '../support/registry.js';
-import { localDefinition } from '../../cli/local-run/definition.js';
+import { localPruneWorkflow } from '../../cli/local-run/runner.js';
 import { connectCluster, type ClusterClient } from '../../shared/adapters/kubernetes/connection.js';
 import { KubernetesCollector } from '../../shared/adapters/kubernetes/collector.js';
 import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writers.js';
-import { useDependencies } from '../../functions/common/dependencies.js';
+import { PRUNE_TASKS as T } from '../../shared/workflow/tables/prune.js';
+import type { AnyTask } from '../../shared/workflow/task.js';
 import { NOT_RETRIED } from '../../shared/workflow/contracts.js';
 import { startFakeOpenShift, type FakeOpenShift } from '../support/fake-openshift.js';
 import { handler as sweepBlobsHandler } from '../../functions/hard-prune-sweep-blobs/handler.js';
@@ -47,6 +41,14 @@ function matchedNames(v: unknown, out = new Set<string>()): Set<string> {
 
 describe('error names of the state machine', () => {
   let h: Harness;
+  const handlerOf = (task: AnyTask) => (event: unknown, context: ReturnType<typeof fakeContext>) => h.handler(task)(event, context);
+  const refuseHandler = handlerOf(T.refuseSecondRun);
+  const collectHandler = handlerOf(T.collect);
+  const planHandler = handlerOf(T.computePlan);
+  const healthHandler = handlerOf(T.checkHealth);
+  const imagesHandler = handlerOf(T.deleteImages);
+  const manifestsHandler = handlerOf(T.deleteManifests);
+  const blobsHandler = handlerOf(T.deleteBlobs);
   let api: FakeOpenShift;
   let client: ClusterClient;
   // A plain distribution registry with deleting disabled, behind a fault proxy.
@@ -100,7 +102,7 @@ describe('error names of the state machine', () => {
     BatchItemsFailedError: async () => {
       // Every Image delete answers 500, retries included.
       api.faults.status(500, { path: '/images/', method: 'DELETE' });
-      h.bind({ writer: new KubernetesClusterWriter(client, { retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } }) });
+      h.bind({ clusterWriter: new KubernetesClusterWriter(client, { retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } }) });
       try {
         return await imagesHandler({ Items: [{ name: 'sha256:' + 'a'.repeat(64) }], BatchInput: { runId: 'r', kind: 'images' } }, fakeContext());
       } finally {
@@ -109,17 +111,17 @@ describe('error names of the state machine', () => {
     },
     // The registry's answers that stop a batch, each through the batch handler that meets it.
     RegistryDeleteDisabledError: () => {
-      useDependencies({ ...depsWith(h), registryDeleter: async () => deleter });
+      h.bind({ registry: deleter });
       return manifestsHandler({ Items: [{ repository: 'team/app', digest: 'sha256:' + 'b'.repeat(64) }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
     },
     RegistryEndpointNotFoundError: () => {
       // A plain distribution registry has no /admin/blobs endpoint.
-      useDependencies({ ...depsWith(h), blobDeleter: async () => deleter });
+      h.bind({ blobs: deleter });
       return blobsHandler({ Items: [{ digest: 'sha256:' + 'c'.repeat(64) }], BatchInput: { runId: 'r', kind: 'blobs' } }, fakeContext());
     },
     RegistryAuthError: () => {
       proxy.inject([{ kind: 'status', status: 401, body: '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}' }], (method) => method === 'DELETE');
-      useDependencies({ ...depsWith(h), registryDeleter: async () => deleter });
+      h.bind({ registry: deleter });
       return manifestsHandler({ Items: [{ repository: 'team/app', digest: 'sha256:' + 'd'.repeat(64) }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
     },
     InvalidInputError: () => {
@@ -150,31 +152,14 @@ describe('error names of the state machine', () => {
       return sweepBlobsHandler({ Items: [{ prefix: 'ee' }], BatchInput: { run: start.run, tool: start.tool } }, fakeContext());
     },
     RegistryUnhealthyError: async () => {
-      useDependencies({ ...depsWith(h), registryHealth: async () => ({ checkHealth: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')) }) });
+      h.bind({ registry: Object.assign(Object.create(deleter) as RegistryDeleter, { checkHealth: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')) }) });
       return healthHandler({ run: runContext() }, fakeContext());
     },
   };
 
-  /** Dependencies that only a test's own override can satisfy. */
-  function depsWith(harnessed: Harness) {
-    const unused = () => Promise.reject(new Error('not used by this test'));
-    return {
-      artifacts: () => harnessed.artifacts,
-      runningExecutions: () => harnessed.lock,
-      defaults: () => ({}),
-      clusterReader: unused,
-      clusterWriter: unused,
-      registryHealth: unused,
-      registryDeleter: unused,
-      blobDeleter: unused,
-      metrics: () => ({ add: () => undefined }),
-      itemPolicy: () => ({ concurrency: 1 }),
-    };
-  }
-
   /** The prune workflow's definition and the HardPrune and Fsck definitions. */
   function definitions(): unknown[] {
-    return [localDefinition(), ...Object.values(storageToolDefinitions())];
+    return [localPruneWorkflow().definition, ...Object.values(storageToolDefinitions())];
   }
 
   it('every name matched by Retry or Catch has a thrower here', () => {

@@ -2,13 +2,8 @@
 // artifacts written; a malformed event is a named error, not a crash inside.
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { handler as refuseHandler } from '../../functions/refuse-second-run/handler.js';
-import { handler as collectHandler } from '../../functions/collect/handler.js';
-import { handler as planHandler } from '../../functions/compute-plan/handler.js';
-import { handler as healthHandler } from '../../functions/check-health/handler.js';
-import { handler as imagesHandler } from '../../functions/delete-images/handler.js';
-import { handler as blobsHandler } from '../../functions/delete-blobs/handler.js';
-import { handler as reportHandler } from '../../functions/report/handler.js';
+import { PRUNE_TASKS as T } from '../../shared/workflow/tables/prune.js';
+import type { AnyTask } from '../../shared/workflow/task.js';
 import { SnapshotClusterReader } from '../../cli/local-run/snapshot-reader.js';
 import { snapshotFromList } from '../../shared/core/snapshot.js';
 import { RESOURCE_GROUPS } from '../../shared/core/kinds.js';
@@ -19,6 +14,14 @@ const example = snapshotFromList(JSON.parse(await readFile(new URL('../../exampl
 
 describe('Lambda handlers with a fake context', () => {
   let h: Harness;
+  const handlerOf = (task: AnyTask) => (event: unknown, context: ReturnType<typeof fakeContext>) => h.handler(task)(event, context);
+  const refuseHandler = handlerOf(T.refuseSecondRun);
+  const collectHandler = handlerOf(T.collect);
+  const planHandler = handlerOf(T.computePlan);
+  const healthHandler = handlerOf(T.checkHealth);
+  const imagesHandler = handlerOf(T.deleteImages);
+  const blobsHandler = handlerOf(T.deleteBlobs);
+  const reportHandler = handlerOf(T.report);
   beforeEach(async () => {
     h = await harness();
     h.bind({ cluster: new SnapshotClusterReader(example) });

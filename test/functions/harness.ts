@@ -1,16 +1,17 @@
-// Runs handlers as Lambda would: the exported middy handler with a fake
-// context, the dependencies bound to real local components.
+// Runs handlers as Lambda would: the generic middy handler of a task-table row
+// with a fake context, its ports bound to real local components.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskDependencies } from '../../functions/common/dependencies.js';
 import { useDependencies } from '../../functions/common/dependencies.js';
-import type { Context } from '../../functions/common/powertools.js';
+import type { PortSource } from '../../functions/ports-middleware.js';
+import type { Context } from '../../functions/powertools.js';
+import { taskHandler } from '../../functions/task-handler.js';
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/local-folder.js';
-import type { ClusterReader } from '../../shared/adapters/kubernetes/collector.js';
-import type { ImageDeleter, ImageStreamUpdater } from '../../shared/core/ports.js';
 import { DescribingDeleters } from '../../shared/workflow/describing-ports.js';
 import type { RunContext } from '../../shared/workflow/contracts.js';
+import type { AnyTask, PortName, Ports } from '../../shared/workflow/task.js';
 import { FolderRunLock } from '../../cli/local-run/run-lock.js';
 
 /** A Lambda context as the runtime passes it (the parts anything reads). */
@@ -37,42 +38,72 @@ export function runContext(over: Partial<RunContext['options']> = {}): RunContex
   };
 }
 
+const PORT_NAMES: readonly PortName[] = ['artifacts', 'cluster', 'clusterWriter', 'registry', 'blobs', 'storage', 'lock', 'metrics', 'settings'];
+
 export interface Harness {
   dir: string;
   artifacts: LocalFolderArtifacts;
   lock: FolderRunLock;
+  /** What the describing deleters said they would do. */
   lines: string[];
-  bind(over?: Partial<{ cluster: ClusterReader; writer: ImageStreamUpdater & ImageDeleter }>): void;
+  /** The ports every handler gets from now on: the defaults with `over` on top. */
+  bind(over?: Partial<Ports>): void;
+  /** The Lambda handler of `task`, its ports from this harness. */
+  handler(task: AnyTask): (event: unknown, context: Context) => Promise<unknown>;
   stop(): Promise<void>;
 }
 
-/** A temporary artifacts folder and dependencies made of local components. */
+/** A temporary artifacts folder and ports made of local components; registry and cluster writes only describe. */
 export async function harness(): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'pruner-fn-'));
   const artifacts = new LocalFolderArtifacts(join(dir, 'artifacts'));
   const lock = new FolderRunLock(join(dir, 'lock'));
   const lines: string[] = [];
   const describing = new DescribingDeleters((l) => lines.push(l));
+  const defaults: Partial<Ports> = {
+    artifacts,
+    lock,
+    settings: { defaults: { keepTagRevisions: 5 }, itemPolicy: { concurrency: 4 } },
+    registry: Object.assign(describing, { checkHealth: async () => undefined }),
+    blobs: describing,
+    clusterWriter: describing,
+    metrics: { add: () => undefined },
+  };
+  let current: Partial<Ports> = defaults;
+  const source = Object.fromEntries(
+    PORT_NAMES.map((name) => [
+      name,
+      async () => {
+        const port = current[name];
+        if (port === undefined) throw new Error(`no ${name} in this test`);
+        return port;
+      },
+    ]),
+  ) as PortSource;
   const h: Harness = {
     dir,
     artifacts,
     lock,
     lines,
     bind(over = {}) {
+      current = { ...defaults, ...over };
+      // The storage-tool handlers still read the old dependencies.
+      const unused = () => Promise.reject(new Error('not used by this test'));
       const deps: TaskDependencies = {
         artifacts: () => artifacts,
-        runningExecutions: () => lock,
+        runningExecutions: () => (current.lock ?? lock),
         defaults: () => ({ keepTagRevisions: 5 }),
-        clusterReader: async () => over.cluster ?? Promise.reject(new Error('no cluster in this test')),
-        clusterWriter: async () => over.writer ?? describing,
-        registryHealth: async () => ({ checkHealth: async () => undefined }),
-        registryDeleter: async () => describing,
-        blobDeleter: async () => describing,
+        clusterReader: async () => current.cluster ?? unused(),
+        clusterWriter: async () => current.clusterWriter ?? describing,
+        registryHealth: async () => current.registry ?? { checkHealth: async () => undefined },
+        registryDeleter: async () => current.registry ?? describing,
+        blobDeleter: async () => current.blobs ?? describing,
         metrics: () => ({ add: () => undefined }),
         itemPolicy: () => ({ concurrency: 4 }),
       };
       useDependencies(deps);
     },
+    handler: (task) => taskHandler(task, { ports: source }) as (event: unknown, context: Context) => Promise<unknown>,
     async stop() {
       useDependencies(undefined);
       await rm(dir, { recursive: true, force: true });

@@ -4,8 +4,10 @@
 // handler runs with the AWS dependencies against the real registry behind a
 // proxy that records the Authorization header; only the secret store is ours.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as manifestsHandler } from '../../functions/delete-manifests/handler.js';
-import { awsDependencies, useDependencies, type TaskDependencies } from '../../functions/common/dependencies.js';
+import { awsPorts } from '../../functions/aws-ports.js';
+import type { PortSource } from '../../functions/ports-middleware.js';
+import { taskHandler } from '../../functions/task-handler.js';
+import { deleteManifestsTask } from '../../shared/workflow/tables/prune.js';
 import type { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
 import { ENV } from '../../shared/workflow/contracts.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
@@ -18,7 +20,7 @@ const REPO = 'creds/app';
 
 let registry: RunningRegistry;
 let proxy: FaultProxy;
-let deps: TaskDependencies | undefined;
+let ports: PortSource | undefined;
 let seq = 0;
 
 beforeAll(async () => {
@@ -31,27 +33,25 @@ afterAll(async () => {
 });
 beforeEach(() => proxy.reset());
 afterEach(async () => {
-  if (deps) await ((await deps.registryDeleter().catch(() => undefined)) as RegistryDeleter | undefined)?.close();
-  deps = undefined;
-  useDependencies(undefined);
+  if (ports) await ((await ports.registry().catch(() => undefined)) as RegistryDeleter | undefined)?.close();
+  ports = undefined;
 });
 
-/** Binds the AWS dependencies with the registry secret holding `secret`. */
+/** The AWS ports with the registry secret holding `secret`. */
 function bindWithSecret(secret: Record<string, string>): void {
   const env = { [ENV.registryUrl]: proxy.url, [ENV.registrySecretArn]: SECRET_ARN };
-  deps = awsDependencies(env, {
+  ports = awsPorts(env, {
     readSecret: async (arn, envName) => {
       expect([arn, envName]).toEqual([SECRET_ARN, ENV.registrySecretArn]);
       return secret;
     },
   });
-  useDependencies(deps);
 }
 
 async function deleteOneManifest(): Promise<unknown> {
   const digest = (await pushImage(registry.url, { repository: REPO, seed: `creds-${seq++}` })).manifestDigest;
   proxy.reset();
-  return manifestsHandler({ Items: [{ repository: REPO, digest }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
+  return taskHandler(deleteManifestsTask, { ports: ports! })({ Items: [{ repository: REPO, digest }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
 }
 
 describe('the registry secret of a batch handler on AWS', () => {

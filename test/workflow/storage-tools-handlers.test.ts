@@ -5,7 +5,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { handler as collectHandler } from '../../functions/collect/handler.js';
+import { collectTask } from '../../shared/workflow/tables/prune.js';
 import { handler as startHandler } from '../../functions/hard-prune-start/handler.js';
 import { handler as markHandler } from '../../functions/hard-prune-mark/handler.js';
 import { handler as sweepBlobsHandler } from '../../functions/hard-prune-sweep-blobs/handler.js';
@@ -48,7 +48,7 @@ describe('storage-tool handlers with a fake context', () => {
 
   it('carry a hard prune from start to report, writing the report into the run folder', async () => {
     const start = await call<StartResult>(startHandler, startEvent({}));
-    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(collectHandler, { run: start.run, group })));
+    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(h.handler(collectTask), { run: start.run, group })));
     const mark = await call<{ keys: { prefixes: string }; counts: { images: number } }>(markHandler, { ...start, collected });
     expect(mark.counts.images).toBeGreaterThan(0);
     const prefixes = JSON.parse((await h.artifacts.get(mark.keys.prefixes)).toString()) as { prefix: string }[];
@@ -64,7 +64,7 @@ describe('storage-tool handlers with a fake context', () => {
 
   it('carry an fsck from start to report', async () => {
     const start = await call<StartResult>(fsckStartHandler, startEvent({}));
-    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(collectHandler, { run: start.run, group })));
+    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(h.handler(collectTask), { run: start.run, group })));
     const expected = await call<{ keys: { prefixes: string }; counts: { prefixes: number } }>(fsckExpectHandler, { ...start, collected });
     const prefixes = JSON.parse((await h.artifacts.get(expected.keys.prefixes)).toString()) as { prefix: string }[];
     expect(prefixes.length).toBe(expected.counts.prefixes);

@@ -3,9 +3,7 @@
 // (cli/local-run/storage-tools.ts): state names, payloads and artifact keys.
 // Only keys and counts travel through the state machines; lists live in the
 // artifacts store under runs/<id>/.
-import { PrunerError } from '../../errors.js';
 import type { RunContext } from '../contracts.js';
-import { ERROR } from '../contracts.js';
 
 /** State names of the HardPrune state machine. */
 export const HARD_PRUNE_STATE = {
@@ -129,35 +127,4 @@ export const toolKeys = {
   report: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/report.json`,
 };
 
-/** Confirm without `registryReadOnlyConfirmed: true`: checked again by the start task after the Choice. */
-export class RegistryNotReadOnlyError extends PrunerError {
-  constructor() {
-    super(
-      'execution input: confirm needs registryReadOnlyConfirmed: true — the registry must be read-only while hard prune deletes, ' +
-        'or an image pushed during the sweep can lose its blobs',
-    );
-    this.name = 'RegistryNotReadOnlyError';
-  }
-}
-
-/** Marking could not read a manifest-list child: nothing may be swept. */
-export class HardPruneMarkingError extends PrunerError {
-  constructor(message: string) {
-    super(`hard prune: nothing deleted: ${message}`);
-    this.name = 'HardPruneMarkingError';
-  }
-}
-
-/**
- * Deletions of one HardPrune sweep batch that failed, thrown after every item
- * of the batch was tried and its artifact written (the report lists them all):
- * the Map fails, the failure is reported and the execution ends failed.
- */
-export class SweepItemsFailedError extends PrunerError {
-  constructor(readonly sweep: 'blob prefixes' | 'repositories', readonly failed: readonly string[], readonly batch: string) {
-    const shown = failed.slice(0, 20);
-    const more = failed.length > shown.length ? `\n  ... and ${failed.length - shown.length} more` : '';
-    super(`hard prune: ${failed.length} deletion(s) failed in the batch of ${sweep} from ${batch}; start the run again to finish:\n  ${shown.join('\n  ')}${more}`);
-    this.name = ERROR.sweepFailed;
-  }
-}
+export { HardPruneMarkingError, RegistryNotReadOnlyError, SweepItemsFailedError } from '../errors.js';

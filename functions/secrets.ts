@@ -1,6 +1,6 @@
 // Secrets from Secrets Manager, read once per container and never logged.
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { InvalidInputError } from '../../shared/errors.js';
+import { InvalidInputError } from '../shared/errors.js';
 
 const cache = new Map<string, Promise<Record<string, string>>>();
 let client: SecretsManagerClient | undefined;

@@ -1,6 +1,6 @@
 // "Is another execution running?" asked of Step Functions itself.
 import { ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { RunningExecutions } from '../../shared/workflow/refuse-second-run.js';
+import type { RunningExecutions } from '../shared/workflow/refuse-second-run.js';
 
 /** Lists the RUNNING executions of one state machine, all pages, except the asking one. */
 export class StepFunctionsRunningExecutions implements RunningExecutions {

@@ -1,0 +1,166 @@
+// Runs a synthesized state machine on this machine with aws-local-stepfunctions:
+// every Lambda task state is bound to the task-table row the construct built it
+// from (the construct's `taskStates`), and runs in-process with local ports.
+// The same for every workflow: prune (`run`), HardPrune (`hard-prune`) and
+// Fsck (`fsck`).
+import type { Stack } from 'aws-cdk-lib';
+import { App, Stack as CdkStack } from 'aws-cdk-lib';
+import type { CfnStateMachine, StateMachine as CdkStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import type { ArtifactStore } from '../../shared/adapters/artifacts/artifact-store.js';
+import { getJson } from '../../shared/adapters/artifacts/artifact-store.js';
+import { InvalidInputError } from '../../shared/errors.js';
+import type { AnyTask, PortName, Ports } from '../../shared/workflow/task.js';
+import type { AslDefinition } from './definition.js';
+import { LOCAL_READER_RESOURCE, resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** A state machine made runnable here, and the row each of its Lambda task states runs. */
+export interface LocalWorkflow {
+  definition: AslDefinition;
+  tasks: ReadonlyMap<string, AnyTask>;
+}
+
+/** What a construct gives for each of its state machines. */
+export interface BuiltMachine {
+  machine: CdkStateMachine;
+  taskStates: ReadonlyMap<string, AnyTask>;
+}
+
+/**
+ * Builds constructs in a throwaway stack (bundling skipped: the local run calls
+ * the task functions in-process) and returns each state machine's definition,
+ * its Distributed Maps rewritten for the local engine, with its task states.
+ */
+export function synthesizeLocal<K extends string>(build: (stack: Stack) => Record<K, BuiltMachine>): Record<K, LocalWorkflow> {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new CdkStack(app, 'Local');
+  const built = build(stack);
+  const out = {} as Record<K, LocalWorkflow>;
+  for (const [name, b] of Object.entries(built) as [K, BuiltMachine][]) {
+    // Resolving the definition alone skips the synthesis of assets (seconds, not tens of seconds).
+    const cfn = b.machine.node.defaultChild as CfnStateMachine;
+    const def = JSON.parse(resolveIntrinsics(stack.resolve(cfn.definitionString) as Json)) as AslDefinition;
+    const rewritten = rewriteDistributedMaps(def);
+    out[name] = { definition: { ...def, StartAt: rewritten.StartAt, States: rewritten.States }, tasks: b.taskStates };
+  }
+  return out;
+}
+
+/** A copy of `w` the engine may keep state in (one per execution). */
+export function freshCopy(w: LocalWorkflow): LocalWorkflow {
+  return { definition: JSON.parse(JSON.stringify(w.definition)) as AslDefinition, tasks: w.tasks };
+}
+
+/** The reader step of a rewritten Distributed Map: the items file, cut into ItemBatcher batches. */
+export async function readBatches(artifacts: ArtifactStore, input: unknown): Promise<{ Items: unknown[]; BatchInput: unknown }[]> {
+  const p = input as { Key?: unknown; MaxItemsPerBatch?: unknown; BatchInput?: unknown };
+  if (typeof p.Key !== 'string') throw new InvalidInputError('item reader: Key must be a string');
+  const items = await getJson<unknown[]>(artifacts, p.Key);
+  if (!Array.isArray(items)) throw new InvalidInputError(`item reader: ${p.Key} is not a JSON array`);
+  const size = typeof p.MaxItemsPerBatch === 'number' && p.MaxItemsPerBatch > 0 ? p.MaxItemsPerBatch : 1;
+  const out: { Items: unknown[]; BatchInput: unknown }[] = [];
+  for (let i = 0; i < items.length; i += size) out.push({ Items: items.slice(i, i + size), BatchInput: p.BatchInput ?? {} });
+  return out;
+}
+
+/** The names of the reader tasks that stand in for ItemReaders, at any depth. */
+function readerStates(states: Record<string, Record<string, Json>>, out: string[] = []): string[] {
+  for (const [name, s] of Object.entries(states)) {
+    if (s.Type === 'Task' && s.Resource === LOCAL_READER_RESOURCE) out.push(name);
+    for (const branch of (s.Branches as { States: Record<string, Record<string, Json>> }[] | undefined) ?? []) readerStates(branch.States, out);
+    const inner = (s.ItemProcessor ?? s.Iterator) as { States: Record<string, Record<string, Json>> } | undefined;
+    if (inner) readerStates(inner.States, out);
+  }
+  return out;
+}
+
+/** Only the ports `task` names; a port the caller did not give is named when the task runs. */
+function portsOf(task: AnyTask, ports: Partial<Ports>): Partial<Ports> {
+  const out: Partial<Record<PortName, unknown>> = {};
+  for (const name of task.ports) {
+    if (ports[name] === undefined) throw new InvalidInputError(`local run: task ${task.id} needs the ${name} port, which this run was not given`);
+    out[name] = ports[name];
+  }
+  return out as Partial<Ports>;
+}
+
+export interface ExecuteOptions {
+  workflow: LocalWorkflow;
+  input: unknown;
+  ports: Partial<Ports>;
+  executionArn: string;
+  executionName: string;
+  /** Retry waits per state, in ms, instead of the definition's (minutes apart on AWS). */
+  retryIntervalOverrides?: Record<string, number>;
+  /** Called after each task state ran (ok or not), with its event. */
+  onTask?: (state: string, task: AnyTask, event: unknown, outcome: { result?: unknown; error?: unknown }) => void;
+  /** Called as top-level states are entered and left. */
+  onState?: (state: string, phase: 'entered' | 'exited' | 'failed', ms?: number) => void;
+}
+
+export interface ExecuteResult {
+  status: 'succeeded' | 'failed';
+  output?: unknown;
+  /** The error that ended a failed execution: name and one-line message. */
+  error?: { name: string; message: string };
+}
+
+/** Runs one execution; never throws for a failed execution. */
+export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> {
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [state, task] of o.workflow.tasks) {
+    handlers[state] = async (event) => {
+      try {
+        const parsed = task.parse(event);
+        const result = await task.run(parsed, portsOf(task, o.ports) as Ports);
+        o.onTask?.(state, task, event, { result });
+        return result;
+      } catch (error) {
+        o.onTask?.(state, task, event, { error });
+        throw error;
+      }
+    };
+  }
+  const artifacts = o.ports.artifacts;
+  for (const state of readerStates(o.workflow.definition.States as Record<string, Record<string, Json>>)) {
+    handlers[state] = (event) => {
+      if (!artifacts) throw new InvalidInputError('local run: the item readers need the artifacts port');
+      return readBatches(artifacts, event);
+    };
+  }
+  const machine = new StateMachine(o.workflow.definition as never, { validationOptions: { checkArn: false, checkPaths: true } });
+  const execution = machine.run(o.input as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: o.retryIntervalOverrides ?? {} },
+    context: { Execution: { Id: o.executionArn, Name: o.executionName } },
+  });
+
+  const entered = new Map<string, number>();
+  const topLevel = new Set(Object.keys(o.workflow.definition.States));
+  const logDone = (async () => {
+    for await (const ev of execution.eventLogs) {
+      if (ev.type !== 'StateEntered' && ev.type !== 'StateExited' && ev.type !== 'StateFailed') continue;
+      const name = ev.state.name;
+      if (!topLevel.has(name) || ev.index !== undefined) continue;
+      if (ev.type === 'StateEntered') {
+        entered.set(name, ev.timestamp);
+        o.onState?.(name, 'entered');
+      } else {
+        o.onState?.(name, ev.type === 'StateExited' ? 'exited' : 'failed', ev.timestamp - (entered.get(name) ?? ev.timestamp));
+      }
+    }
+  })();
+
+  let result: ExecuteResult;
+  try {
+    result = { status: 'succeeded', output: await execution.result };
+  } catch (err) {
+    const cause = err instanceof ExecutionError && err.cause instanceof Error ? err.cause : err;
+    result = { status: 'failed', error: { name: cause instanceof Error ? cause.name : 'Error', message: cause instanceof Error ? cause.message.split('\n')[0] : String(cause) } };
+  }
+  await logDone;
+  const lock = o.ports.lock as { release?: () => Promise<void> } | undefined;
+  if (lock?.release) await lock.release();
+  return result;
+}

@@ -1,0 +1,106 @@
+// The ports on AWS: S3, Step Functions, Secrets Manager, the cluster and the
+// registry, built from the environment the construct sets (infra/task-function.ts
+// derives it from the ports a task names). Each is made on first use and kept
+// for the container's life, as Lambda's own clients are.
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { S3Artifacts } from '../shared/adapters/artifacts/s3.js';
+import { KubernetesCollector } from '../shared/adapters/kubernetes/collector.js';
+import { connectCluster } from '../shared/adapters/kubernetes/connection.js';
+import { KubernetesClusterWriter } from '../shared/adapters/kubernetes/writers.js';
+import type { RegistryClientOptions } from '../shared/adapters/registry/client.js';
+import { RegistryDeleter } from '../shared/adapters/registry/deleter.js';
+import { openRegistryStorage } from '../shared/adapters/storage/storage-url.js';
+import { InvalidInputError } from '../shared/errors.js';
+import type { RunOptions } from '../shared/workflow/contracts.js';
+import { ENV } from '../shared/workflow/environment.js';
+import { DEFAULT_ITEM_POLICY } from '../shared/workflow/run-items.js';
+import { StorageBatchBlobDeleter } from '../shared/workflow/storage-blobs.js';
+import type { PortSource } from './ports-middleware.js';
+import { metrics, tracer } from './powertools.js';
+import { StepFunctionsRunningExecutions } from './running-executions.js';
+import { readJsonSecret } from './secrets.js';
+
+/** Where secrets come from: Secrets Manager on AWS; tests give their own. */
+export interface SecretSource {
+  readSecret(arn: string, envName: string): Promise<Record<string, string>>;
+}
+
+function required(env: Record<string, string | undefined>, name: string): string {
+  const v = env[name];
+  if (!v) throw new InvalidInputError(`environment: ${name} is not set`);
+  return v;
+}
+
+function once<T>(make: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: make() }).v;
+}
+
+/**
+ * The registry credentials a registry secret holds: `{"token"}` (a bearer token)
+ * or `{"username", "password"}` (basic credentials, a registry behind htpasswd).
+ * Anything else is an error: a run must not silently send no credentials.
+ */
+export function registryCredentials(secret: Record<string, string>): Pick<RegistryClientOptions, 'token' | 'basicAuth'> {
+  const where = `secret of ${ENV.registrySecretArn}`;
+  const basic = secret.username !== undefined || secret.password !== undefined;
+  if (secret.token !== undefined && basic) throw new InvalidInputError(`${where}: give "token" or "username" and "password", not both`);
+  if (secret.token !== undefined) return { token: secret.token };
+  if (basic) {
+    if (!secret.username) throw new InvalidInputError(`${where}: "username" is missing or empty`);
+    if (!secret.password) throw new InvalidInputError(`${where}: "password" is missing or empty`);
+    return { basicAuth: { username: secret.username, password: secret.password } };
+  }
+  throw new InvalidInputError(`${where}: needs "token", or "username" and "password"`);
+}
+
+/** Every port, as the environment of this function describes it. */
+export function awsPorts(env: Record<string, string | undefined> = process.env, secrets: SecretSource = { readSecret: readJsonSecret }): PortSource {
+  const s3 = once(() => tracer.captureAWSv3Client(new S3Client({})));
+  const cluster = once(async () => {
+    const secret = await secrets.readSecret(required(env, ENV.clusterSecretArn), ENV.clusterSecretArn);
+    if (!secret.server || !secret.token) throw new InvalidInputError(`secret of ${ENV.clusterSecretArn}: needs "server" and "token"`);
+    // client-node reads a CA from a file; Lambda's /tmp is the one writable place.
+    let certificateAuthority: string | undefined;
+    if (secret.certificateAuthority) {
+      const { writeFile } = await import('node:fs/promises');
+      certificateAuthority = '/tmp/pruner-cluster-ca.pem';
+      await writeFile(certificateAuthority, secret.certificateAuthority, { mode: 0o600 });
+    }
+    return { client: await connectCluster({ server: secret.server, token: secret.token, certificateAuthority, env: {} }), token: secret.token };
+  });
+  const registry = once(async () => {
+    // The OpenShift registry takes the cluster token unless a registry secret says otherwise.
+    const arn = env[ENV.registrySecretArn];
+    const credentials = arn ? registryCredentials(await secrets.readSecret(arn, ENV.registrySecretArn)) : { token: (await cluster()).token };
+    return RegistryDeleter.fromOptions({ url: required(env, ENV.registryUrl), ...credentials, ca: env[ENV.registryCa], insecure: env[ENV.forceInsecure] === 'true' });
+  });
+  const storageRoot = () => (env[ENV.registryStorageRoot] ?? '').replace(/^\/+|\/+$/g, '');
+  const storage = once(() => openRegistryStorage({ kind: 's3', bucket: required(env, ENV.registryStorageBucket), root: storageRoot() }, { s3Client: s3() }));
+  const defaults = once((): Partial<Omit<RunOptions, 'now'>> => {
+    const raw = env[ENV.defaults];
+    if (!raw) return {};
+    try {
+      return JSON.parse(raw) as Partial<Omit<RunOptions, 'now'>>;
+    } catch (err) {
+      throw new InvalidInputError(`environment: ${ENV.defaults} is not JSON`, { cause: err });
+    }
+  });
+  return {
+    artifacts: once(async () => new S3Artifacts(s3(), required(env, ENV.artifactsBucket))),
+    cluster: once(async () => new KubernetesCollector((await cluster()).client)),
+    clusterWriter: once(async () => new KubernetesClusterWriter((await cluster()).client)),
+    registry,
+    // Blobs go to the registry's storage when the deployment names its bucket (a
+    // plain distribution registry has no blob delete endpoint), else through the registry.
+    blobs: once(async () => (env[ENV.registryStorageBucket] ? new StorageBatchBlobDeleter(storage()) : registry())),
+    storage: once(async () => storage()),
+    lock: once(async () => new StepFunctionsRunningExecutions(tracer.captureAWSv3Client(new SFNClient({})), required(env, ENV.stateMachineArn))),
+    metrics: once(async () => ({ add: (name: string, value: number, unit: 'Count' | 'Bytes') => metrics.addMetric(name, unit as never, value) })),
+    settings: once(async () => ({
+      defaults: defaults(),
+      itemPolicy: { concurrency: Number(env[ENV.itemConcurrency] ?? DEFAULT_ITEM_POLICY.concurrency) || DEFAULT_ITEM_POLICY.concurrency },
+    })),
+  };
+}

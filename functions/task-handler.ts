@@ -1,0 +1,34 @@
+// The one generic Lambda handler: any row of any task table, as middy with
+// Powertools logs, metrics and traces and the ports the row names injected.
+// The handler parses the event with the row's parser, calls the row's task
+// function with its ports and returns the result.
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { AnyTask } from '../shared/workflow/task.js';
+import { runTask } from '../shared/workflow/task.js';
+import type { PortSource, PortsContext } from './ports-middleware.js';
+import { injectPorts } from './ports-middleware.js';
+import type { Context } from './powertools.js';
+import { errorLog, logger, metrics, runKeys, tracer } from './powertools.js';
+
+/** A small result (keys and counts) is logged whole; a larger one only by its size. */
+const LOGGED_RESULT_BYTES = 2048;
+
+/** The Lambda handler of `task`, its ports made by `source`. */
+export function taskHandler(task: AnyTask, options: { ports: Partial<PortSource> }) {
+  const serve = async (event: unknown, context: Context & PortsContext): Promise<unknown> => {
+    const result = await runTask(task, event, context.ports);
+    const text = JSON.stringify(result) ?? '';
+    logger.info('task done', { task: task.id, ...(text.length <= LOGGED_RESULT_BYTES ? { result } : { resultBytes: text.length }) });
+    return result;
+  };
+  return middy(serve)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(runKeys())
+    .use(errorLog())
+    .use(injectPorts({ source: options.ports, names: task.ports }));
+}

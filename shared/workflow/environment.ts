@@ -1,0 +1,21 @@
+// The environment variables the construct sets on each function and the one
+// generic handler reads (through the ports it builds). Which of them a function
+// gets follows from the ports its task row names (infra/task-function.ts).
+/** Environment variables the handlers read; the construct sets them. */
+export const ENV = {
+  /** Which row of which task table this function serves (`<workflow>/<task id>`). */
+  task: 'PRUNER_TASK',
+  artifactsBucket: 'PRUNER_ARTIFACTS_BUCKET',
+  stateMachineArn: 'PRUNER_STATE_MACHINE_ARN',
+  clusterSecretArn: 'PRUNER_CLUSTER_SECRET_ARN',
+  registryUrl: 'PRUNER_REGISTRY_URL',
+  registryCa: 'PRUNER_REGISTRY_CA',
+  registrySecretArn: 'PRUNER_REGISTRY_SECRET_ARN',
+  registryStorageBucket: 'PRUNER_REGISTRY_STORAGE_BUCKET',
+  registryStorageRoot: 'PRUNER_REGISTRY_STORAGE_ROOT',
+  forceInsecure: 'PRUNER_FORCE_INSECURE',
+  itemConcurrency: 'PRUNER_ITEM_CONCURRENCY',
+  defaults: 'PRUNER_DEFAULT_OPTIONS',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;

@@ -1,0 +1,124 @@
+// The errors of the workflow layer: what a task throws on purpose, under the
+// stable names the state machines' Retry and Catch rules match (ERROR). A test
+// (test/functions/error-names.test.ts) checks each matched name is thrown.
+import { PrunerError } from '../errors.js';
+import type { DeletionKind } from './contracts.js';
+
+/** Error names the state machine matches in Retry and Catch; each is thrown by the code named. */
+export const ERROR = {
+  /** refuse-second-run: another execution of the state machine is running. */
+  concurrentRun: 'ConcurrentRunError',
+  /** every task: the event does not have the documented shape. */
+  invalidInput: 'InvalidInputError',
+  /** collect: a list could not be completed (the run stops before planning). */
+  collect: 'CollectError',
+  /** compute-plan: invalid image references and `ignoreInvalidRefs` not set. */
+  invalidReferences: 'InvalidReferencesError',
+  /** check-health: the registry cannot be reached or is unhealthy. */
+  registryUnhealthy: 'RegistryUnhealthyError',
+  /** batch tasks: items still failed after the in-task retries. */
+  batchFailed: 'BatchItemsFailedError',
+  /** every task that reads or writes run artifacts: transient artifact store trouble. */
+  artifacts: 'ArtifactsError',
+  /** HardPrune sweep tasks: deletions of the batch still failed after the storage client's retries. */
+  sweepFailed: 'SweepItemsFailedError',
+} as const;
+
+/**
+ * The registry's answers that every further request would get too (names of the
+ * classes in shared/adapters/registry/errors.ts). A batch task that met one
+ * stops and throws under that name instead of BatchItemsFailedError, so the
+ * state machine fails the run at once rather than retrying the batch.
+ */
+export const REGISTRY_ANSWER_ERRORS: readonly string[] = ['RegistryDeleteDisabledError', 'RegistryEndpointNotFoundError', 'RegistryAuthError'];
+
+/**
+ * Error names that are never retried: they are answers, not accidents. A failed
+ * HardPrune sweep is not retried either: the storage client already retried
+ * each request, and the run is finished by starting it again (every deletion
+ * is idempotent).
+ */
+export const NOT_RETRIED: readonly string[] = [ERROR.concurrentRun, ERROR.invalidInput, ERROR.invalidReferences, ERROR.registryUnhealthy, ERROR.sweepFailed, ...REGISTRY_ANSWER_ERRORS];
+
+/** Another execution is already running; this one stops before touching anything. */
+export class ConcurrentRunError extends PrunerError {
+  constructor(readonly others: string[]) {
+    super(`another run of this state machine is in progress (${others.join(', ')}); refusing to run twice`);
+    this.name = ERROR.concurrentRun;
+  }
+}
+
+/** A resource group could not be listed completely; the run stops before planning. */
+export class CollectError extends PrunerError {
+  constructor(readonly group: string, message: string, options?: { cause?: unknown }) {
+    super(`collect ${group}: ${message}`, options);
+    this.name = ERROR.collect;
+  }
+}
+
+/** The registry did not answer as healthy; nothing was deleted. */
+export class RegistryUnhealthyError extends PrunerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`registry health check failed: ${message}`, options);
+    this.name = ERROR.registryUnhealthy;
+  }
+}
+
+/** The artifact store could not read or write a key. */
+export class ArtifactsError extends PrunerError {
+  constructor(readonly key: string, message: string, options?: { cause?: unknown }) {
+    super(`artifacts ${key}: ${message}`, options);
+    this.name = ERROR.artifacts;
+  }
+}
+
+/** Items of a batch that still failed after retries, each with its reason. */
+export class BatchItemsFailedError extends PrunerError {
+  constructor(readonly kind: DeletionKind, readonly failed: { item: string; reason: string }[], readonly total: number) {
+    super(describeFailedItems(kind, failed, total));
+    this.name = ERROR.batchFailed;
+  }
+}
+
+/**
+ * "3 of 100 manifests failed:" and the failed items with their reasons, at most
+ * 20 of them: the message of a failed batch, so the report can name the items.
+ */
+export function describeFailedItems(kind: DeletionKind, failed: readonly { item: string; reason: string }[], total: number): string {
+  const shown = failed.slice(0, 20).map((f) => `${f.item}: ${f.reason}`);
+  const more = failed.length > shown.length ? `\n  ... and ${failed.length - shown.length} more` : '';
+  return `${failed.length} of ${total} ${kind} failed:\n  ${shown.join('\n  ')}${more}`;
+}
+
+/** Confirm without `registryReadOnlyConfirmed: true`: checked again by the start task after the Choice. */
+export class RegistryNotReadOnlyError extends PrunerError {
+  constructor() {
+    super(
+      'execution input: confirm needs registryReadOnlyConfirmed: true — the registry must be read-only while hard prune deletes, ' +
+        'or an image pushed during the sweep can lose its blobs',
+    );
+    this.name = 'RegistryNotReadOnlyError';
+  }
+}
+
+/** Marking could not read a manifest-list child: nothing may be swept. */
+export class HardPruneMarkingError extends PrunerError {
+  constructor(message: string) {
+    super(`hard prune: nothing deleted: ${message}`);
+    this.name = 'HardPruneMarkingError';
+  }
+}
+
+/**
+ * Deletions of one HardPrune sweep batch that failed, thrown after every item
+ * of the batch was tried and its artifact written (the report lists them all):
+ * the Map fails, the failure is reported and the execution ends failed.
+ */
+export class SweepItemsFailedError extends PrunerError {
+  constructor(readonly sweep: 'blob prefixes' | 'repositories', readonly failed: readonly string[], readonly batch: string) {
+    const shown = failed.slice(0, 20);
+    const more = failed.length > shown.length ? `\n  ... and ${failed.length - shown.length} more` : '';
+    super(`hard prune: ${failed.length} deletion(s) failed in the batch of ${sweep} from ${batch}; start the run again to finish:\n  ${shown.join('\n  ')}${more}`);
+    this.name = ERROR.sweepFailed;
+  }
+}

@@ -1,0 +1,141 @@
+// The prune workflow (state machine "ImagePruner") as a table of tasks. What
+// each task does lives in the module it imports; this table says what each
+// needs. infra/image-pruner.ts lays the rows out as states; the generic
+// handler and the local runner serve them.
+import * as batches from '../batches.js';
+import { checkRegistryHealth } from '../check-health.js';
+import { collectGroup } from '../collect.js';
+import { computePrunePlan } from '../compute-plan.js';
+import * as events from '../events.js';
+import { refuseSecondRun } from '../refuse-second-run.js';
+import { reportRun } from '../report.js';
+import { defineTask, RETRY_ARTIFACTS, RETRY_BATCH, RETRY_COLLECT } from '../task.js';
+
+/** The first state: validates the execution input, fills in the deployment's defaults, names the run, refuses a second run. */
+export const refuseSecondRunTask = defineTask({
+  id: 'refuse-second-run',
+  summary: 'Validate the execution input and refuse to run while another execution runs',
+  parse: events.parseStartEvent,
+  run: (e, p) => refuseSecondRun(e, p.lock, p.settings.defaults),
+  ports: ['lock', 'settings'],
+  memoryMb: 256,
+  timeoutMinutes: 1,
+  retry: [],
+});
+
+/** One resource group of the cluster, complete, into the artifacts (one state per group). */
+export const collectTask = defineTask({
+  id: 'collect',
+  summary: 'List one resource group of the cluster, all pages, into the run artifacts',
+  parse: events.parseCollectEvent,
+  run: (e, p) => collectGroup(e, p.cluster, p.artifacts),
+  ports: ['cluster', 'artifacts'],
+  memoryMb: 2048,
+  timeoutMinutes: 15,
+  retry: [RETRY_COLLECT, RETRY_ARTIFACTS],
+});
+
+export const computePlanTask = defineTask({
+  id: 'compute-plan',
+  summary: 'Compute the prune plan from the snapshot into plan files',
+  parse: events.parsePlanEvent,
+  run: (e, p) => computePrunePlan(e, p.artifacts),
+  ports: ['artifacts'],
+  memoryMb: 3008,
+  timeoutMinutes: 15,
+  retry: [RETRY_ARTIFACTS],
+});
+
+export const checkHealthTask = defineTask({
+  id: 'check-health',
+  summary: 'Check the registry answers before anything is deleted',
+  parse: (event: unknown) => events.parseRunContext((event as { run?: unknown } | null)?.run),
+  run: (_e, p) => checkRegistryHealth(p.registry),
+  ports: ['registry'],
+  memoryMb: 256,
+  timeoutMinutes: 1,
+  retry: [],
+});
+
+/** The batch task of each deletion Map: a batch of plan items, carried out with in-task retries. */
+const batchTask = { memoryMb: 512, timeoutMinutes: 15, retry: [RETRY_BATCH] } as const;
+
+export const deleteLayerLinksTask = defineTask({
+  id: 'delete-layer-links',
+  summary: 'Delete a batch of repository layer links through the registry',
+  parse: (e: unknown) => events.parseBatchEvent(e, 'layerLinks', events.checkLink),
+  run: (e, p) => batches.deleteLayerLinks(e, p.registry, p.settings.itemPolicy),
+  ports: ['registry', 'settings'],
+  ...batchTask,
+});
+
+export const deleteBlobsTask = defineTask({
+  id: 'delete-blobs',
+  summary: 'Delete a batch of blobs, through the registry or in its storage',
+  parse: (e: unknown) => events.parseBatchEvent(e, 'blobs', events.checkBlob),
+  run: (e, p) => batches.deleteBlobs(e, p.blobs, p.settings.itemPolicy),
+  ports: ['blobs', 'settings'],
+  ...batchTask,
+});
+
+export const deleteManifestsTask = defineTask({
+  id: 'delete-manifests',
+  summary: 'Delete a batch of repository manifest links through the registry',
+  parse: (e: unknown) => events.parseBatchEvent(e, 'manifests', events.checkLink),
+  run: (e, p) => batches.deleteManifests(e, p.registry, p.settings.itemPolicy),
+  ports: ['registry', 'settings'],
+  ...batchTask,
+});
+
+export const updateImageStreamsTask = defineTask({
+  id: 'update-image-streams',
+  summary: 'Remove a batch of revisions and tags from image streams',
+  parse: (e: unknown) => events.parseBatchEvent(e, 'streamUpdates', events.checkStreamUpdate),
+  run: (e, p) => batches.updateImageStreams(e, p.clusterWriter, p.settings.itemPolicy),
+  ports: ['clusterWriter', 'settings'],
+  ...batchTask,
+});
+
+export const deleteImagesTask = defineTask({
+  id: 'delete-images',
+  summary: 'Delete a batch of Image objects',
+  parse: (e: unknown) => events.parseBatchEvent(e, 'images', events.checkImage),
+  run: (e, p) => batches.deleteImages(e, p.clusterWriter, p.settings.itemPolicy),
+  ports: ['clusterWriter', 'settings'],
+  ...batchTask,
+});
+
+/** "Report" and "Report the failure": the whole state in, report.json and metrics out. */
+export const reportTask = defineTask({
+  id: 'report',
+  summary: 'Write report.json and the run metrics; the execution output',
+  parse: events.parseReportEvent,
+  run: (e, p) => reportRun(e, p.artifacts, p.metrics),
+  ports: ['artifacts', 'metrics'],
+  memoryMb: 256,
+  timeoutMinutes: 2,
+  retry: [RETRY_ARTIFACTS],
+});
+
+/** The prune workflow's table, in the order the state machine runs it. */
+export const PRUNE_TASKS = {
+  refuseSecondRun: refuseSecondRunTask,
+  collect: collectTask,
+  computePlan: computePlanTask,
+  checkHealth: checkHealthTask,
+  deleteLayerLinks: deleteLayerLinksTask,
+  deleteBlobs: deleteBlobsTask,
+  deleteManifests: deleteManifestsTask,
+  updateImageStreams: updateImageStreamsTask,
+  deleteImages: deleteImagesTask,
+  report: reportTask,
+} as const;
+
+/** The batch task inside each deletion Map. */
+export const BATCH_TASKS = {
+  layerLinks: deleteLayerLinksTask,
+  blobs: deleteBlobsTask,
+  manifests: deleteManifestsTask,
+  streamUpdates: updateImageStreamsTask,
+  images: deleteImagesTask,
+} as const;
