@@ -77,6 +77,7 @@ export const storageToolsPropsSchema = z.object(
   { error: 'must be an object' },
 );
 
+/** What {@link parseStorageToolsProps} hands the construct. */
 export type StorageToolsSettings = z.output<typeof storageToolsPropsSchema>;
 
 /** Checks the RegistryStorageTools props the state machines read and fills in defaults. Throws InvalidInputError. */

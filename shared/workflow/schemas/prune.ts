@@ -51,8 +51,11 @@ export const runOptionsSchema = strictObject({
   now: timestamp,
 });
 
+/** The defaults of every execution a construct sets (every field optional). */
 export type RunDefaults = z.output<typeof runDefaultsSchema>;
+/** What a user may put in the execution input; every field optional. */
 export type ExecutionInput = z.output<typeof executionInputSchema>;
+/** The options of one run after validation and defaults. */
 export type RunOptions = z.output<typeof runOptionsSchema>;
 
 /** Defaults when neither the execution input nor the construct's props say otherwise. */

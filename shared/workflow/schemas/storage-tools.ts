@@ -93,5 +93,7 @@ export function storageToolSchemas<T extends StorageToolName>(tool: T) {
   };
 }
 
+/** HardPrune's schemas: its input, `$.run` + `$.tool`, the state after collection and its two kinds of batch. */
 export const hardPruneSchemas = storageToolSchemas('hard-prune');
+/** Fsck's schemas, as {@link hardPruneSchemas}. */
 export const fsckSchemas = storageToolSchemas('fsck');
