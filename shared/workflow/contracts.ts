@@ -2,11 +2,29 @@
 // (functions/) and the local runner (cli/local-run/): state names, payloads,
 // environment variable names, error names that Retry/Catch match, and retry
 // policies. Everything both sides must agree on lives here and only here.
-import { InvalidInputError } from '../errors.js';
-import { parseDuration } from '../core/duration.js';
+// The payload types are inferred from the schemas in ./schemas/, which check them.
+import type { z } from 'zod';
 import type { ResourceGroup } from '../core/kinds.js';
-import { RESOURCE_GROUPS } from '../core/kinds.js';
-import { DEFAULT_KEEP_TAG_REVISIONS } from '../core/plan-types.js';
+import { parseWith } from './schemas/parse.js';
+import type {
+  batchResultSchema,
+  blobItemSchema,
+  caughtErrorSchema,
+  collectEventSchema,
+  collectResultSchema,
+  imageItemSchema,
+  planCountsSchema,
+  planEventSchema,
+  planResultSchema,
+  reportEventSchema,
+  runContextSchema,
+  RunOptions,
+  startEventSchema,
+} from './schemas/prune.js';
+import { deletionKindSchema, resourceGroupSchema } from './schemas/prune.js';
+
+export type { ExecutionInput, RunDefaults, RunOptions } from './schemas/prune.js';
+export { DEFAULT_RUN_OPTIONS, parseRunDefaults, resolveRunOptions } from './schemas/prune.js';
 
 /** State names, in the order DESIGN.md draws them. Short sentences. */
 export const STATE = {
@@ -37,8 +55,8 @@ export function collectStateName(group: ResourceGroup): string {
 }
 
 /** The five kinds of work a confirmed run carries out, in plan-file order. */
-export type DeletionKind = 'layerLinks' | 'blobs' | 'manifests' | 'streamUpdates' | 'images';
-export const DELETION_KINDS: readonly DeletionKind[] = ['layerLinks', 'blobs', 'manifests', 'streamUpdates', 'images'];
+export type DeletionKind = z.output<typeof deletionKindSchema>;
+export const DELETION_KINDS: readonly DeletionKind[] = deletionKindSchema.options;
 
 /** For each deletion kind: its Distributed Map, the batch task inside it and its plan file. */
 export const DELETION_STEPS: Readonly<Record<DeletionKind, { map: string; batch: string; file: string }>> = {
@@ -58,128 +76,26 @@ export * from './errors.js';
 // ---------------------------------------------------------------------------
 // Payloads. Only keys and counts travel through the state machine.
 
-/** What a user may put in the execution input; every field optional. */
-export interface ExecutionInput {
-  confirm?: boolean;
-  keepTagRevisions?: number;
-  keepYoungerThan?: string;
-  all?: boolean;
-  ignoreInvalidRefs?: boolean;
-  /** ISO timestamp ages are measured from; defaults to the execution's start. */
-  now?: string;
-}
-
-/** The options of one run after validation and defaults. */
-export interface RunOptions {
-  confirm: boolean;
-  keepTagRevisions: number;
-  keepYoungerThan: string;
-  all: boolean;
-  ignoreInvalidRefs: boolean;
-  now: string;
-}
-
-/** Defaults when neither the execution input nor the construct's props say otherwise. */
-export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'now'> = {
-  confirm: false,
-  keepTagRevisions: DEFAULT_KEEP_TAG_REVISIONS,
-  keepYoungerThan: '60m',
-  all: false,
-  ignoreInvalidRefs: false,
-};
-
-const INPUT_FIELDS = new Set(['confirm', 'keepTagRevisions', 'keepYoungerThan', 'all', 'ignoreInvalidRefs', 'now']);
-
-/**
- * Validates an execution input and fills in defaults. Unknown fields are an
- * error too: a misspelt `confrim` must not silently mean a dry run... or worse.
- */
-export function resolveRunOptions(input: unknown, defaults: Partial<Omit<RunOptions, 'now'>>, startTime: string): RunOptions {
-  const src = input === undefined || input === null ? {} : input;
-  if (typeof src !== 'object' || Array.isArray(src)) throw new InvalidInputError('execution input: must be a JSON object');
-  const o = src as Record<string, unknown>;
-  for (const k of Object.keys(o)) {
-    if (!INPUT_FIELDS.has(k)) throw new InvalidInputError(`execution input: unknown field "${k}" (known: ${[...INPUT_FIELDS].join(', ')})`);
-  }
-  const d = { ...DEFAULT_RUN_OPTIONS, ...defaults };
-  const bool = (k: 'confirm' | 'all' | 'ignoreInvalidRefs'): boolean => {
-    if (o[k] === undefined) return d[k];
-    if (typeof o[k] !== 'boolean') throw new InvalidInputError(`execution input: ${k} must be true or false`);
-    return o[k] as boolean;
-  };
-  let keepTagRevisions = d.keepTagRevisions;
-  if (o.keepTagRevisions !== undefined) {
-    if (typeof o.keepTagRevisions !== 'number' || !Number.isInteger(o.keepTagRevisions) || o.keepTagRevisions < 0) {
-      throw new InvalidInputError('execution input: keepTagRevisions must be a whole number >= 0');
-    }
-    keepTagRevisions = o.keepTagRevisions;
-  }
-  let keepYoungerThan = d.keepYoungerThan;
-  if (o.keepYoungerThan !== undefined) {
-    if (typeof o.keepYoungerThan !== 'string') throw new InvalidInputError('execution input: keepYoungerThan must be a duration string such as "60m"');
-    keepYoungerThan = o.keepYoungerThan;
-  }
-  parseDuration(keepYoungerThan, 'execution input: keepYoungerThan');
-  let now = startTime;
-  if (o.now !== undefined) {
-    if (typeof o.now !== 'string' || Number.isNaN(Date.parse(o.now))) throw new InvalidInputError('execution input: now must be an ISO timestamp');
-    now = o.now;
-  }
-  if (Number.isNaN(Date.parse(now))) throw new InvalidInputError(`execution start time: "${now}" is not a timestamp`);
-  return { confirm: bool('confirm'), keepTagRevisions, keepYoungerThan, all: bool('all'), ignoreInvalidRefs: bool('ignoreInvalidRefs'), now: new Date(now).toISOString() };
-}
-
 /** The run as every later state sees it at `$.run`. */
-export interface RunContext {
-  runId: string;
-  executionId: string;
-  options: RunOptions;
-}
+export type RunContext = z.output<typeof runContextSchema>;
 
 /** Input of "Refuse to run twice" (built from the context object). */
-export interface StartEvent {
-  input: unknown;
-  executionId: string;
-  executionName: string;
-  startTime: string;
-}
+export type StartEvent = z.output<typeof startEventSchema>;
 
 /** Input of one collect task. */
-export interface CollectEvent {
-  run: RunContext;
-  group: ResourceGroup;
-}
+export type CollectEvent = z.output<typeof collectEventSchema>;
 
 /** Output of one collect task. */
-export interface CollectResult {
-  group: ResourceGroup;
-  key: string;
-  count: number;
-}
+export type CollectResult = z.output<typeof collectResultSchema>;
 
 /** Input of "Compute prune plan". */
-export interface PlanEvent {
-  run: RunContext;
-  collected: CollectResult[];
-}
+export type PlanEvent = z.output<typeof planEventSchema>;
 
 /** Counts of the plan, as in summary.json. */
-export interface PlanCounts {
-  images: number;
-  streamUpdates: number;
-  removedRevisions: number;
-  manifestLinks: number;
-  layerLinks: number;
-  blobs: number;
-  bytesReclaimed: number;
-  warnings: number;
-}
+export type PlanCounts = z.output<typeof planCountsSchema>;
 
 /** Output of "Compute prune plan" at `$.plan`. */
-export interface PlanResult {
-  keys: Record<DeletionKind, string> & { summary: string };
-  counts: PlanCounts;
-}
+export type PlanResult = z.output<typeof planResultSchema>;
 
 /** What the Distributed Map's ItemBatcher hands to one batch task. */
 export interface BatchEvent<T> {
@@ -188,36 +104,17 @@ export interface BatchEvent<T> {
 }
 
 /** Output of a batch task: counts only. */
-export interface BatchResult {
-  kind: DeletionKind;
-  done: number;
-  gone: number;
-}
+export type BatchResult = z.output<typeof batchResultSchema>;
 
 /** A plan file's item for each kind (objects, so ItemSelector and ItemBatcher handle them alike). */
-export interface BlobItem {
-  digest: string;
-}
-export interface ImageItem {
-  name: string;
-}
+export type BlobItem = z.output<typeof blobItemSchema>;
+export type ImageItem = z.output<typeof imageItemSchema>;
 
 /** The caught error at `$.error`, as Step Functions writes it. */
-export interface CaughtError {
-  Error: string;
-  Cause?: string;
-}
+export type CaughtError = z.output<typeof caughtErrorSchema>;
 
 /** Input of the report task: the whole state. */
-export interface ReportEvent {
-  run: RunContext;
-  collected?: CollectResult[];
-  plan?: PlanResult;
-  deleted?: { layerLinks?: BatchResult[]; blobs?: BatchResult[]; manifests?: BatchResult[] };
-  updated?: BatchResult[];
-  imagesDeleted?: BatchResult[];
-  error?: CaughtError;
-}
+export type ReportEvent = z.output<typeof reportEventSchema>;
 
 /** report.json and the execution's output. */
 export interface Report {
@@ -253,10 +150,7 @@ export function makeRunId(startTime: string, executionName: string): string {
   return `${stamp}-${tail}`;
 }
 
-/** Checks `group` is one the collectors know. */
+/** Checks `group` is one the collectors know; `field` names it in the InvalidInputError. */
 export function checkGroup(group: unknown, field: string): ResourceGroup {
-  if (typeof group !== 'string' || !(RESOURCE_GROUPS as readonly string[]).includes(group)) {
-    throw new InvalidInputError(`${field}: must be one of ${RESOURCE_GROUPS.join(', ')}`);
-  }
-  return group as ResourceGroup;
+  return parseWith(resourceGroupSchema, group, field);
 }

@@ -44,7 +44,7 @@ describe('Lambda handlers with a fake context', () => {
 
   it.each([
     [{ input: { confrim: true }, executionId: 'e', executionName: 'n', startTime: '2026-11-24T07:00:00Z' }, /unknown field "confrim"/],
-    [{ input: { keepTagRevisions: -1 }, executionId: 'e', executionName: 'n', startTime: '2026-11-24T07:00:00Z' }, /keepTagRevisions must be a whole number/],
+    [{ input: { keepTagRevisions: -1 }, executionId: 'e', executionName: 'n', startTime: '2026-11-24T07:00:00Z' }, /^execution input.keepTagRevisions: must be a whole number >= 0$/],
     [{ input: { keepYoungerThan: 'soon' }, executionId: 'e', executionName: 'n', startTime: '2026-11-24T07:00:00Z' }, /keepYoungerThan/],
     [{ input: {}, executionName: 'n', startTime: '2026-11-24T07:00:00Z' }, /event.executionId/],
   ])('refuse-second-run rejects a malformed event naming the field (%#)', async (event, message) => {

@@ -25,16 +25,25 @@ describe('the start task of the storage tools', () => {
     expect(() => startStorageTool(startEvent({ confirm: true }), 'hard-prune')).toThrow(RegistryNotReadOnlyError);
   });
 
+  it('fsck takes confirm (recovering what can be recovered) and a namespace; it needs no acknowledgement', () => {
+    const r = startStorageTool(startEvent({ confirm: true, namespace: 'team-a' }), 'fsck');
+    expect(r.tool).toEqual({ tool: 'fsck', confirm: true, registryReadOnlyConfirmed: false, keepYoungerThan: '1h', keepYoungerThanMs: 3_600_000, namespace: 'team-a' });
+    expect(r.run.options.confirm).toBe(true);
+  });
+
   it.each([
     ['hard-prune', 'not an object', [1], /execution input: must be an object/],
-    ['hard-prune', 'a misspelt field', { confrim: true }, /unknown field "confrim"/],
+    ['hard-prune', 'a misspelt field', { confrim: true }, /^execution input: unknown field "confrim" \(known: confirm, registryReadOnlyConfirmed, keepYoungerThan, now\)$/],
     ['hard-prune', 'confirm as a string', { confirm: 'yes' }, /confirm: must be true or false/],
     ['hard-prune', 'acknowledgement as a string', { confirm: true, registryReadOnlyConfirmed: 'true' }, /registryReadOnlyConfirmed: must be true or false/],
     ['hard-prune', 'a threshold that is no duration', { keepYoungerThan: 'soon' }, /keepYoungerThan/],
-    ['hard-prune', 'a clock that is no timestamp', { now: 'yesterday' }, /now must be an ISO timestamp/],
+    ['hard-prune', 'a clock that is no timestamp', { now: 'yesterday' }, /^execution input.now: "yesterday" is not an ISO-8601 timestamp/],
+    ['hard-prune', 'a day February does not have', { now: '2026-02-30T00:00:00Z' }, /^execution input.now: "2026-02-30T00:00:00Z" is not an ISO-8601 timestamp/],
     ['hard-prune', 'a namespace (fsck only)', { namespace: 'ns' }, /unknown field "namespace"/],
-    ['fsck', 'confirm (hard prune only)', { confirm: false }, /unknown field "confirm"/],
-    ['fsck', 'a namespace with a slash', { namespace: 'a/b' }, /namespace must be a namespace name/],
+    ['fsck', 'the read-only acknowledgement (hard prune only)', { registryReadOnlyConfirmed: true }, /^execution input: unknown field "registryReadOnlyConfirmed" \(known: namespace, confirm, now\)$/],
+    ['fsck', 'a threshold (hard prune only)', { keepYoungerThan: '1h' }, /unknown field "keepYoungerThan"/],
+    ['fsck', 'confirm as a string', { confirm: 'yes' }, /^execution input.confirm: must be true or false$/],
+    ['fsck', 'a namespace with a slash', { namespace: 'a/b' }, /^execution input.namespace: "a\/b" is not a namespace name/],
   ] as const)('%s rejects %s, naming the field', (tool, _, input, message) => {
     const call = () => startStorageTool(startEvent(input), tool);
     expect(call).toThrow(InvalidInputError);

@@ -70,8 +70,8 @@ describe('the Fsck state machine, run locally on filesystem storage', () => {
   });
 
   it.each([
-    ['an input field only hard prune takes', { confirm: true }, /unknown field "confirm"/],
-    ['a namespace that is no namespace name', { namespace: 'Not/A/Namespace' }, /namespace must be a namespace name/],
+    ['an input field only hard prune takes', { registryReadOnlyConfirmed: true }, /unknown field "registryReadOnlyConfirmed"/],
+    ['a namespace that is no namespace name', { namespace: 'Not/A/Namespace' }, /execution input.namespace: "Not\/A\/Namespace" is not a namespace name/],
   ])('fails with %s, naming the field', async (_, input, message) => {
     const r = await runFsckLocally(input as never, ports);
     expect(r.status).toBe('failed');

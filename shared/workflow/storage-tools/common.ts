@@ -1,36 +1,21 @@
 // What both storage tools share: validating the execution input into
 // `$.run` + `$.tool`, reading the collected Images and streams back, and
-// checking batch events.
+// checking batch events (thin wrappers over ../schemas/storage-tools.ts).
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { ArtifactStore } from '../../adapters/artifacts/artifact-store.js';
 import { getGzipJson } from '../../adapters/artifacts/artifact-store.js';
 import { formatDuration, parseDuration } from '../../core/duration.js';
 import type { Image, ImageStream } from '../../core/kube-types.js';
 import { DEFAULT_KEEP_YOUNGER_THAN_MS } from '../../core/plan-types.js';
-import { InvalidInputError } from '../../errors.js';
 import { ConcurrentRunError, makeRunId, resolveRunOptions } from '../contracts.js';
-import { parseRunContext, parseStartEvent } from '../events.js';
+import { parseStartEvent } from '../events.js';
 import type { RunningExecutions } from '../refuse-second-run.js';
-import type { CollectedGroup, StartResult, StorageTool, StorageToolOptions, ToolState } from './contracts.js';
-import { RegistryNotReadOnlyError, STORAGE_TOOL_GROUPS } from './contracts.js';
-
-const INPUT_FIELDS: Record<StorageTool, readonly string[]> = {
-  'hard-prune': ['confirm', 'registryReadOnlyConfirmed', 'keepYoungerThan', 'now'],
-  fsck: ['namespace', 'now'],
-};
-
-type Obj = Record<string, unknown>;
-
-function object(v: unknown, field: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InvalidInputError(`${field}: must be an object`);
-  return v as Obj;
-}
-
-function bool(o: Obj, k: string, field: string): boolean {
-  if (o[k] === undefined) return false;
-  if (typeof o[k] !== 'boolean') throw new InvalidInputError(`${field}.${k}: must be true or false`);
-  return o[k] as boolean;
-}
+import { parseEvent, parseWith } from '../schemas/parse.js';
+import { list, object } from '../schemas/primitives.js';
+import { prefixItemSchema, repositoryItemSchema, startResultSchema, storageToolInputSchemas, toolOptionsSchema, toolStateSchema } from '../schemas/storage-tools.js';
+import type { StartResult, StorageTool, StorageToolOptions, ToolState } from './contracts.js';
+import { RegistryNotReadOnlyError } from './contracts.js';
 
 /**
  * Validates the execution input of a storage tool. Unknown fields are an
@@ -41,31 +26,16 @@ function bool(o: Obj, k: string, field: string): boolean {
  */
 export function startStorageTool(event: unknown, tool: StorageTool): StartResult {
   const e = parseStartEvent(event);
-  const raw = e.input === undefined || e.input === null ? {} : object(e.input, 'execution input');
-  for (const k of Object.keys(raw)) {
-    if (!INPUT_FIELDS[tool].includes(k)) throw new InvalidInputError(`execution input: unknown field "${k}" (known for ${tool}: ${INPUT_FIELDS[tool].join(', ')})`);
-  }
-  const confirm = bool(raw, 'confirm', 'execution input');
-  const registryReadOnlyConfirmed = bool(raw, 'registryReadOnlyConfirmed', 'execution input');
-  if (confirm && !registryReadOnlyConfirmed) throw new RegistryNotReadOnlyError();
-  let keepYoungerThan = formatDuration(DEFAULT_KEEP_YOUNGER_THAN_MS);
-  if (raw.keepYoungerThan !== undefined) {
-    if (typeof raw.keepYoungerThan !== 'string') throw new InvalidInputError('execution input: keepYoungerThan must be a duration string such as "60m"');
-    keepYoungerThan = raw.keepYoungerThan;
-  }
-  const keepYoungerThanMs = parseDuration(keepYoungerThan, 'execution input: keepYoungerThan');
-  let namespace: string | undefined;
-  if (raw.namespace !== undefined) {
-    if (typeof raw.namespace !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(raw.namespace)) {
-      throw new InvalidInputError('execution input: namespace must be a namespace name (lower-case letters, digits and -)');
-    }
-    namespace = raw.namespace;
-  }
+  const input = parseWith(storageToolInputSchemas[tool], e.input ?? {}, 'execution input');
+  const confirm = input.confirm ?? false;
+  const registryReadOnlyConfirmed = 'registryReadOnlyConfirmed' in input ? (input.registryReadOnlyConfirmed ?? false) : false;
+  if (tool === 'hard-prune' && confirm && !registryReadOnlyConfirmed) throw new RegistryNotReadOnlyError();
+  const keepYoungerThan = ('keepYoungerThan' in input ? input.keepYoungerThan : undefined) ?? formatDuration(DEFAULT_KEEP_YOUNGER_THAN_MS);
   // The prune workflow's run context, so its collect task can be reused as is.
-  const options = resolveRunOptions({ confirm, keepYoungerThan, ...(raw.now !== undefined ? { now: raw.now } : {}) }, {}, e.startTime);
+  const options = resolveRunOptions({ confirm, keepYoungerThan, ...(input.now !== undefined ? { now: input.now } : {}) }, {}, e.startTime);
   const run = { runId: makeRunId(e.startTime, e.executionName), executionId: e.executionId, options };
-  const out: StorageToolOptions = { tool, confirm, registryReadOnlyConfirmed, keepYoungerThan, keepYoungerThanMs };
-  if (namespace !== undefined) out.namespace = namespace;
+  const out: StorageToolOptions = { tool, confirm, registryReadOnlyConfirmed, keepYoungerThan, keepYoungerThanMs: parseDuration(keepYoungerThan) };
+  if ('namespace' in input && input.namespace !== undefined) out.namespace = input.namespace;
   return { run, tool: out };
 }
 
@@ -85,68 +55,46 @@ export async function startStorageToolRun(event: unknown, tool: StorageTool, run
   return result;
 }
 
+// The read-only guard again, on every later task: a hand-edited `$.tool`
+// must not turn a check into a sweep of a registry that is taking pushes.
+function guardReadOnly<T extends { tool: StorageToolOptions }>(parsed: T): T {
+  if (parsed.tool.tool === 'hard-prune' && parsed.tool.confirm && !parsed.tool.registryReadOnlyConfirmed) throw new RegistryNotReadOnlyError();
+  return parsed;
+}
+
 /** `$.tool` as the start task wrote it, checked again. */
 export function parseToolOptions(v: unknown, tool: StorageTool, field = 'event.tool'): StorageToolOptions {
-  const o = object(v, field);
-  if (o.tool !== tool) throw new InvalidInputError(`${field}.tool: expected "${tool}", got ${JSON.stringify(o.tool)}`);
-  const confirm = bool(o, 'confirm', field);
-  const registryReadOnlyConfirmed = bool(o, 'registryReadOnlyConfirmed', field);
-  if (tool === 'hard-prune' && confirm && !registryReadOnlyConfirmed) throw new RegistryNotReadOnlyError();
-  if (typeof o.keepYoungerThan !== 'string') throw new InvalidInputError(`${field}.keepYoungerThan: must be a duration string`);
-  const keepYoungerThanMs = parseDuration(o.keepYoungerThan, `${field}.keepYoungerThan`);
-  const out: StorageToolOptions = { tool, confirm, registryReadOnlyConfirmed, keepYoungerThan: o.keepYoungerThan, keepYoungerThanMs };
-  if (o.namespace !== undefined) {
-    if (typeof o.namespace !== 'string') throw new InvalidInputError(`${field}.namespace: must be a string`);
-    out.namespace = o.namespace;
-  }
-  return out;
+  return guardReadOnly({ tool: parseWith(toolOptionsSchema(tool), v, field) }).tool;
 }
 
-/** `$.run` and `$.tool` of any later task. */
-export function parseStartResult(e: Obj, tool: StorageTool, where = 'event'): StartResult {
-  return { run: parseRunContext(e.run, `${where}.run`), tool: parseToolOptions(e.tool, tool, `${where}.tool`) };
+/** `$.run` and `$.tool` of any later task; `where` names the object holding them. */
+export function parseStartResult(e: unknown, tool: StorageTool, where = 'event'): StartResult {
+  return guardReadOnly(parseWith(startResultSchema(tool), e, where));
 }
 
-/** The state after collection: run, tool and the collected groups. */
+/** The state after collection: run, tool and the collected groups (images and imagestreams among them). */
 export function parseToolState(event: unknown, tool: StorageTool): ToolState {
-  const e = object(event, 'event');
-  const start = parseStartResult(e, tool);
-  if (!Array.isArray(e.collected)) throw new InvalidInputError('event.collected: must be a list');
-  const collected: CollectedGroup[] = e.collected.map((c, i) => {
-    const o = object(c, `event.collected[${i}]`);
-    if (typeof o.group !== 'string' || typeof o.key !== 'string' || typeof o.count !== 'number') {
-      throw new InvalidInputError(`event.collected[${i}]: must have group, key and count`);
-    }
-    return { group: o.group, key: o.key, count: o.count };
-  });
-  for (const g of STORAGE_TOOL_GROUPS) {
-    if (!collected.some((c) => c.group === g)) throw new InvalidInputError(`event.collected: group "${g}" is missing`);
-  }
-  return { ...start, collected };
+  return guardReadOnly(parseEvent(toolStateSchema(tool), event));
 }
+
+// A batch whose items are left to the item check, so each is named as `event.Items[i]`.
+const toolBatchEnvelope = (tool: StorageTool) => object({ Items: list(z.unknown()), BatchInput: startResultSchema(tool) });
 
 /** A batch of a Distributed Map: its items, checked one by one, and the run from BatchInput. */
 export function parseToolBatch<T>(event: unknown, tool: StorageTool, item: (v: unknown, field: string) => T): StartResult & { items: T[] } {
-  const e = object(event, 'event');
-  if (!Array.isArray(e.Items)) throw new InvalidInputError('event.Items: must be a list');
-  const bi = object(e.BatchInput, 'event.BatchInput');
-  return { ...parseStartResult(bi, tool, 'event.BatchInput'), items: e.Items.map((v, i) => item(v, `event.Items[${i}]`)) };
+  const e = parseEvent(toolBatchEnvelope(tool), event);
+  guardReadOnly(e.BatchInput);
+  return { ...e.BatchInput, items: e.Items.map((v, i) => item(v, `event.Items[${i}]`)) };
 }
 
 /** Checks a `{prefix}` item: two lower-case hex digits. */
 export function checkPrefixItem(v: unknown, field: string): string {
-  const p = object(v, field).prefix;
-  if (typeof p !== 'string' || !/^[0-9a-f]{2}$/.test(p)) throw new InvalidInputError(`${field}.prefix: must be two lower-case hex digits`);
-  return p;
+  return parseWith(prefixItemSchema, v, field).prefix;
 }
 
-/** Checks a `{repository}` item. */
+/** Checks a `{repository}` item: a path that stays inside the registry's layout. */
 export function checkRepositoryItem(v: unknown, field: string): string {
-  const r = object(v, field).repository;
-  if (typeof r !== 'string' || r.length === 0 || r.split('/').some((p) => p === '' || p === '.' || p === '..')) {
-    throw new InvalidInputError(`${field}.repository: must be a repository name`);
-  }
-  return r;
+  return parseWith(repositoryItemSchema, v, field).repository;
 }
 
 /** The Images and image streams the collect tasks stored. */

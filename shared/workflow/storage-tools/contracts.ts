@@ -3,7 +3,8 @@
 // (cli/local-run/storage-tools.ts): state names, payloads and artifact keys.
 // Only keys and counts travel through the state machines; lists live in the
 // artifacts store under runs/<id>/.
-import type { RunContext } from '../contracts.js';
+import type { z } from 'zod';
+import type { collectedGroupSchema, startResultSchema, storageToolSchema, toolOptionsSchema, toolStateSchema } from '../schemas/storage-tools.js';
 
 /** State names of the HardPrune state machine. */
 export const HARD_PRUNE_STATE = {
@@ -43,37 +44,19 @@ export const STORAGE_TOOL_GROUPS = ['images', 'imagestreams'] as const;
 export const REGISTRY_NOT_READ_ONLY = 'RegistryNotReadOnly';
 
 /** Which tool a run is. */
-export type StorageTool = 'hard-prune' | 'fsck';
+export type StorageTool = z.output<typeof storageToolSchema>;
 
 /** Options of a storage-tool run after validation, at `$.tool`. */
-export interface StorageToolOptions {
-  tool: StorageTool;
-  confirm: boolean;
-  registryReadOnlyConfirmed: boolean;
-  /** Hard prune: unmarked blobs younger than this are kept. */
-  keepYoungerThan: string;
-  keepYoungerThanMs: number;
-  /** Fsck: only this namespace. */
-  namespace?: string;
-}
+export type StorageToolOptions = z.output<ReturnType<typeof toolOptionsSchema<StorageTool>>>;
 
 /** Output of the start task: `$.run` (the prune workflow's run context, so the collect task is reused) and `$.tool`. */
-export interface StartResult {
-  run: RunContext;
-  tool: StorageToolOptions;
-}
+export type StartResult = z.output<ReturnType<typeof startResultSchema<StorageTool>>>;
 
 /** Output of a collect task (the shared collect task's result). */
-export interface CollectedGroup {
-  group: string;
-  key: string;
-  count: number;
-}
+export type CollectedGroup = z.output<typeof collectedGroupSchema>;
 
 /** The state every task after collection receives (or the parts of it it names). */
-export interface ToolState extends StartResult {
-  collected: CollectedGroup[];
-}
+export type ToolState = z.output<ReturnType<typeof toolStateSchema<StorageTool>>>;
 
 /** What the item reader of a rewritten Distributed Map hands one batch task. */
 export interface ToolBatchEvent<T> {

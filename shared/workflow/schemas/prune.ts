@@ -1,0 +1,237 @@
+// Schemas of the prune workflow: what a user may put in the execution input,
+// the run options after defaults, `$.run`, and the event and items of every
+// task. The types in ../contracts.ts are inferred from these, so a field is
+// described once. Events are objects whose other keys are dropped (a task gets
+// the whole state and reads its part); what a person writes is strict.
+import { z } from 'zod';
+import { RESOURCE_GROUPS } from '../../core/kinds.js';
+import { DEFAULT_KEEP_TAG_REVISIONS } from '../../core/plan-types.js';
+import { parseWith } from './parse.js';
+import { bool, duration, list, nonEmptyString, object, strictObject, timestamp, wholeNumber } from './primitives.js';
+
+/** The five kinds of work a confirmed run carries out, in plan-file order. */
+export const deletionKindSchema = z.enum(['layerLinks', 'blobs', 'manifests', 'streamUpdates', 'images'], {
+  error: 'must be one of layerLinks, blobs, manifests, streamUpdates, images',
+});
+
+/** A collection group: one Lambda invocation (or one local step) each. */
+export const resourceGroupSchema = z.enum(RESOURCE_GROUPS, {
+  error: `must be one of ${RESOURCE_GROUPS.join(', ')}`,
+});
+
+// ---------------------------------------------------------------------------
+// Options.
+
+/** The prune options a construct (or the local runner) may set as the defaults of every execution. */
+const runDefaultsShape = {
+  confirm: bool.optional(),
+  keepTagRevisions: wholeNumber.optional(),
+  keepYoungerThan: duration.optional(),
+  all: bool.optional(),
+  ignoreInvalidRefs: bool.optional(),
+};
+
+/** Defaults of every execution, as the construct's props give them (and PRUNER_DEFAULT_OPTIONS carries them). */
+export const runDefaultsSchema = strictObject(runDefaultsShape);
+
+/** What a user may put in the execution input; every field optional, nothing else allowed. */
+export const executionInputSchema = strictObject({
+  ...runDefaultsShape,
+  /** ISO timestamp ages are measured from; defaults to the execution's start. */
+  now: timestamp.optional(),
+});
+
+/** The options of one run after validation and defaults, as `$.run.options` carries them. */
+export const runOptionsSchema = strictObject({
+  confirm: bool,
+  keepTagRevisions: wholeNumber,
+  keepYoungerThan: duration,
+  all: bool,
+  ignoreInvalidRefs: bool,
+  now: timestamp,
+});
+
+/** The defaults of every execution a construct sets (every field optional). */
+export type RunDefaults = z.output<typeof runDefaultsSchema>;
+/** What a user may put in the execution input; every field optional. */
+export type ExecutionInput = z.output<typeof executionInputSchema>;
+/** The options of one run after validation and defaults. */
+export type RunOptions = z.output<typeof runOptionsSchema>;
+
+/** Defaults when neither the execution input nor the construct's props say otherwise. */
+export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'now'> = {
+  confirm: false,
+  keepTagRevisions: DEFAULT_KEEP_TAG_REVISIONS,
+  keepYoungerThan: '60m',
+  all: false,
+  ignoreInvalidRefs: false,
+};
+
+/** `o` without the keys whose value is undefined, so spreading it keeps what it does not set. */
+function given<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Validates an execution input and fills in defaults: the input's fields, else
+ * `defaults` (the construct's props, validated too), else
+ * {@link DEFAULT_RUN_OPTIONS}; `now` defaults to the execution's start.
+ * Unknown fields are an error: a misspelt `confrim` must not silently mean a
+ * dry run... or worse.
+ */
+export function resolveRunOptions(input: unknown, defaults: RunDefaults, startTime: string): RunOptions {
+  const fromInput = parseWith(executionInputSchema, input ?? {}, 'execution input');
+  const fromProps = parseWith(runDefaultsSchema, defaults, 'run defaults');
+  const start = parseWith(timestamp, startTime, 'execution start time');
+  return { ...DEFAULT_RUN_OPTIONS, ...given(fromProps), ...given(fromInput), now: fromInput.now ?? start };
+}
+
+/**
+ * The run defaults among a construct's `props` (other props are left to the
+ * construct), checked at synth so `keepTagRevisions: -1` fails `cdk synth`
+ * with one line naming the prop instead of every execution failing later.
+ * Throws InvalidInputError.
+ */
+export function parseRunDefaults(props: object, name = 'ImagePruner props'): RunDefaults {
+  const picked = Object.fromEntries(Object.keys(runDefaultsShape).flatMap((k) => ((props as Record<string, unknown>)[k] === undefined ? [] : [[k, (props as Record<string, unknown>)[k]]])));
+  return parseWith(runDefaultsSchema, picked, name);
+}
+
+// ---------------------------------------------------------------------------
+// The run and the events of its tasks.
+
+/** A run id that is safe in an S3 key and a file name (see makeRunId). */
+export const runIdSchema = nonEmptyString.regex(/^[A-Za-z0-9_-]{1,128}$/, {
+  error: (iss) => `${JSON.stringify(iss.input)} may only hold letters, digits, _ and - (at most 128)`,
+});
+
+/** The run as every later state sees it at `$.run`; its options are re-validated, not trusted. */
+export const runContextSchema = object({
+  runId: runIdSchema,
+  executionId: nonEmptyString,
+  options: runOptionsSchema,
+});
+
+/** Input of "Refuse to run twice" (built from the context object); `input` is checked by resolveRunOptions. */
+export const startEventSchema = object({
+  input: z.unknown(),
+  executionId: nonEmptyString,
+  executionName: nonEmptyString,
+  startTime: timestamp,
+});
+
+/** Input of one collect task. */
+export const collectEventSchema = object({ run: runContextSchema, group: resourceGroupSchema });
+
+/** Output of one collect task. */
+export const collectResultSchema = object({ group: resourceGroupSchema, key: nonEmptyString, count: wholeNumber });
+
+/** Input of "Compute prune plan". */
+export const planEventSchema = object({ run: runContextSchema, collected: list(collectResultSchema) });
+
+/** Counts of the plan, as in summary.json. */
+export const planCountsSchema = object({
+  images: wholeNumber,
+  streamUpdates: wholeNumber,
+  removedRevisions: wholeNumber,
+  manifestLinks: wholeNumber,
+  layerLinks: wholeNumber,
+  blobs: wholeNumber,
+  bytesReclaimed: wholeNumber,
+  warnings: wholeNumber,
+});
+
+/** Output of "Compute prune plan" at `$.plan`: the plan files' keys and the counts. */
+export const planResultSchema = object({
+  keys: object({
+    layerLinks: nonEmptyString,
+    blobs: nonEmptyString,
+    manifests: nonEmptyString,
+    streamUpdates: nonEmptyString,
+    images: nonEmptyString,
+    summary: nonEmptyString,
+  }),
+  counts: planCountsSchema,
+});
+
+// ---------------------------------------------------------------------------
+// Plan-file items and the batches of them.
+
+/** A layer link or a manifest link: `{repository, digest}`. */
+export const linkItemSchema = object({ repository: nonEmptyString, digest: nonEmptyString });
+/** A blob: `{digest}`. */
+export const blobItemSchema = object({ digest: nonEmptyString });
+/** An Image: `{name}`. */
+export const imageItemSchema = object({ name: nonEmptyString });
+/** The revisions and whole tags to remove from one image stream's status. */
+export const streamUpdateItemSchema = object({
+  namespace: nonEmptyString,
+  name: nonEmptyString,
+  removed: list(object({ tag: nonEmptyString, index: wholeNumber, image: nonEmptyString })),
+  removedTags: list(nonEmptyString),
+});
+
+/** The item schema of each deletion kind's plan file. */
+export const batchItemSchemas = {
+  layerLinks: linkItemSchema,
+  blobs: blobItemSchema,
+  manifests: linkItemSchema,
+  streamUpdates: streamUpdateItemSchema,
+  images: imageItemSchema,
+} as const;
+
+type DeletionKindName = z.output<typeof deletionKindSchema>;
+
+/** `BatchInput` of a batch of `kind`: the run id and the kind, which must be this task's. */
+export function batchInputSchema<K extends DeletionKindName>(kind: K) {
+  return object({
+    runId: nonEmptyString,
+    kind: z.literal(kind, { error: (iss) => `expected "${kind}", got ${JSON.stringify(iss.input) ?? 'nothing'}` }),
+  });
+}
+
+/** What the ItemBatcher hands one batch task of `kind`, with each item checked as the `item` schema says. */
+export function batchEventSchema<K extends DeletionKindName, I extends z.ZodType>(kind: K, item: I) {
+  return object({ Items: list(item), BatchInput: batchInputSchema(kind) });
+}
+
+/** The whole event of each kind's batch task. */
+export const batchEventSchemas = {
+  layerLinks: batchEventSchema('layerLinks', linkItemSchema),
+  blobs: batchEventSchema('blobs', blobItemSchema),
+  manifests: batchEventSchema('manifests', linkItemSchema),
+  streamUpdates: batchEventSchema('streamUpdates', streamUpdateItemSchema),
+  images: batchEventSchema('images', imageItemSchema),
+} as const;
+
+/** Output of a batch task: counts only. */
+export const batchResultSchema = object({ kind: deletionKindSchema, done: wholeNumber, gone: wholeNumber });
+
+// ---------------------------------------------------------------------------
+// The report.
+
+// Step Functions writes null where a branch did not run; null and absent mean the same.
+const absentOr = <T extends z.ZodType>(s: T) => s.nullish().transform((v) => v ?? undefined);
+
+/** The caught error at `$.error`, as Step Functions writes it; a Cause that is no string is dropped, not fatal (the failure must still be reported). */
+export const caughtErrorSchema = object({
+  Error: nonEmptyString,
+  Cause: z.unknown().transform((c) => (typeof c === 'string' ? c : undefined)),
+});
+
+/** Input of the report task: the whole state, most of it optional (a failure can come early). */
+export const reportEventSchema = object({
+  run: runContextSchema,
+  collected: list(collectResultSchema).optional(),
+  plan: planResultSchema.optional(),
+  deleted: absentOr(
+    object({
+      layerLinks: absentOr(list(batchResultSchema)),
+      blobs: absentOr(list(batchResultSchema)),
+      manifests: absentOr(list(batchResultSchema)),
+    }),
+  ),
+  updated: absentOr(list(batchResultSchema)),
+  imagesDeleted: absentOr(list(batchResultSchema)),
+  error: absentOr(caughtErrorSchema),
+});
