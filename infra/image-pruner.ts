@@ -15,7 +15,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { RESOURCE_GROUPS } from '../shared/core/kinds.js';
-import type { DeletionKind, RunOptions } from '../shared/workflow/contracts.js';
+import type { DeletionKind } from '../shared/workflow/contracts.js';
+import { parseImagePrunerProps } from '../shared/workflow/schemas/construct-props.js';
 import { collectStateName, DELETION_STEPS, STATE } from '../shared/workflow/contracts.js';
 import { ERROR } from '../shared/workflow/errors.js';
 import { BATCH_TASKS, PRUNE_TASKS } from '../shared/workflow/tables/prune.js';
@@ -92,8 +93,9 @@ export class ImagePruner extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const namespace = props.metricsNamespace ?? 'ImagePruner';
-    const batchSize = props.batchSize ?? 100;
-    const mapConcurrency = props.mapConcurrency ?? 10;
+    // A bad prop fails synth with one line naming it, not a run months later.
+    const settings = parseImagePrunerProps(props);
+    const { batchSize, mapConcurrency, defaults } = settings;
 
     this.artifactsBucket = new s3.Bucket(this, 'Artifacts', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -101,7 +103,7 @@ export class ImagePruner extends Construct {
       enforceSSL: true,
       versioned: false,
       removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ prefix: 'runs/', expiration: Duration.days(props.artifactRetentionDays ?? 90) }],
+      lifecycleRules: [{ prefix: 'runs/', expiration: Duration.days(settings.artifactRetentionDays) }],
     });
 
     // The state machine's ARN is known before it exists, so the guard function
@@ -109,19 +111,12 @@ export class ImagePruner extends Construct {
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
     const stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
-    const defaults: Partial<Omit<RunOptions, 'now'>> = {};
-    if (props.keepTagRevisions !== undefined) defaults.keepTagRevisions = props.keepTagRevisions;
-    if (props.keepYoungerThan !== undefined) defaults.keepYoungerThan = props.keepYoungerThan;
-    if (props.all !== undefined) defaults.all = props.all;
-    if (props.ignoreInvalidRefs !== undefined) defaults.ignoreInvalidRefs = props.ignoreInvalidRefs;
-    if (props.confirm !== undefined) defaults.confirm = props.confirm;
-
     const functions = new TaskFunctions(this, {
       artifactsBucket: this.artifactsBucket,
       clusterSecret: props.clusterSecret,
       registry: { url: props.registryUrl, ca: props.registryCa, secret: props.registrySecret },
       registryStorage: props.registryStorage,
-      settings: { defaults, itemConcurrency: props.itemConcurrency ?? 8 },
+      settings: { defaults, itemConcurrency: settings.itemConcurrency },
       metricsNamespace: namespace,
       placement: props,
     });

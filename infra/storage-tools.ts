@@ -14,6 +14,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { prunerFunction, retry } from './pruner-function.js';
 import { TaskFunctions } from './task-function.js';
+import { parseStorageToolsProps } from '../shared/workflow/schemas/construct-props.js';
 import { collectTask } from '../shared/workflow/tables/prune.js';
 import type { RetryPolicy } from '../shared/workflow/contracts.js';
 import { collectStateName, ENV, RETRY_ARTIFACTS, RETRY_COLLECT, RETRY_LAMBDA_SERVICE } from '../shared/workflow/contracts.js';
@@ -72,9 +73,7 @@ export class RegistryStorageTools extends Construct {
 
   constructor(scope: Construct, id: string, props: RegistryStorageToolsProps) {
     super(scope, id);
-    const mapConcurrency = props.mapConcurrency ?? 16;
-    const prefixesPerBatch = props.prefixesPerBatch ?? 8;
-    const repositoriesPerBatch = props.repositoriesPerBatch ?? 20;
+    const { mapConcurrency, prefixesPerBatch, repositoriesPerBatch } = parseStorageToolsProps(props);
     const root = (props.registryStorage.rootDirectory ?? '').replace(/^\/+|\/+$/g, '');
     const storageEnv = { [ENV.registryStorageBucket]: props.registryStorage.bucket.bucketName, [ENV.registryStorageRoot]: root };
 

@@ -1,0 +1,46 @@
+// Construct props are checked at synth: a bad prop stops `cdk synth` with one
+// line naming it, instead of reaching every execution as a default.
+import { App, Stack } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { describe, expect, it } from 'vitest';
+import { ImagePruner, type ImagePrunerProps } from '../../infra/image-pruner.js';
+import { RegistryStorageTools } from '../../infra/storage-tools.js';
+
+function pruner(over: Partial<ImagePrunerProps>): () => ImagePruner {
+  const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Props');
+  return () => new ImagePruner(stack, 'Pruner', { registryUrl: 'https://registry.example.com', clusterSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'C', 'c'), ...over });
+}
+
+describe('ImagePruner props at synth', () => {
+  it.each<[Partial<ImagePrunerProps>, RegExp]>([
+    [{ keepTagRevisions: -1 }, /^ImagePruner props\.keepTagRevisions: must be a whole number >= 0$/],
+    [{ keepTagRevisions: 1.5 }, /^ImagePruner props\.keepTagRevisions: /],
+    [{ keepYoungerThan: 'soon' }, /^ImagePruner props\.keepYoungerThan: /],
+    [{ batchSize: 0 }, /^ImagePruner props\.batchSize: must be a whole number from 1 to \d+$/],
+    [{ batchSize: 100_000 }, /^ImagePruner props\.batchSize: /],
+    [{ mapConcurrency: 0 }, /^ImagePruner props\.mapConcurrency: /],
+  ])('refuses %o naming the prop', (props, message) => {
+    expect(pruner(props)).toThrow(message);
+  });
+
+  it('takes good props and their defaults', () => {
+    expect(pruner({ keepTagRevisions: 0, keepYoungerThan: '1h30m', batchSize: 500 })).not.toThrow();
+    expect(pruner({})).not.toThrow();
+  });
+});
+
+describe('RegistryStorageTools props at synth', () => {
+  it('refuses a batch size beyond the 256 blob prefixes', () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Tools');
+    const bucket = s3.Bucket.fromBucketName(stack, 'B', 'registry-bucket');
+    const make = () =>
+      new RegistryStorageTools(stack, 'Tools', {
+        registryStorage: { bucket },
+        artifactsBucket: bucket,
+        clusterSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'C', 'c'),
+        prefixesPerBatch: 300,
+      });
+    expect(make).toThrow(/^RegistryStorageTools props\.prefixesPerBatch: /);
+  });
+});
