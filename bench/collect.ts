@@ -16,7 +16,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import type { FlagSpecs } from '../cli/flags.js';
+import { parseBenchFlags } from './bench-flags.js';
 import { Agent, fetch } from 'undici';
 import { formatBytes } from '../cli/format.js';
 import { KubernetesCollector, connectCluster } from '../shared/adapters/kubernetes/index.js';
@@ -189,11 +190,18 @@ function runMeasure(mode: 'ours' | 'bare', url: string, token: string): Measure 
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
 }
 
+/** The flags of `npm run bench -- collect`. */
+export const COLLECT_BENCH_FLAGS = {
+  images: { type: 'int', min: 1, default: 200_000, help: 'Images in the fake API server' },
+  rounds: { type: 'int', min: 1, default: 2, help: 'rounds per collector (the best counts)' },
+} as const satisfies FlagSpecs;
+
 /** `npm run bench -- collect [--images N] [--rounds R]`. */
 export async function runCollectBench(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { images: { type: 'string' }, rounds: { type: 'string' } }, strict: true });
-  const n = Number(values.images ?? 200_000);
-  const rounds = Number(values.rounds ?? 2);
+  const values = parseBenchFlags('collect', argv, COLLECT_BENCH_FLAGS);
+  if (!values) return 0;
+  const n = values.images;
+  const rounds = values.rounds;
   process.stderr.write(`collect bench: generating ${n} Images in the fake API server (child process)...\n`);
   const server = spawn(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', SELF, 'serve', String(n)], { stdio: ['pipe', 'pipe', 'inherit'] });
   try {

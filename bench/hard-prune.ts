@@ -15,7 +15,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import type { FlagSpecs } from '../cli/flags.js';
+import { parseBenchFlags, wholeNumbers } from './bench-flags.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
@@ -86,23 +87,22 @@ function counts(requests: Pick<S3Request, 'method' | 'query'>[]): { lists: numbe
   return { lists, deletes, other: requests.length - lists - deletes };
 }
 
+/** The flags of `npm run bench -- hard-prune`. */
+export const HARD_PRUNE_BENCH_FLAGS = {
+  blobs: { type: 'int', min: 2, default: 100_000, help: 'blobs in storage (half referenced, half not)' },
+  fanout: { type: 'string', metavar: 'N,N,...', default: '1,16,256', help: 'prefix fan-outs (1..256) of the dry runs' },
+  'confirm-fanout': { type: 'int', min: 1, max: 256, default: 16, help: 'prefix fan-out of the confirmed run' },
+  latency: { type: 'int', metavar: 'MS', default: 0, help: 'delay added to every S3 request, standing in for the round trip' },
+} as const satisfies FlagSpecs;
+
 /** Runs the benchmark; exit status 1 when a confirmed run misses the DeleteObjects target or leaves blobs behind. */
 export async function runHardPruneBench(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      blobs: { type: 'string', default: '100000' },
-      fanout: { type: 'string', default: '1,16,256' },
-      'confirm-fanout': { type: 'string', default: '16' },
-      latency: { type: 'string', default: '0' },
-    },
-  });
-  const total = Number(values.blobs);
-  if (!Number.isInteger(total) || total < 2) throw new Error('--blobs: a whole number of at least 2');
-  const fanouts = values.fanout.split(',').map(Number);
-  if (fanouts.some((f) => !Number.isInteger(f) || f < 1 || f > 256)) throw new Error('--fanout: comma-separated whole numbers 1..256');
-  const confirmFanout = Number(values['confirm-fanout']);
-  const latencyMs = Number(values.latency);
+  const values = parseBenchFlags('hard-prune', argv, HARD_PRUNE_BENCH_FLAGS);
+  if (!values) return 0;
+  const total = values.blobs;
+  const fanouts = wholeNumbers('fanout', values.fanout, 1, 256);
+  const confirmFanout = values['confirm-fanout'];
+  const latencyMs = values.latency;
 
   const s3 = await startChildS3();
   const client = new S3Client({

@@ -6,7 +6,8 @@
 // registry loop of `npm run bench -- registry-delete` (docs/registry.md).
 //
 //   npm run bench -- local-run [--images 5000] [--streams 50] [--concurrency 16]
-import { parseArgs } from 'node:util';
+import type { FlagSpecs } from '../cli/flags.js';
+import { parseBenchFlags } from './bench-flags.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,17 +41,25 @@ async function pool<T>(n: number, concurrency: number, f: (i: number) => Promise
   return out;
 }
 
+/** The flags of `npm run bench -- local-run`. */
+export const LOCAL_RUN_BENCH_FLAGS = {
+  images: { type: 'int', min: 1, default: 5000, help: 'images to push and prune' },
+  streams: { type: 'int', min: 1, default: 50, help: 'image streams they are spread over' },
+  concurrency: { type: 'int', min: 1, default: 16, help: 'pushes at once' },
+} as const satisfies FlagSpecs;
+
 /** Runs the benchmark; returns the exit status. */
 export async function runLocalRunBench(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { images: { type: 'string', default: '5000' }, streams: { type: 'string', default: '50' }, concurrency: { type: 'string', default: '16' } } });
-  const total = Number(values.images);
-  const streams = Number(values.streams);
+  const values = parseBenchFlags('local-run', argv, LOCAL_RUN_BENCH_FLAGS);
+  if (!values) return 0;
+  const total = values.images;
+  const streams = values.streams;
   const perStream = Math.ceil(total / streams);
   const registry = await startRegistry();
   const dir = await mkdtemp(join(tmpdir(), 'pruner-bench-'));
   try {
     const t0 = performance.now();
-    const pushed: PushedImage[] = await pool(total, Number(values.concurrency), (i) =>
+    const pushed: PushedImage[] = await pool(total, values.concurrency, (i) =>
       pushImage(registry.url, {
         repository: `bench/app${i % streams}`,
         seed: `image-${i}`,

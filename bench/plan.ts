@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import type { FlagSpecs } from '../cli/flags.js';
+import { parseBenchFlags, wholeNumbers } from './bench-flags.js';
 import { formatBytes } from '../cli/format.js';
 import { MAX_FAST_PATH_BYTES } from '../cli/snapshot-input.js';
 import { writeClusterFile } from './generate-cluster.js';
@@ -61,24 +62,25 @@ function row(size: number, m: Measure): string {
 
 const HEADER = ['  images', '      dump', 'read via  ', 'read+parse cpu (wall)'.padStart(22), 'plan cpu (wall)'.padStart(22), 'plan/parse', '  peak RSS', ' peak heap'].join('  ');
 
+/** The flags of `npm run bench -- plan`. */
+export const PLAN_BENCH_FLAGS = {
+  sizes: { type: 'string', metavar: 'N,N,...', default: '1000,10000,100000', help: 'cluster sizes (Images) to generate and plan' },
+  seed: { type: 'int', default: 1, help: 'seed of the generated clusters' },
+  'streaming-demo': { type: 'int', min: 1, metavar: 'MB', help: 'instead: plan one dump of about this many MB, streamed' },
+  keep: { type: 'boolean', default: false, help: 'keep the generated dumps' },
+  repeat: { type: 'int', min: 1, default: 1, help: 'runs per size (the best counts)' },
+} as const satisfies FlagSpecs;
+
 /** Runs the benchmark; returns the exit status. */
 export async function runPlanBench(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      sizes: { type: 'string', default: '1000,10000,100000' },
-      seed: { type: 'string', default: '1' },
-      'streaming-demo': { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      repeat: { type: 'string', default: '1' },
-    },
-    strict: true,
-  });
-  const seed = Number(values.seed);
+  const values = parseBenchFlags('plan', argv, PLAN_BENCH_FLAGS);
+  if (!values) return 0;
+  const sizes = wholeNumbers('sizes', values.sizes, 1);
+  const seed = values.seed;
   const dir = mkdtempSync(join(tmpdir(), 'pruner-bench-'));
   try {
     if (values['streaming-demo'] !== undefined) {
-      const targetMb = Number(values['streaming-demo']);
+      const targetMb = values['streaming-demo'];
       const images = Math.ceil((targetMb * 1024 * 1024) / BYTES_PER_IMAGE);
       const file = join(dir, `cluster-${images}.json`);
       process.stdout.write(`generating a ~${targetMb} MB dump (${images} images) to ${file} ...\n`);
@@ -90,9 +92,7 @@ export async function runPlanBench(argv: string[]): Promise<number> {
       return m.streamed || bytes <= MAX_FAST_PATH_BYTES ? 0 : 1;
     }
 
-    const sizes = values.sizes.split(',').map((s) => Number(s.trim()));
-    if (sizes.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`--sizes: "${values.sizes}" is not a list of positive whole numbers`);
-    const repeat = Math.max(1, Number(values.repeat));
+    const repeat = values.repeat;
     process.stdout.write(
       `plan benchmark, seed ${seed}, best of ${repeat} run(s) per size, node ${process.version}; times are CPU time (user+system), wall time in brackets\n\n${HEADER}\n`,
     );

@@ -7,7 +7,8 @@
 // a noisy neighbour weigh less.
 //
 //   npm run bench -- registry-delete [--manifests 2000] [--levels 1,8,32] [--rounds 2]
-import { parseArgs } from 'node:util';
+import type { FlagSpecs } from '../cli/flags.js';
+import { parseBenchFlags, wholeNumbers } from './bench-flags.js';
 import { Agent } from 'undici';
 import { deleteManifests, RegistryDeleter, summarize } from '../shared/adapters/registry/index.js';
 import type { RepositoryLink } from '../shared/core/plan-types.js';
@@ -16,21 +17,20 @@ import { startRegistry } from '../test/support/registry.js';
 
 const REPOSITORIES = 20;
 
+/** The flags of `npm run bench -- registry-delete`. */
+export const REGISTRY_DELETE_BENCH_FLAGS = {
+  manifests: { type: 'int', min: REPOSITORIES, default: 2000, help: `manifests to push and delete (at least ${REPOSITORIES}, one per repository)` },
+  levels: { type: 'string', metavar: 'N,N,...', default: '1,8,32', help: 'concurrency levels to compare' },
+  rounds: { type: 'int', min: 1, default: 2, help: 'rounds per level (the best counts)' },
+} as const satisfies FlagSpecs;
+
 /** Runs the benchmark; returns the exit status (1 when a level misses the 10% target). */
 export async function runRegistryDeleteBench(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      manifests: { type: 'string', default: '2000' },
-      levels: { type: 'string', default: '1,8,32' },
-      rounds: { type: 'string', default: '2' },
-    },
-  });
-  const total = Number(values.manifests);
-  const levels = values.levels.split(',').map(Number);
-  const rounds = Number(values.rounds);
-  if (!Number.isInteger(total) || total < REPOSITORIES) throw new Error(`--manifests: at least ${REPOSITORIES}`);
-  if (levels.some((l) => !Number.isInteger(l) || l < 1)) throw new Error('--levels: whole numbers of at least 1');
+  const values = parseBenchFlags('registry-delete', argv, REGISTRY_DELETE_BENCH_FLAGS);
+  if (!values) return 0;
+  const total = values.manifests;
+  const levels = wholeNumbers('levels', values.levels, 1);
+  const rounds = values.rounds;
 
   const registry = await startRegistry();
   const pushAgent = new Agent({ keepAliveTimeout: 10_000 });

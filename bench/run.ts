@@ -1,26 +1,47 @@
 // Benchmark dispatcher: `npm run bench -- <name> [flags]`. Each benchmark is one
-// line below; add yours there.
-import { runCollectBench } from './collect.js';
-import { runHardPruneBench } from './hard-prune.js';
-import { runLocalRunBench } from './local-run.js';
-import { runPlanBench } from './plan.js';
-import { runRegistryDeleteBench } from './registry-delete.js';
-import { runS3DeleteBench } from './s3-delete.js';
+// line below; add yours there. `npm run bench -- --help` lists them with their
+// flags, which go through the command line's parser (cli/flags.ts).
+import { UsageError, type FlagSpecs } from '../cli/flags.js';
+import { benchUsage } from './bench-flags.js';
+import { COLLECT_BENCH_FLAGS, runCollectBench } from './collect.js';
+import { HARD_PRUNE_BENCH_FLAGS, runHardPruneBench } from './hard-prune.js';
+import { LOCAL_RUN_BENCH_FLAGS, runLocalRunBench } from './local-run.js';
+import { PLAN_BENCH_FLAGS, runPlanBench } from './plan.js';
+import { REGISTRY_DELETE_BENCH_FLAGS, runRegistryDeleteBench } from './registry-delete.js';
+import { runS3DeleteBench, S3_DELETE_BENCH_FLAGS } from './s3-delete.js';
 
-const BENCHMARKS: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {
-  plan: { summary: 'image-pruner plan: read+parse vs plan time, peak memory, linearity, streaming demo', run: runPlanBench },
-  collect: { summary: 'collect N Images from the fake API server: our collector vs a bare fetch+parse loop, ratio, peak memory', run: runCollectBench },
-  's3-delete': { summary: 'S3 blob deletion through the storage adapter: DeleteObjects per 1,000 keys, list requests, wall time', run: runS3DeleteBench },
-  'registry-delete': { summary: 'registry manifest deletes: our deleter vs a bare undici loop at concurrency 1, 8, 32', run: runRegistryDeleteBench },
-  'hard-prune': { summary: 'hard prune sweep of N blobs on S3: list and DeleteObjects requests, wall time, prefix fan-out 1/16/256', run: runHardPruneBench },
-  'local-run': { summary: 'confirmed local run of the workflow on N pushed images: wall time per state, deletion rate per kind', run: runLocalRunBench },
+interface Benchmark {
+  summary: string;
+  flags: FlagSpecs;
+  run: (argv: string[]) => Promise<number>;
+}
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  plan: { summary: 'image-pruner plan: read+parse vs plan time, peak memory, linearity, streaming demo', flags: PLAN_BENCH_FLAGS, run: runPlanBench },
+  collect: { summary: 'collect N Images from the fake API server: our collector vs a bare fetch+parse loop, ratio, peak memory', flags: COLLECT_BENCH_FLAGS, run: runCollectBench },
+  's3-delete': { summary: 'S3 blob deletion through the storage adapter: DeleteObjects per 1,000 keys, list requests, wall time', flags: S3_DELETE_BENCH_FLAGS, run: runS3DeleteBench },
+  'registry-delete': { summary: 'registry manifest deletes: our deleter vs a bare undici loop at concurrency 1, 8, 32', flags: REGISTRY_DELETE_BENCH_FLAGS, run: runRegistryDeleteBench },
+  'hard-prune': { summary: 'hard prune sweep of N blobs on S3: list and DeleteObjects requests, wall time, prefix fan-out 1/16/256', flags: HARD_PRUNE_BENCH_FLAGS, run: runHardPruneBench },
+  'local-run': { summary: 'confirmed local run of the workflow on N pushed images: wall time per state, deletion rate per kind', flags: LOCAL_RUN_BENCH_FLAGS, run: runLocalRunBench },
 };
 
+function usage(): string {
+  const each = Object.entries(BENCHMARKS).map(([n, b]) => `${n}: ${b.summary}\n  ${benchUsage(n, b.flags).replace(/\n(?=.)/g, '\n  ')}`);
+  return `Usage: npm run bench -- <benchmark> [flags]   (no benchmark: plan)\n\n${each.join('\n')}`;
+}
+
 const [name, ...rest] = process.argv.slice(2);
-const bench = name === undefined ? BENCHMARKS.plan : BENCHMARKS[name];
-if (!bench) {
-  process.stderr.write(`unknown benchmark "${name}"; one of:\n${Object.entries(BENCHMARKS).map(([n, b]) => `  ${n.padEnd(10)} ${b.summary}\n`).join('')}`);
+if (name === '--help' || name === '-h' || name === 'help') {
+  process.stdout.write(usage());
+} else if (name !== undefined && !Object.hasOwn(BENCHMARKS, name)) {
+  process.stderr.write(`unknown benchmark "${name}"\n\n${usage()}`);
   process.exitCode = 2;
 } else {
-  process.exitCode = await bench.run(name === undefined ? [] : rest);
+  try {
+    process.exitCode = await BENCHMARKS[name ?? 'plan'].run(name === undefined ? [] : rest);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`bench ${name}: ${err.message} (see npm run bench -- --help)\n`);
+    process.exitCode = 2;
+  }
 }

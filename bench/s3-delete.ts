@@ -7,7 +7,8 @@
 //
 //   npm run bench -- s3-delete [--blobs 10000] [--order sorted|random]
 import { createHash } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import type { FlagSpecs } from '../cli/flags.js';
+import { parseBenchFlags } from './bench-flags.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import { openRegistryStorage } from '../shared/adapters/storage/index.js';
 import { startS3Server } from '../test/support/s3-server.js';
@@ -15,18 +16,17 @@ import { startS3Server } from '../test/support/s3-server.js';
 const BUCKET = 'registry';
 const ROOT = 'bench';
 
+/** The flags of `npm run bench -- s3-delete`. */
+export const S3_DELETE_BENCH_FLAGS = {
+  blobs: { type: 'int', min: 1, default: 10_000, help: 'blobs to delete' },
+  order: { type: 'enum', values: ['sorted', 'random'], default: 'sorted', help: 'the order they are deleted in (a plan lists them sorted)' },
+} as const satisfies FlagSpecs;
+
 /** Runs the benchmark; returns the exit status (1 when the DeleteObjects count is not ceil(N/1000) or a blob was not deleted). */
 export async function runS3DeleteBench(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      blobs: { type: 'string', default: '10000' },
-      order: { type: 'string', default: 'sorted' },
-    },
-  });
-  const total = Number(values.blobs);
-  if (!Number.isInteger(total) || total < 1) throw new Error('--blobs: a whole number of at least 1');
-  if (values.order !== 'sorted' && values.order !== 'random') throw new Error('--order: sorted or random');
+  const values = parseBenchFlags('s3-delete', argv, S3_DELETE_BENCH_FLAGS);
+  if (!values) return 0;
+  const total = values.blobs;
 
   const s3 = await startS3Server({ buckets: [BUCKET] });
   const client = new S3Client({

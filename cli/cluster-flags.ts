@@ -5,30 +5,22 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ClusterCollection, ClusterConnectionOptions, CollectEvent, CollectOptions } from '../shared/adapters/kubernetes/index.js';
-import { InvalidInputError } from '../shared/errors.js';
+import { formatFlags, UsageError, type FlagSpecs } from './flags.js';
 
-/** The flags, in node:util parseArgs form, to spread into a command's own. */
+/** The cluster flags (see cli/flags.ts), to spread into a command's own. */
 export const CLUSTER_FLAGS = {
-  kubeconfig: { type: 'string' },
-  context: { type: 'string' },
-  server: { type: 'string' },
-  'token-file': { type: 'string' },
-  'cluster-certificate-authority': { type: 'string' },
-  'insecure-skip-tls-verify': { type: 'boolean' },
-  'in-cluster': { type: 'boolean' },
-} as const;
+  kubeconfig: { type: 'string', metavar: 'PATH', help: 'kubeconfig file to use' },
+  context: { type: 'string', metavar: 'NAME', help: 'kubeconfig context (default: its current context)' },
+  server: { type: 'url', schemes: ['https', 'http'], help: 'API server URL, e.g. https://api.example.com:6443 (needs --token-file)' },
+  'token-file': { type: 'string', metavar: 'PATH', help: 'file holding the bearer token for --server' },
+  'in-cluster': { type: 'boolean', help: "use the pod's service account" },
+  'cluster-certificate-authority': { type: 'string', metavar: 'PATH', help: "PEM file of CAs to trust for the API server" },
+  'insecure-skip-tls-verify': { type: 'boolean', help: "do not verify the API server's certificate (unsafe)" },
+} as const satisfies FlagSpecs;
 
 /** Their help text, to paste into a command's help. */
 export const CLUSTER_FLAGS_HELP = `Cluster flags (default: $KUBECONFIG or ~/.kube/config, else the pod's service account):
-  --kubeconfig PATH              kubeconfig file to use
-  --context NAME                 kubeconfig context (default: its current context)
-  --server URL                   API server URL, e.g. https://api.example.com:6443 (needs --token-file)
-  --token-file PATH              file holding the bearer token for --server
-  --in-cluster                   use the pod's service account
-  --cluster-certificate-authority PATH
-                                 PEM file of CAs to trust for the API server
-  --insecure-skip-tls-verify     do not verify the API server's certificate (unsafe)
-`;
+${formatFlags(CLUSTER_FLAGS, { help: false })}`;
 
 /** The parsed values of {@link CLUSTER_FLAGS}. */
 export interface ClusterFlagValues {
@@ -41,22 +33,34 @@ export interface ClusterFlagValues {
   'in-cluster'?: boolean;
 }
 
-/** A cluster flag the user got wrong (exit status 2). */
-export class ClusterFlagError extends InvalidInputError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ClusterFlagError';
-  }
-}
+/**
+ * Former name of a cluster flag mistake; it is now a {@link UsageError} like
+ * every other (exit status 2, cli/main.ts).
+ * @deprecated use UsageError.
+ */
+export const ClusterFlagError = UsageError;
+/** @deprecated use UsageError. */
+export type ClusterFlagError = UsageError;
+
+/** The one message for a dump and a live cluster asked for at once. */
+export const SNAPSHOT_WITH_CLUSTER_FLAGS = 'flag --snapshot cannot be combined with cluster flags (--kubeconfig, --server, ...)';
 
 /** True when any cluster flag was given (e.g. `plan` then reads the live cluster). */
 export function clusterFlagsGiven(v: ClusterFlagValues): boolean {
-  return Object.keys(CLUSTER_FLAGS).some((k) => v[k as keyof ClusterFlagValues] !== undefined);
+  // `--in-cluster=false` says the same as leaving the flag out.
+  return Object.keys(CLUSTER_FLAGS).some((k) => v[k as keyof ClusterFlagValues] !== undefined && v[k as keyof ClusterFlagValues] !== false);
+}
+
+/** Just the cluster flags of a command's parsed values. */
+export function pickClusterFlags(v: ClusterFlagValues): ClusterFlagValues {
+  const picked: Record<string, unknown> = {};
+  for (const k of Object.keys(CLUSTER_FLAGS) as (keyof ClusterFlagValues)[]) if (v[k] !== undefined) picked[k] = v[k];
+  return picked as ClusterFlagValues;
 }
 
 /**
  * Turns the flags into connection options, reading the token file. Throws
- * {@link ClusterFlagError} naming the flag (never the token).
+ * {@link UsageError} naming the flag (never the token).
  */
 export function connectionOptionsFromFlags(v: ClusterFlagValues, env: Record<string, string | undefined>): ClusterConnectionOptions {
   const common = {
@@ -66,20 +70,20 @@ export function connectionOptionsFromFlags(v: ClusterFlagValues, env: Record<str
   };
   const explicit = v.server !== undefined || v['token-file'] !== undefined;
   if (explicit) {
-    if (v.server === undefined || v.server === '') throw new ClusterFlagError('flag --token-file needs --server URL');
-    if (v['token-file'] === undefined || v['token-file'] === '') throw new ClusterFlagError('flag --server needs --token-file PATH (a file holding the bearer token)');
-    if (v.kubeconfig !== undefined || v.context !== undefined || v['in-cluster']) throw new ClusterFlagError('flag --server cannot be combined with --kubeconfig, --context or --in-cluster');
+    if (v.server === undefined || v.server === '') throw new UsageError('flag --token-file needs --server URL');
+    if (v['token-file'] === undefined || v['token-file'] === '') throw new UsageError('flag --server needs --token-file PATH (a file holding the bearer token)');
+    if (v.kubeconfig !== undefined || v.context !== undefined || v['in-cluster']) throw new UsageError('flag --server cannot be combined with --kubeconfig, --context or --in-cluster');
     let token: string;
     try {
       token = readFileSync(v['token-file'], 'utf8').trim();
     } catch (err) {
-      throw new ClusterFlagError(`flag --token-file: ${v['token-file']} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new UsageError(`flag --token-file: ${v['token-file']} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
-    if (!token) throw new ClusterFlagError(`flag --token-file: ${v['token-file']} is empty`);
+    if (!token) throw new UsageError(`flag --token-file: ${v['token-file']} is empty`);
     return { ...common, server: v.server, token };
   }
   if (v['in-cluster']) {
-    if (v.kubeconfig !== undefined || v.context !== undefined) throw new ClusterFlagError('flag --in-cluster cannot be combined with --kubeconfig or --context');
+    if (v.kubeconfig !== undefined || v.context !== undefined) throw new UsageError('flag --in-cluster cannot be combined with --kubeconfig or --context');
     return { ...common, inCluster: true };
   }
   if (v.kubeconfig === undefined && !env.KUBECONFIG && env.KUBERNETES_SERVICE_HOST) {

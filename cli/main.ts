@@ -1,6 +1,7 @@
 // image-pruner: the command line. Each command lives in its own file under
 // cli/commands/ and is listed once below.
 import { PrunerError } from '../shared/errors.js';
+import { UsageError } from './flags.js';
 import type { CliIO, Command } from './io.js';
 import { processIO } from './io.js';
 
@@ -51,6 +52,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     const command = await entry.load();
     return await command(rest, io);
   } catch (err) {
+    // Every command's flag mistakes end here, so they read and exit alike.
+    if (err instanceof UsageError) {
+      io.stderr.write(`image-pruner ${name}: ${err.message} (see image-pruner ${name} --help)\n`);
+      return 2;
+    }
     if (err instanceof PrunerError) {
       io.stderr.write(`image-pruner ${name}: ${err.message}\n`);
       return 1;

@@ -5,12 +5,17 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { snapshotToList } from '../../shared/core/snapshot.js';
 import type { Snapshot } from '../../shared/core/snapshot.js';
 import { PrunerError } from '../../shared/errors.js';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, ClusterFlagError, collectFromFlags } from '../cluster-flags.js';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, collectFromFlags, pickClusterFlags } from '../cluster-flags.js';
+import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 import type { CliIO, Command } from '../io.js';
+
+const FLAGS = {
+  out: { type: 'string', metavar: 'FILE', help: 'where to write the snapshot (required)' },
+  'page-size': { type: 'int', min: 1, default: 500, help: 'items per list request' },
+} as const satisfies FlagSpecs;
 
 export const COLLECT_HELP = `Usage: image-pruner collect --out FILE [cluster flags]
 
@@ -23,20 +28,10 @@ fails the command and no file is written. Then:
   image-pruner plan --snapshot FILE
 
 Flags:
-  --out FILE                     where to write the snapshot (required)
-  --page-size N                  items per list request (default 500)
-  -h, --help                     show this help
-
+${formatFlags(FLAGS)}
 ${CLUSTER_FLAGS_HELP}
 Exit status: 0 written, 1 the cluster could not be read, 2 bad flags.
 `;
-
-const FLAGS = {
-  ...CLUSTER_FLAGS,
-  out: { type: 'string' },
-  'page-size': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 /** Writes the List item by item: a big cluster's snapshot may not fit in one string. */
 async function writeList(out: Writable, snapshot: Snapshot): Promise<void> {
@@ -72,36 +67,15 @@ async function writeSnapshotFile(path: string, snapshot: Snapshot, io: CliIO): P
 
 /** `image-pruner collect`. */
 export const collectCommand: Command = async (argv, io) => {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
-  } catch (err) {
-    io.stderr.write(`image-pruner collect: ${(err as Error).message} (see image-pruner collect --help)\n`);
-    return 2;
-  }
-  if (values.help) {
+  // A UsageError goes up to cli/main.ts: exit status 2.
+  const values = parseFlags(argv, { ...FLAGS, ...CLUSTER_FLAGS });
+  if (!values) {
     io.stdout.write(COLLECT_HELP);
     return 0;
   }
-  const usage = (m: string): number => {
-    io.stderr.write(`image-pruner collect: ${m} (see image-pruner collect --help)\n`);
-    return 2;
-  };
-  const out = values.out as string | undefined;
-  if (!out) return usage('flag --out FILE is required ("-" writes to standard output)');
-  let pageSize = 500;
-  if (values['page-size'] !== undefined) {
-    const p = String(values['page-size']);
-    if (!/^\d+$/.test(p) || Number(p) < 1) return usage(`flag --page-size: "${p}" is not a whole number >= 1`);
-    pageSize = Number(p);
-  }
-  let collected;
-  try {
-    collected = await collectFromFlags(values, io, 'collect', { pageSize });
-  } catch (err) {
-    if (err instanceof ClusterFlagError) return usage(err.message);
-    throw err;
-  }
+  const out = values.out;
+  if (!out) throw new UsageError('flag --out FILE is required ("-" writes to standard output)');
+  const collected = await collectFromFlags(pickClusterFlags(values), io, 'collect', { pageSize: values['page-size'] });
   await writeSnapshotFile(out, collected.snapshot, io);
   const total = Object.values(collected.counts).reduce((a, b) => a + b, 0);
   const skipped = collected.skipped.length ? `; skipped: ${collected.skipped.map((s) => s.kind).join(', ')}` : '';

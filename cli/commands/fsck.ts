@@ -22,55 +22,12 @@ import type { Image, ImageStream } from '../../shared/core/kube-types.js';
 import { KubernetesClusterWriter, type ClusterCreator } from '../../shared/adapters/kubernetes/index.js';
 import { openRegistryStorage, type OpenStorageOptions, type RegistryStorage } from '../../shared/adapters/storage/index.js';
 import type { CliIO, Command } from '../io.js';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, ClusterFlagError } from '../cluster-flags.js';
-import {
-  forEachLimit,
-  loadImagesAndStreams,
-  openCluster,
-  parseStorageToolFlags,
-  StorageToolUsageError,
-} from './hard-prune.js';
+import { ClusterFlagError } from '../cluster-flags.js';
+import { forEachLimit, loadImagesAndStreams, openCluster } from './hard-prune.js';
+import { FSCK_HELP, parseFsckFlags, StorageToolUsageError, type FsckFlags } from './storage-tool-flags.js';
 
-export const FSCK_HELP = `Usage: image-pruner fsck --registry-storage URL [cluster flags | --snapshot FILE] [flags]
-
-Checks the cluster against the registry's storage and reports, each with what
-to do about it:
-  - broken revisions: image stream revisions whose Image object is missing;
-  - broken images: managed Images whose manifest, config or layer blobs are
-    missing from storage, with the tags that point at them;
-  - lost manifests: manifests in a repository's storage that no tag of its
-    image stream reaches.
-With --recover, each lost manifest is tagged in its stream as
-lost-found-<hex digest> (the stream is created when missing, the Image is
-recreated from the manifest in storage when missing). Labels, annotations and
-the original tag names cannot be recovered. Storage is never changed.
-
-Flags:
-  --registry-storage URL        s3://bucket/rootdirectory[?endpoint=URL&region=R&force-path-style=true]
-                                or file:///rootdirectory (the registry's storage root)
-  --namespace NS                check only this namespace's streams, repositories and their images
-  --snapshot FILE               read Images and ImageStreams from a dump (not with --recover)
-  --recover                     tag lost manifests as lost-found-<hex> through the cluster API
-  --concurrency N               blob prefixes listed at once (default 16)
-  --output table|json           a report for people (default) or JSON
-  -h, --help                    show this help
-
-
-${CLUSTER_FLAGS_HELP}
-Exit status: 0 nothing found (or everything found was recovered), 1 findings
-remain or bad input, 2 bad flags.
-`;
-
-const FLAGS = {
-  'registry-storage': { type: 'string' },
-  namespace: { type: 'string' },
-  snapshot: { type: 'string' },
-  ...CLUSTER_FLAGS,
-  recover: { type: 'boolean' },
-  concurrency: { type: 'string' },
-  output: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+// The flag parsing moved to storage-tool-flags.ts; these names stay importable from here.
+export { FSCK_HELP, parseFsckFlags, type FsckFlags } from './storage-tool-flags.js';
 
 /** A lost manifest, with whether (and how) it was recovered. */
 export interface LostManifestReport extends LostManifestFinding {
@@ -278,29 +235,6 @@ export function formatFsckReport(r: FsckReport): string {
     for (const w of r.warnings) lines.push(`  ${w}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** The flags of fsck, checked. */
-export interface FsckFlags {
-  storage: string;
-  namespace?: string;
-  snapshot?: string;
-  cluster: Record<string, string | boolean | undefined>;
-  recover: boolean;
-  concurrency: number;
-  output: 'table' | 'json';
-}
-
-/** Parses the flags; undefined for --help. Throws {@link StorageToolUsageError}. */
-export function parseFsckFlags(argv: string[]): FsckFlags | undefined {
-  const common = parseStorageToolFlags(argv, FLAGS);
-  if (!common) return undefined;
-  const namespace = common.values.namespace as string | undefined;
-  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) throw new StorageToolUsageError(`flag --namespace: "${namespace}" is not a namespace name`);
-  const recover = common.values.recover === true;
-  if (recover && common.snapshot !== undefined) throw new StorageToolUsageError('--recover writes through the cluster API: give cluster flags, not --snapshot');
-  const { storage, snapshot, cluster, concurrency, output } = common;
-  return { storage, namespace, snapshot, cluster, recover, concurrency, output };
 }
 
 /** Test seams: the clock and how storage is opened. */

@@ -4,8 +4,6 @@
 // unmarked blobs. Dry run unless --confirm. The decisions are
 // shared/core/hard-prune.ts; this file lists storage, one repository and one
 // blob prefix at a time, and carries them out.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { formatDuration, parseDuration } from '../../shared/core/duration.js';
 import {
   markForHardPrune,
   markManifest,
@@ -15,7 +13,6 @@ import {
   type StoredBlob,
 } from '../../shared/core/hard-prune.js';
 import type { Image, ImageStream } from '../../shared/core/kube-types.js';
-import { DEFAULT_KEEP_YOUNGER_THAN_MS } from '../../shared/core/plan-types.js';
 import type { ItemResult } from '../../shared/core/ports.js';
 import { PrunerError } from '../../shared/errors.js';
 import { openRegistryStorage, type LinkRef, type OpenStorageOptions, type RegistryStorage } from '../../shared/adapters/storage/index.js';
@@ -23,33 +20,14 @@ import { formatBytes } from '../format.js';
 import type { CliIO, Command } from '../io.js';
 import { readFile } from 'node:fs/promises';
 import { connectCluster, KubernetesCollector, type ClusterClient } from '../../shared/adapters/kubernetes/index.js';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, ClusterFlagError, connectionOptionsFromFlags, progressLines, type ClusterFlagValues } from '../cluster-flags.js';
+import { ClusterFlagError, connectionOptionsFromFlags, progressLines, type ClusterFlagValues } from '../cluster-flags.js';
 import { SnapshotBuilder } from '../../shared/core/snapshot.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import { readSnapshotFile } from '../snapshot-input.js';
+import { HARD_PRUNE_HELP, parseHardPruneFlags, StorageToolUsageError, type HardPruneFlags } from './storage-tool-flags.js';
 
-/** A flag the user got wrong: exit status 2 and one line. */
-export class StorageToolUsageError extends InvalidInputError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StorageToolUsageError';
-  }
-}
-
-/** Turns node:util parseArgs's messages into one line naming the flag. */
-export function parseArgsMessage(err: Error & { code?: string }): string {
-  const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
-  switch (err.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown flag ${flag ?? ''}`.trim();
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return flag ? `flag ${flag} ${/argument missing/.test(err.message) ? 'needs a value' : 'takes no value'}` : err.message;
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ''} (every input is given with a flag)`.trim();
-    default:
-      return err.message;
-  }
-}
+// The flag parsing moved to storage-tool-flags.ts; these names stay importable from here.
+export { HARD_PRUNE_HELP, parseHardPruneFlags, parseStorageToolFlags, StorageToolUsageError, type HardPruneFlags, type StorageToolFlags } from './storage-tool-flags.js';
 
 /** Opens the cluster the cluster flags name. Throws ClusterFlagError for a wrong flag. */
 export async function openCluster(cluster: Record<string, string | boolean | undefined>, env: CliIO['env']): Promise<ClusterClient> {
@@ -84,55 +62,6 @@ export async function loadImagesAndStreams(
     await client.close();
   }
 }
-
-export const HARD_PRUNE_HELP = `Usage: image-pruner hard-prune --registry-storage URL (cluster flags | --snapshot FILE) [flags]
-
-Sweeps the registry's storage directly. Every blob of every Image in the
-cluster (managed or not, any age, children of manifest lists included) is kept;
-then, in storage:
-  - a repository with no image stream of its name is removed whole;
-  - a manifest revision link is removed when its digest is no Image, or is not
-    in the history of the repository's image stream (nor a child of a manifest
-    that is);
-  - a layer link is removed when its blob is not kept;
-  - a blob is deleted when it is not kept and is older than --keep-younger-than
-    (a younger one may belong to a push in progress).
-Dry run by default: prints what would go, per repository, with counts and bytes.
-
-The registry must be read-only while hard prune deletes (a push that finishes
-during the sweep could lose its blobs): set storage.maintenance.readonly.enabled
-in the registry's configuration (OpenShift: oc patch configs.imageregistry.operator.openshift.io
-cluster --type merge -p '{"spec":{"readOnly":true}}'), run hard-prune --confirm
---registry-read-only-confirmed, then make it writable again.
-
-Flags:
-  --registry-storage URL        s3://bucket/rootdirectory[?endpoint=URL&region=R&force-path-style=true]
-                                or file:///rootdirectory (the registry's storage root)
-  --snapshot FILE               read Images and ImageStreams from a dump instead of the cluster
-  --keep-younger-than DUR       never delete blobs modified less than this long ago (default 60m)
-  --concurrency N               blob prefixes (of 256) swept at once (default 16)
-  --confirm                     delete (default: dry run, nothing is changed)
-  --registry-read-only-confirmed
-                                required with --confirm: you have made the registry read-only
-  --output table|json           a report for people (default) or JSON
-  -h, --help                    show this help
-
-
-${CLUSTER_FLAGS_HELP}
-Exit status: 0 done, 1 a deletion failed or bad input, 2 bad flags.
-`;
-
-const FLAGS = {
-  'registry-storage': { type: 'string' },
-  snapshot: { type: 'string' },
-  ...CLUSTER_FLAGS,
-  'keep-younger-than': { type: 'string' },
-  concurrency: { type: 'string' },
-  confirm: { type: 'boolean' },
-  'registry-read-only-confirmed': { type: 'boolean' },
-  output: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 /** Storage could not be marked completely (a manifest-list child unreadable): nothing is deleted. */
 export class HardPruneStoppedError extends PrunerError {
@@ -403,81 +332,6 @@ export function formatHardPruneReport(r: HardPruneReport, keepYoungerThan: strin
   }
   if (!r.confirm) lines.push('', 'Dry run. To delete: make the registry read-only, then add --confirm --registry-read-only-confirmed.');
   return `${lines.join('\n')}\n`;
-}
-
-/** The flags of hard-prune, checked. */
-export interface HardPruneFlags {
-  storage: string;
-  snapshot?: string;
-  cluster: Record<string, string | boolean | undefined>;
-  keepYoungerThanMs: number;
-  keepYoungerThan: string;
-  concurrency: number;
-  confirm: boolean;
-  output: 'table' | 'json';
-}
-
-/** The flags both storage tools take, checked: storage, where Images come from, concurrency, output. */
-export interface StorageToolFlags {
-  values: Record<string, string | boolean | undefined>;
-  storage: string;
-  snapshot?: string;
-  cluster: Record<string, string | boolean | undefined>;
-  concurrency: number;
-  output: 'table' | 'json';
-}
-
-/** Parses the flags shared by hard-prune and fsck; undefined for --help. Throws {@link StorageToolUsageError}. */
-export function parseStorageToolFlags(argv: string[], options: ParseArgsConfig['options']): StorageToolFlags | undefined {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }) as { values: Record<string, string | boolean | undefined> });
-  } catch (err) {
-    throw new StorageToolUsageError(parseArgsMessage(err as Error));
-  }
-  if (values.help) return undefined;
-  const storage = values['registry-storage'];
-  if (typeof storage !== 'string' || storage === '') throw new StorageToolUsageError('flag --registry-storage URL is required (s3://bucket/root or file:///path)');
-  const cluster: Record<string, string | boolean | undefined> = {};
-  for (const k of Object.keys(CLUSTER_FLAGS)) cluster[k] = values[k];
-  const snapshot = values.snapshot as string | undefined;
-  if (snapshot !== undefined && Object.values(cluster).some((v) => v !== undefined)) throw new StorageToolUsageError('--snapshot and cluster flags exclude each other');
-  const c = (values.concurrency as string | undefined) ?? '16';
-  if (!/^\d+$/.test(c) || Number(c) < 1 || Number(c) > 256) throw new StorageToolUsageError(`flag --concurrency: "${c}" is not a whole number from 1 to 256`);
-  const output = (values.output as string | undefined) ?? 'table';
-  if (output !== 'table' && output !== 'json') throw new StorageToolUsageError(`flag --output: "${output}" is not one of table, json`);
-  return { values, storage, snapshot, cluster, concurrency: Number(c), output };
-}
-
-/** Parses the flags; undefined for --help. Throws {@link StorageToolUsageError}. */
-export function parseHardPruneFlags(argv: string[]): HardPruneFlags | undefined {
-  const common = parseStorageToolFlags(argv, FLAGS);
-  if (!common) return undefined;
-  const { values } = common;
-  const keepYoungerThan = (values['keep-younger-than'] as string | undefined) ?? formatDuration(DEFAULT_KEEP_YOUNGER_THAN_MS);
-  let keepYoungerThanMs: number;
-  try {
-    keepYoungerThanMs = parseDuration(keepYoungerThan, 'flag --keep-younger-than');
-  } catch (err) {
-    throw new StorageToolUsageError((err as Error).message);
-  }
-  const confirm = values.confirm === true;
-  if (confirm && values['registry-read-only-confirmed'] !== true) {
-    throw new StorageToolUsageError(
-      '--confirm needs --registry-read-only-confirmed: the registry must be read-only while hard prune deletes, ' +
-        'or an image pushed during the sweep can lose its blobs. Make it read-only, then add the flag.',
-    );
-  }
-  return {
-    storage: common.storage,
-    snapshot: common.snapshot,
-    cluster: common.cluster,
-    keepYoungerThanMs,
-    keepYoungerThan,
-    concurrency: common.concurrency,
-    confirm,
-    output: common.output,
-  };
 }
 
 /** Test seams: the clock and how storage is opened (credentials of a test S3 server). */

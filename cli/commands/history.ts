@@ -1,11 +1,16 @@
 // image-pruner history: past executions of the prune workflow on AWS, with
 // status, start, duration and the totals of their reports.
-import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem, type ListExecutionsCommandOutput } from '@aws-sdk/client-sfn';
 import { formatDuration } from '../../shared/core/duration.js';
 import type { Report } from '../../shared/workflow/contracts.js';
+import { formatFlags, parseFlags, type FlagSpecs } from '../flags.js';
 import type { CliIO, Command } from '../io.js';
 import { stateMachineArn } from './start.js';
+
+const FLAGS = {
+  'state-machine': { type: 'string', metavar: 'ARN', help: 'the state machine (default: $IMAGE_PRUNER_STATE_MACHINE_ARN)' },
+  limit: { type: 'int', min: 1, max: 9999, default: 20, help: 'how many executions' },
+} as const satisfies FlagSpecs;
 
 export const HISTORY_HELP = `Usage: image-pruner history [--state-machine ARN] [--limit N]
 
@@ -13,12 +18,9 @@ Lists the latest executions of the deployed ImagePruner state machine, newest
 first: status, start time, duration, and the totals of each run's report.
 
 Flags:
-  --state-machine ARN   the state machine (default: $IMAGE_PRUNER_STATE_MACHINE_ARN)
-  --limit N             how many executions (default 20)
-  -h, --help            show this help
+${formatFlags(FLAGS)}
+Exit status: 0 listed, 1 AWS could not be asked, 2 bad flags.
 `;
-
-const FLAGS = { 'state-machine': { type: 'string' }, limit: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
 /** One line of the history for an execution and its report (when it finished with one). */
 export function historyLine(e: { name?: string; status?: string; startDate?: Date; stopDate?: Date }, report?: Report): string {
@@ -33,23 +35,14 @@ export function historyLine(e: { name?: string; status?: string; startDate?: Dat
 }
 
 export const history: Command = async (argv: string[], io: CliIO): Promise<number> => {
-  let arn: string;
-  let limit = 20;
-  try {
-    const v = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values;
-    if (v.help) {
-      io.stdout.write(HISTORY_HELP);
-      return 0;
-    }
-    arn = stateMachineArn(v['state-machine'], io.env);
-    if (v.limit !== undefined) {
-      if (!/^[1-9]\d{0,3}$/.test(v.limit)) throw new Error(`flag --limit: "${v.limit}" is not a number from 1 to 9999`);
-      limit = Number(v.limit);
-    }
-  } catch (err) {
-    io.stderr.write(`image-pruner history: ${(err as Error).message}\n`);
-    return 2;
+  // A UsageError goes up to cli/main.ts: exit status 2.
+  const v = parseFlags(argv, FLAGS);
+  if (!v) {
+    io.stdout.write(HISTORY_HELP);
+    return 0;
   }
+  const arn = stateMachineArn(v['state-machine'], io.env);
+  const limit = v.limit;
   const client = new SFNClient({});
   const executions: ExecutionListItem[] = [];
   let nextToken: string | undefined;

@@ -1,15 +1,24 @@
 // image-pruner plan: computes the prune plan from a cluster dump, offline. It
 // never deletes anything; it is what a person reads before confirming.
-import { parseArgs } from 'node:util';
 import { computePlan } from '../../shared/core/plan.js';
 import { DEFAULT_KEEP_TAG_REVISIONS, type Plan, type PlanOptions } from '../../shared/core/plan-types.js';
-import { parseDuration } from '../../shared/core/duration.js';
 import type { Snapshot } from '../../shared/core/snapshot.js';
-import { InvalidInputError, InvalidReferencesError, PrunerError } from '../../shared/errors.js';
+import { InvalidReferencesError, PrunerError } from '../../shared/errors.js';
 import { blobSizesOf, formatPlanTable } from '../format.js';
 import type { CliIO, Command } from '../io.js';
 import { readSnapshotFile, type ReadSnapshotOptions } from '../snapshot-input.js';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, ClusterFlagError, clusterFlagsGiven, collectFromFlags, type ClusterFlagValues } from '../cluster-flags.js';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, collectFromFlags, pickClusterFlags, SNAPSHOT_WITH_CLUSTER_FLAGS, type ClusterFlagValues } from '../cluster-flags.js';
+import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
+
+const FLAGS = {
+  snapshot: { type: 'string', metavar: 'FILE', help: 'the cluster dump to plan from (required)' },
+  'keep-tag-revisions': { type: 'int', default: DEFAULT_KEEP_TAG_REVISIONS, help: 'newest revisions per tag that are always kept' },
+  'keep-younger-than': { type: 'duration', default: '60m', help: 'keep images, streams, revisions and pods younger than this' },
+  now: { type: 'date', help: 'measure ages from this instant instead of the clock (e.g. 2026-11-01T00:00:00Z)' },
+  all: { type: 'boolean', default: false, help: 'prune images not managed by OpenShift too' },
+  'ignore-invalid-refs': { type: 'boolean', default: false, help: 'skip invalid image references with a warning instead of stopping' },
+  output: { type: 'enum', short: 'o', values: ['table', 'json'], default: 'table', help: 'a report for people (default) or the plan as JSON' },
+} as const satisfies FlagSpecs;
 
 export const PLAN_HELP = `Usage: image-pruner plan --snapshot FILE [flags]
    or: image-pruner plan [cluster flags] [flags]    (reads the live cluster, changes nothing)
@@ -19,31 +28,11 @@ cluster or registry. FILE is a Kubernetes List as
   oc get images,imagestreams,pods,rc,dc,deploy,rs,sts,ds,jobs,cronjobs,builds,bc -A -o json
 prints it; "-" reads standard input.
 
-Flags:
-  --snapshot FILE            the cluster dump to plan from (required)
-  --keep-tag-revisions N     newest revisions per tag that are always kept (default ${DEFAULT_KEEP_TAG_REVISIONS})
-  --keep-younger-than DUR    keep images, streams, revisions and pods younger than this (default 60m)
-  --now ISO-8601             measure ages from this instant instead of the clock (e.g. 2026-11-01T00:00:00Z)
-  --all                      prune images not managed by OpenShift too
-  --ignore-invalid-refs      skip invalid image references with a warning instead of stopping
-  --output table|json        a report for people (default) or the plan as JSON
-  -h, --help                 show this help
-
+Flags (booleans take --flag, --flag=true or --flag=false):
+${formatFlags(FLAGS)}
 ${CLUSTER_FLAGS_HELP}
 Exit status: 0 plan computed, 1 bad input or invalid references, 2 bad flags.
 `;
-
-const FLAGS = {
-  ...CLUSTER_FLAGS,
-  snapshot: { type: 'string' },
-  'keep-tag-revisions': { type: 'string' },
-  'keep-younger-than': { type: 'string' },
-  now: { type: 'string' },
-  all: { type: 'boolean' },
-  'ignore-invalid-refs': { type: 'boolean' },
-  output: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 /** The flags of `plan`, parsed and checked. */
 export interface PlanFlags {
@@ -57,79 +46,28 @@ export interface PlanFlags {
   output: 'table' | 'json';
 }
 
-/** A flag the user got wrong: exit status 2 and a one-line message. */
-export class UsageError extends InvalidInputError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-/** Turns node:util parseArgs's messages into one line naming the flag. */
-function parseArgsMessage(err: Error & { code?: string }): string {
-  const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
-  switch (err.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown flag ${flag ?? ''}`.trim();
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      if (!flag) return err.message;
-      if (/ambiguous/.test(err.message)) return `flag ${flag}: write a value that starts with "-" as ${flag}=VALUE`;
-      return `flag ${flag} ${/argument missing/.test(err.message) ? 'needs a value' : 'takes no value'}`;
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ''} (every input is given with a flag)`.trim();
-    default:
-      return err.message;
-  }
-}
-
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-
 /** Parses the flags of `plan`; `undefined` means `--help` was asked for. Throws {@link UsageError}. */
 export function parsePlanFlags(argv: string[], clock: () => Date = () => new Date()): PlanFlags | undefined {
-  let values: { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]['type'] extends 'string' ? string : boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
-  } catch (err) {
-    throw new UsageError(parseArgsMessage(err as Error));
-  }
-  if (values.help) return undefined;
-  const cluster: ClusterFlagValues | undefined = clusterFlagsGiven(values) ? values : undefined;
-  if (cluster && values.snapshot !== undefined) throw new UsageError('flag --snapshot cannot be combined with cluster flags (--kubeconfig, --server, ...)');
+  const values = parseFlags(argv, { ...CLUSTER_FLAGS, ...FLAGS });
+  if (!values) return undefined;
+  const cluster: ClusterFlagValues | undefined = clusterFlagsGiven(values) ? pickClusterFlags(values) : undefined;
+  if (cluster && values.snapshot !== undefined) throw new UsageError(SNAPSHOT_WITH_CLUSTER_FLAGS);
   if (!cluster && (values.snapshot === undefined || values.snapshot === '')) {
     throw new UsageError('flag --snapshot FILE is required (a cluster dump; - reads stdin), or cluster flags (--kubeconfig, --server, ...) to plan from a live cluster');
   }
-
-  let keepTagRevisions = DEFAULT_KEEP_TAG_REVISIONS;
-  const ktr = values['keep-tag-revisions'];
-  if (ktr !== undefined) {
-    if (!/^\d+$/.test(ktr) || !Number.isSafeInteger(Number(ktr))) throw new UsageError(`flag --keep-tag-revisions: "${ktr}" is not a whole number >= 0`);
-    keepTagRevisions = Number(ktr);
-  }
-  const keepYoungerThan = values['keep-younger-than'] ?? '60m';
-  let keepYoungerThanMs: number;
-  try {
-    keepYoungerThanMs = parseDuration(keepYoungerThan, 'flag --keep-younger-than');
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  let now: Date;
-  if (values.now !== undefined) {
-    now = new Date(values.now);
-    if (!ISO_8601.test(values.now) || Number.isNaN(now.getTime())) {
-      throw new UsageError(`flag --now: "${values.now}" is not an ISO-8601 instant (example: 2026-11-01T00:00:00Z)`);
-    }
-  } else {
-    now = clock();
-  }
-  const output = values.output ?? 'table';
-  if (output !== 'table' && output !== 'json') throw new UsageError(`flag --output: "${output}" is not one of table, json`);
-
+  const keepYoungerThan = values['keep-younger-than'];
   return {
     snapshot: values.snapshot ?? '',
     ...(cluster ? { cluster } : {}),
-    options: { keepTagRevisions, keepYoungerThanMs, now, all: values.all ?? false, ignoreInvalidRefs: values['ignore-invalid-refs'] ?? false },
-    keepYoungerThan,
-    output,
+    options: {
+      keepTagRevisions: values['keep-tag-revisions'],
+      keepYoungerThanMs: keepYoungerThan.ms,
+      now: values.now ?? clock(),
+      all: values.all,
+      ignoreInvalidRefs: values['ignore-invalid-refs'],
+    },
+    keepYoungerThan: keepYoungerThan.text,
+    output: values.output,
   };
 }
 
@@ -147,13 +85,8 @@ export interface LoadedSnapshot {
  */
 export async function loadSnapshot(flags: Pick<PlanFlags, 'snapshot' | 'cluster'>, io: CliIO, read: ReadSnapshotOptions = {}): Promise<LoadedSnapshot> {
   if (flags.cluster) {
-    try {
-      const { snapshot, server } = await collectFromFlags(flags.cluster, io, 'plan');
-      return { snapshot, source: `cluster ${server}` };
-    } catch (err) {
-      if (err instanceof ClusterFlagError) throw new UsageError(err.message);
-      throw err;
-    }
+    const { snapshot, server } = await collectFromFlags(flags.cluster, io, 'plan');
+    return { snapshot, source: `cluster ${server}` };
   }
   const { snapshot } = await readSnapshotFile(flags.snapshot, io.stdin, read);
   return { snapshot, source: flags.snapshot === '-' ? 'stdin' : flags.snapshot };
@@ -168,14 +101,8 @@ export interface PlanCommandOptions {
 /** Builds the `plan` command; the default export uses the real clock and thresholds. */
 export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
   return async (argv, io) => {
-    let flags: PlanFlags | undefined;
-    try {
-      flags = parsePlanFlags(argv, opts.clock);
-    } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      io.stderr.write(`image-pruner plan: ${err.message} (see image-pruner plan --help)\n`);
-      return 2;
-    }
+    // A UsageError goes up to cli/main.ts: exit status 2.
+    const flags = parsePlanFlags(argv, opts.clock);
     if (!flags) {
       io.stdout.write(PLAN_HELP);
       return 0;
@@ -184,10 +111,7 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
     try {
       loaded = await loadSnapshot(flags, io, opts.read);
     } catch (err) {
-      if (err instanceof UsageError) {
-        io.stderr.write(`image-pruner plan: ${err.message} (see image-pruner plan --help)\n`);
-        return 2;
-      }
+      if (err instanceof UsageError) throw err;
       // Bad input is one line naming the file and item; anything else is a bug and keeps its stack.
       if (!(err instanceof PrunerError)) throw err;
       io.stderr.write(`image-pruner plan: ${err.message}\n`);

@@ -1,15 +1,23 @@
 // image-pruner start: starts the prune workflow on AWS Step Functions and,
 // with --wait, follows it to the end and prints its report.
-import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { parseDuration } from '../../shared/core/duration.js';
-import { InvalidInputError } from '../../shared/errors.js';
 import type { ExecutionInput, Report } from '../../shared/workflow/contracts.js';
+import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 import type { CliIO, Command } from '../io.js';
 import { formatReport } from '../local-run/progress.js';
 
 /** Where the state machine ARN comes from when --state-machine is absent. */
 export const STATE_MACHINE_ENV = 'IMAGE_PRUNER_STATE_MACHINE_ARN';
+
+const FLAGS = {
+  'state-machine': { type: 'string', metavar: 'ARN', help: `the state machine (default: $${STATE_MACHINE_ENV})` },
+  confirm: { type: 'boolean', default: false, help: 'carry out the plan (default: dry run)' },
+  wait: { type: 'boolean', default: false, help: 'follow the execution to its end and print the report' },
+  'keep-tag-revisions': { type: 'int', help: 'newest revisions per tag always kept' },
+  'keep-younger-than': { type: 'duration', help: 'keep anything younger than this (e.g. 60m)' },
+  all: { type: 'boolean', default: false, help: 'prune images not managed by OpenShift too' },
+  'ignore-invalid-refs': { type: 'boolean', default: false, help: 'skip invalid image references with a warning' },
+} as const satisfies FlagSpecs;
 
 export const START_HELP = `Usage: image-pruner start [--confirm] [--wait] [--state-machine ARN] [flags]
 
@@ -17,65 +25,34 @@ Starts an execution of the deployed ImagePruner state machine. Options left out
 take the defaults the stack was deployed with. AWS credentials and region come
 from the usual AWS SDK sources (environment, profile, instance role).
 
-Flags:
-  --state-machine ARN        the state machine (default: $${STATE_MACHINE_ENV})
-  --confirm                  carry out the plan (default: dry run)
-  --wait                     follow the execution to its end and print the report
-  --keep-tag-revisions N     newest revisions per tag always kept
-  --keep-younger-than DUR    keep anything younger than this (e.g. 60m)
-  --all                      prune images not managed by OpenShift too
-  --ignore-invalid-refs      skip invalid image references with a warning
-  -h, --help                 show this help
-
+Flags (booleans take --flag, --flag=true or --flag=false):
+${formatFlags(FLAGS)}
 Exit status: 0 started (with --wait: succeeded), 1 failed, 2 bad flags.
 `;
 
-const FLAGS = {
-  'state-machine': { type: 'string' },
-  confirm: { type: 'boolean' },
-  wait: { type: 'boolean' },
-  'keep-tag-revisions': { type: 'string' },
-  'keep-younger-than': { type: 'string' },
-  all: { type: 'boolean' },
-  'ignore-invalid-refs': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-/** The state machine ARN from the flag or the environment; throws naming both when neither is set. */
+/** The state machine ARN from the flag or the environment; throws a UsageError naming both when neither is set. */
 export function stateMachineArn(flag: string | undefined, env: Record<string, string | undefined>): string {
   const arn = flag ?? env[STATE_MACHINE_ENV];
-  if (!arn) throw new InvalidInputError(`no state machine: pass --state-machine ARN or set ${STATE_MACHINE_ENV}`);
-  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(arn)) throw new InvalidInputError(`--state-machine: "${arn}" is not a state machine ARN`);
+  if (!arn) throw new UsageError(`no state machine: pass --state-machine ARN or set ${STATE_MACHINE_ENV}`);
+  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(arn)) throw new UsageError(`flag --state-machine: "${arn}" is not a state machine ARN`);
   return arn;
 }
 
 export const start: Command = async (argv: string[], io: CliIO): Promise<number> => {
-  let v: Record<string, string | boolean | undefined>;
-  let input: ExecutionInput;
-  let arn: string;
-  try {
-    v = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values as typeof v;
-    if (v.help) {
-      io.stdout.write(START_HELP);
-      return 0;
-    }
-    arn = stateMachineArn(v['state-machine'] as string | undefined, io.env);
-    input = {};
-    if (v.confirm) input.confirm = true;
-    if (v.all) input.all = true;
-    if (v['ignore-invalid-refs']) input.ignoreInvalidRefs = true;
-    if (typeof v['keep-tag-revisions'] === 'string') {
-      if (!/^\d+$/.test(v['keep-tag-revisions'])) throw new InvalidInputError(`flag --keep-tag-revisions: "${v['keep-tag-revisions']}" is not a whole number >= 0`);
-      input.keepTagRevisions = Number(v['keep-tag-revisions']);
-    }
-    if (typeof v['keep-younger-than'] === 'string') {
-      parseDuration(v['keep-younger-than'], 'flag --keep-younger-than');
-      input.keepYoungerThan = v['keep-younger-than'];
-    }
-  } catch (err) {
-    io.stderr.write(`image-pruner start: ${(err as Error).message}\n`);
-    return 2;
+  // A UsageError goes up to cli/main.ts: exit status 2.
+  const v = parseFlags(argv, FLAGS);
+  if (!v) {
+    io.stdout.write(START_HELP);
+    return 0;
   }
+  const arn = stateMachineArn(v['state-machine'], io.env);
+  // Options left out stay out: the execution takes the stack's defaults.
+  const input: ExecutionInput = {};
+  if (v.confirm) input.confirm = true;
+  if (v.all) input.all = true;
+  if (v['ignore-invalid-refs']) input.ignoreInvalidRefs = true;
+  if (v['keep-tag-revisions'] !== undefined) input.keepTagRevisions = v['keep-tag-revisions'];
+  if (v['keep-younger-than'] !== undefined) input.keepYoungerThan = v['keep-younger-than'].text;
   const client = new SFNClient({});
   const started = await client.send(new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(input) }));
   io.stdout.write(`started ${started.executionArn} (${input.confirm ? 'confirmed' : 'dry run'})\n`);

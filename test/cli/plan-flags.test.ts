@@ -19,7 +19,10 @@ describe('plan flags', () => {
     { argv: ['--snapshot', 'x.json', '--now', '2026-11-01'], names: '--now', says: 'ISO-8601' },
     { argv: ['--snapshot', 'x.json', '--now', '2026-13-01T00:00:00Z'], names: '--now', says: 'ISO-8601' },
     { argv: ['--snapshot', 'x.json', '--output', 'yaml'], names: '--output', says: 'table, json' },
-    { argv: ['--snapshot', 'x.json', '--all=yes'], names: '--all', says: 'takes no value' },
+    { argv: ['--snapshot', 'x.json', '--now', '2026-02-30T00:00:00Z'], names: '--now', says: 'ISO-8601' },
+    { argv: ['--snapshot', 'x.json', '--all=yes'], names: '--all', says: 'is not a boolean (true or false)' },
+    { argv: ['--snapshot', 'x.json', '--all', 'true'], names: '--all=true', says: 'unexpected argument "true"' },
+    { argv: ['--snapshot', 'x.json', '-o', 'yaml'], names: '--output', says: 'table, json' },
   ])('$argv is refused naming $names', async ({ argv, names, says }) => {
     const r = await runCli(['plan', ...argv]);
     expect(r.code).toBe(2);

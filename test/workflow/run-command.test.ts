@@ -33,7 +33,8 @@ describe('image-pruner run --snapshot', () => {
     [['--snapshot', 'examples/cluster.json', '--keep-tag-revisions', 'three'], /--keep-tag-revisions: "three"/],
     [['--snapshot', 'examples/cluster.json', '--keep-younger-than', 'soon'], /--keep-younger-than/],
     [['--snapshot', 'examples/cluster.json', '--now', 'yesterday'], /--now: "yesterday"/],
-    [['--bogus'], /Unknown option '--bogus'/],
+    [['--snapshot', 'examples/cluster.json', '--now', '2026-02-30T00:00:00Z'], /--now: "2026-02-30T00:00:00Z" is not an ISO-8601 instant/],
+    [['--bogus'], /^image-pruner run: unknown flag --bogus \(see image-pruner run --help\)\n$/],
   ])('refuses bad flags with exit status 2 (%j)', async (flags, message) => {
     const r = await cli(['run', ...flags, '--artifacts', dir]);
     expect(r.code).toBe(2);

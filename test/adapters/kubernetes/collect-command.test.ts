@@ -92,7 +92,7 @@ describe('image-pruner collect', () => {
     { case: '--server without --token-file', argv: ['--server', 'https://api:6443', '--out', 'x'], message: 'flag --server needs --token-file PATH' },
     { case: '--token-file without --server', argv: ['--token-file', '/t', '--out', 'x'], message: 'flag --token-file needs --server URL' },
     { case: 'a bad --page-size', argv: ['--page-size', '0', '--out', 'x'], message: 'flag --page-size: "0" is not a whole number >= 1' },
-    { case: 'an unknown flag', argv: ['--namespace', 'x'], message: "Unknown option '--namespace'" },
+    { case: 'an unknown flag', argv: ['--namespace', 'x'], message: 'unknown flag --namespace' },
   ])('exits 2 on $case', async ({ argv, message }) => {
     const t = io();
     expect(await main(['collect', ...argv], t)).toBe(2);
