@@ -50,6 +50,7 @@ type FunctionName =
   | 'fsck-expect'
   | 'fsck-check-blobs'
   | 'fsck-check-repositories'
+  | 'fsck-recover'
   | 'fsck-report';
 
 /**
@@ -58,7 +59,8 @@ type FunctionName =
  * compute what fsck expects), a Distributed Map over the blob prefixes
  * `blobs/sha256/00`..`ff`, one over repositories, then a report. Both are dry
  * (check-only) unless the execution input says `confirm`; hard prune's confirm
- * also needs `registryReadOnlyConfirmed: true`, or a Choice ends the run. The
+ * also needs `registryReadOnlyConfirmed: true`, or a Choice ends the run;
+ * fsck's confirm recovers lost manifests through the cluster API. The
  * start task of each refuses to run while another execution of the same state
  * machine is running.
  */
@@ -111,6 +113,8 @@ export class RegistryStorageTools extends Construct {
       'fsck-expect': fn('fsck-expect', storageEnv, min(15), 3008),
       'fsck-check-blobs': fn('fsck-check-blobs', storageEnv, min(15), 2048),
       'fsck-check-repositories': fn('fsck-check-repositories', storageEnv, min(15), 2048),
+      // Writes Images and image streams: the cluster secret (and the VPC, for a private cluster) like collect.
+      'fsck-recover': fn('fsck-recover', { ...storageEnv, [ENV.clusterSecretArn]: props.clusterSecret.secretArn }, min(15), 1024, true),
       'fsck-report': fn('fsck-report', storageEnv, min(5), 2048),
     };
     const f = this.functions;
@@ -119,6 +123,7 @@ export class RegistryStorageTools extends Construct {
     f['hard-prune-start'].addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [hardPruneArn] }));
     f['fsck-start'].addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [fsckArn] }));
     props.clusterSecret.grantRead(f.collect);
+    props.clusterSecret.grantRead(f['fsck-recover']);
     props.artifactsBucket.grantPut(f.collect, 'runs/*');
     const layout = `${root ? `${root}/` : ''}docker/registry/v2/*`;
     for (const name of Object.keys(f) as FunctionName[]) {
@@ -238,7 +243,7 @@ export class RegistryStorageTools extends Construct {
       this.hardPrune = machine('HardPrune', machineNames.hardPrune, guard, 'Registry hard prune: collect, mark, sweep blob prefixes, sweep repositories, report (dry run unless confirm)');
     }
 
-    // Fsck (check only: recovery goes through `image-pruner fsck --recover`).
+    // Fsck: check only, unless confirm: then lost manifests are recovered before the report.
     {
       const S = FSCK_STATE;
       // The first state: validates the input and refuses to run twice (ConcurrentRunError, not caught).
@@ -252,9 +257,14 @@ export class RegistryStorageTools extends Construct {
       const report = invoke(S.report, 'fsck-report', undefined);
       const reportFailure = invoke(S.reportFailure, 'fsck-report', undefined, { resultPath: '$.report' });
       reportFailure.next(new sfn.Fail(this, S.failed, { stateName: S.failed, error: 'FsckFailed', causePath: '$.error.Error' }));
-      for (const s of [collected, expect, blobs, repos]) s.addCatch(reportFailure, catchAll);
-      start.next(collected).next(expect).next(blobs).next(repos).next(report);
-      this.fsck = machine('Fsck', machineNames.fsck, start, 'Registry fsck: collect, compute expectations, check blob prefixes, check repositories, report');
+      const recover = invoke(S.recover, 'fsck-recover', sfn.TaskInput.fromObject(state), { resultPath: '$.recovered' });
+      // $.tool is the start task's validated copy of the input: confirm is there, and a boolean.
+      const recoverChoice = new sfn.Choice(this, S.recoverChoice, { stateName: S.recoverChoice })
+        .when(sfn.Condition.booleanEquals('$.tool.confirm', true), recover.next(report))
+        .otherwise(report);
+      for (const s of [collected, expect, blobs, repos, recover]) s.addCatch(reportFailure, catchAll);
+      start.next(collected).next(expect).next(blobs).next(repos).next(recoverChoice);
+      this.fsck = machine('Fsck', machineNames.fsck, start, 'Registry fsck: collect, compute expectations, check blob prefixes, check repositories, recover lost manifests when confirmed, report');
     }
   }
 }

@@ -7,6 +7,7 @@ import { S3Artifacts } from '../../shared/adapters/artifacts/s3.js';
 import type { ClusterReader } from '../../shared/adapters/kubernetes/collector.js';
 import { KubernetesCollector } from '../../shared/adapters/kubernetes/collector.js';
 import { connectCluster } from '../../shared/adapters/kubernetes/connection.js';
+import type { ClusterCreator } from '../../shared/adapters/kubernetes/writers.js';
 import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writers.js';
 import type { RegistryClientOptions } from '../../shared/adapters/registry/client.js';
 import { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
@@ -34,6 +35,8 @@ export interface TaskDependencies {
   registryDeleter(): Promise<ManifestDeleter & LayerLinkDeleter>;
   blobDeleter(): Promise<BlobDeleter>;
   clusterWriter(): Promise<ImageStreamUpdater & ImageDeleter>;
+  /** The creations of fsck recovery (Image, ImageStream, ImageStreamMapping). */
+  clusterCreator(): Promise<ClusterCreator>;
   metrics(): MetricsSink;
   itemPolicy(): ItemPolicy;
 }
@@ -107,6 +110,7 @@ export function awsDependencies(env: Record<string, string | undefined> = proces
     }),
     clusterReader: once(async () => new KubernetesCollector((await cluster()).client)),
     clusterWriter: once(async () => new KubernetesClusterWriter((await cluster()).client)),
+    clusterCreator: once(async () => new KubernetesClusterWriter((await cluster()).client)),
     registryHealth: registry,
     registryDeleter: registry,
     blobDeleter: once(async () => {

@@ -164,6 +164,7 @@ describe('error names of the state machine', () => {
       defaults: () => ({}),
       clusterReader: unused,
       clusterWriter: unused,
+      clusterCreator: unused,
       registryHealth: unused,
       registryDeleter: unused,
       blobDeleter: unused,

@@ -8,6 +8,7 @@ import { useDependencies } from '../../functions/common/dependencies.js';
 import type { Context } from '../../functions/common/powertools.js';
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/local-folder.js';
 import type { ClusterReader } from '../../shared/adapters/kubernetes/collector.js';
+import type { ClusterCreator } from '../../shared/adapters/kubernetes/writers.js';
 import type { ImageDeleter, ImageStreamUpdater } from '../../shared/core/ports.js';
 import { DescribingDeleters } from '../../shared/workflow/describing-ports.js';
 import type { RunContext } from '../../shared/workflow/contracts.js';
@@ -42,7 +43,7 @@ export interface Harness {
   artifacts: LocalFolderArtifacts;
   lock: FolderRunLock;
   lines: string[];
-  bind(over?: Partial<{ cluster: ClusterReader; writer: ImageStreamUpdater & ImageDeleter }>): void;
+  bind(over?: Partial<{ cluster: ClusterReader; writer: ImageStreamUpdater & ImageDeleter; creator: ClusterCreator }>): void;
   stop(): Promise<void>;
 }
 
@@ -65,6 +66,7 @@ export async function harness(): Promise<Harness> {
         defaults: () => ({ keepTagRevisions: 5 }),
         clusterReader: async () => over.cluster ?? Promise.reject(new Error('no cluster in this test')),
         clusterWriter: async () => over.writer ?? describing,
+        clusterCreator: async () => over.creator ?? Promise.reject(new Error('no cluster to write to in this test')),
         registryHealth: async () => ({ checkHealth: async () => undefined }),
         registryDeleter: async () => describing,
         blobDeleter: async () => describing,

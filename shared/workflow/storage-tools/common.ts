@@ -16,7 +16,7 @@ import { RegistryNotReadOnlyError, STORAGE_TOOL_GROUPS } from './contracts.js';
 
 const INPUT_FIELDS: Record<StorageTool, readonly string[]> = {
   'hard-prune': ['confirm', 'registryReadOnlyConfirmed', 'keepYoungerThan', 'now'],
-  fsck: ['namespace', 'now'],
+  fsck: ['confirm', 'namespace', 'now'],
 };
 
 type Obj = Record<string, unknown>;
@@ -37,7 +37,8 @@ function bool(o: Obj, k: string, field: string): boolean {
  * error (a misspelt `confrim` must not silently mean something else), and a
  * hard prune with `confirm` needs `registryReadOnlyConfirmed: true` even
  * though the state machine's Choice already refused that: the task does not
- * trust its caller.
+ * trust its caller. Fsck's `confirm` recovers lost manifests through the
+ * cluster API; it never changes storage, so it needs no acknowledgement.
  */
 export function startStorageTool(event: unknown, tool: StorageTool): StartResult {
   const e = parseStartEvent(event);
@@ -47,7 +48,7 @@ export function startStorageTool(event: unknown, tool: StorageTool): StartResult
   }
   const confirm = bool(raw, 'confirm', 'execution input');
   const registryReadOnlyConfirmed = bool(raw, 'registryReadOnlyConfirmed', 'execution input');
-  if (confirm && !registryReadOnlyConfirmed) throw new RegistryNotReadOnlyError();
+  if (tool === 'hard-prune' && confirm && !registryReadOnlyConfirmed) throw new RegistryNotReadOnlyError();
   let keepYoungerThan = formatDuration(DEFAULT_KEEP_YOUNGER_THAN_MS);
   if (raw.keepYoungerThan !== undefined) {
     if (typeof raw.keepYoungerThan !== 'string') throw new InvalidInputError('execution input: keepYoungerThan must be a duration string such as "60m"');
