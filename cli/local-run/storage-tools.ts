@@ -3,6 +3,7 @@
 // the same Distributed Map rewrite as `image-pruner run` (reader task + inline
 // Map), each Lambda task bound by state name to the task function its handler
 // calls, with local adapters (artifacts in a folder, the cluster, the storage).
+// `image-pruner hard-prune` and `image-pruner fsck` are these runs.
 import { randomUUID } from 'node:crypto';
 import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -13,14 +14,18 @@ import { RegistryStorageTools } from '../../infra/storage-tools.js';
 import type { ArtifactStore } from '../../shared/adapters/artifacts/artifact-store.js';
 import { getJson } from '../../shared/adapters/artifacts/artifact-store.js';
 import type { ClusterReader } from '../../shared/adapters/kubernetes/collector.js';
+import type { ClusterCreator } from '../../shared/adapters/kubernetes/writers.js';
 import type { RegistryStorage } from '../../shared/adapters/storage/index.js';
+import { InvalidInputError } from '../../shared/errors.js';
 import { collectGroup } from '../../shared/workflow/collect.js';
 import { collectStateName } from '../../shared/workflow/contracts.js';
 import { parseCollectEvent } from '../../shared/workflow/events.js';
-import { startStorageTool } from '../../shared/workflow/storage-tools/common.js';
+import type { RunningExecutions } from '../../shared/workflow/refuse-second-run.js';
+import { startStorageTool, startStorageToolRun } from '../../shared/workflow/storage-tools/common.js';
 import type { StartResult, StorageTool } from '../../shared/workflow/storage-tools/contracts.js';
 import { FSCK_STATE, HARD_PRUNE_STATE, STORAGE_TOOL_GROUPS, toolKeys } from '../../shared/workflow/storage-tools/contracts.js';
 import * as fsck from '../../shared/workflow/storage-tools/fsck.js';
+import { recoverLostManifests } from '../../shared/workflow/storage-tools/fsck-recover.js';
 import * as hardPrune from '../../shared/workflow/storage-tools/hard-prune.js';
 import type { AslDefinition } from './definition.js';
 import { readerStateName, resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
@@ -34,6 +39,21 @@ export interface StorageToolPorts {
   artifacts: ArtifactStore;
   cluster: ClusterReader;
   storage: RegistryStorage;
+  /** Fsck with confirm: where recovery creates Images and image streams. Absent: a confirmed Fsck fails in its recover task. */
+  clusterWriter?: ClusterCreator;
+  /**
+   * Whether another run holds the artifacts folder (cli/local-run/run-lock.ts):
+   * the start task refuses a second run, as on AWS; released when the run ends.
+   * Absent: the start task only validates the input.
+   */
+  running?: RunningExecutions & { release?: () => Promise<void> };
+}
+
+/** How a local run is carried out (not part of the execution input). */
+export interface StorageToolRunOptions {
+  executionName?: string;
+  /** Batches of blob prefixes run at once (the Map's MaxConcurrency on AWS); default the construct's. */
+  prefixConcurrency?: number;
 }
 
 /** Execution input of the HardPrune state machine. */
@@ -46,6 +66,8 @@ export interface HardPruneInput {
 
 /** Execution input of the Fsck state machine. */
 export interface FsckInput {
+  /** Recover lost manifests through the cluster API after the checks (`fsck --recover`). */
+  confirm?: boolean;
   namespace?: string;
   now?: string;
 }
@@ -81,19 +103,50 @@ export function storageToolDefinitions(): Record<StorageTool, AslDefinition> {
   return { 'hard-prune': JSON.parse(cached['hard-prune']) as AslDefinition, fsck: JSON.parse(cached.fsck) as AslDefinition };
 }
 
-async function execute<R>(tool: StorageTool, input: object, ports: StorageToolPorts, handlers: Record<string, (input: unknown) => Promise<unknown>>, startState: string, executionName?: string): Promise<StorageToolRunResult<R>> {
+/**
+ * The cluster as the storage tools must see it: a group the cluster does not
+ * serve (no Images on a plain Kubernetes cluster) stops the run, since without
+ * Images every blob would look unused to hard prune.
+ */
+function requireServed(cluster: ClusterReader): ClusterReader {
+  return {
+    async collectGroup(group) {
+      const c = await cluster.collectGroup(group);
+      // Not a CollectError: retrying cannot make the cluster serve a kind.
+      if (c.skipped.length > 0) throw new InvalidInputError(`collect ${group}: the cluster does not serve ${c.skipped.map((s) => s.kind).join(', ')} (${c.skipped[0].reason}); is it OpenShift?`);
+      return c;
+    },
+  };
+}
+
+async function execute<R>(tool: StorageTool, input: object, ports: StorageToolPorts, handlers: Record<string, (input: unknown) => Promise<unknown>>, startState: string, options: StorageToolRunOptions): Promise<StorageToolRunResult<R>> {
+  try {
+    return await executeOnce<R>(tool, input, ports, handlers, startState, options);
+  } finally {
+    await ports.running?.release?.();
+  }
+}
+
+async function executeOnce<R>(tool: StorageTool, input: object, ports: StorageToolPorts, handlers: Record<string, (input: unknown) => Promise<unknown>>, startState: string, options: StorageToolRunOptions): Promise<StorageToolRunResult<R>> {
   let start: StartResult | undefined;
+  const running = ports.running;
   const all: Record<string, (input: unknown) => Promise<unknown>> = {
     ...handlers,
-    [startState]: async (e) => (start = startStorageTool(e, tool)),
+    [startState]: async (e) => (start = running ? await startStorageToolRun(e, tool, running) : startStorageTool(e, tool)),
   };
-  for (const group of STORAGE_TOOL_GROUPS) all[collectStateName(group)] = (e) => collectGroup(parseCollectEvent(e), ports.cluster, ports.artifacts);
+  const cluster = requireServed(ports.cluster);
+  for (const group of STORAGE_TOOL_GROUPS) all[collectStateName(group)] = (e) => collectGroup(parseCollectEvent(e), cluster, ports.artifacts);
   const definition = storageToolDefinitions()[tool];
   for (const [name, state] of Object.entries(definition.States)) {
     if (name.startsWith(readerStateName('')) && state.Type === 'Task') all[name] = (e) => readBatches(ports.artifacts, e);
   }
+  if (options.prefixConcurrency !== undefined) {
+    // The rewritten blob-prefix Map keeps the construct's MaxConcurrency; a local run may ask for another.
+    const prefixMap = tool === 'hard-prune' ? HARD_PRUNE_STATE.sweepBlobs : FSCK_STATE.checkBlobs;
+    definition.States[prefixMap].MaxConcurrency = options.prefixConcurrency;
+  }
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: true } });
-  const name = executionName ?? `local-${randomUUID()}`;
+  const name = options.executionName ?? `local-${randomUUID()}`;
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: all as never },
     context: { Execution: { Id: `arn:local:execution:${tool}:${name}`, Name: name } },
@@ -120,7 +173,7 @@ async function execute<R>(tool: StorageTool, input: object, ports: StorageToolPo
 }
 
 /** Runs the HardPrune state machine locally; never throws for a failed execution. */
-export function runHardPruneLocally(input: HardPruneInput, ports: StorageToolPorts, executionName?: string): Promise<StorageToolRunResult<hardPrune.HardPruneRunReport>> {
+export function runHardPruneLocally(input: HardPruneInput, ports: StorageToolPorts, options: StorageToolRunOptions = {}): Promise<StorageToolRunResult<hardPrune.HardPruneRunReport>> {
   const S = HARD_PRUNE_STATE;
   const { artifacts, storage } = ports;
   return execute('hard-prune', input, ports, {
@@ -130,18 +183,25 @@ export function runHardPruneLocally(input: HardPruneInput, ports: StorageToolPor
     [S.sweepRepositoriesBatch]: (e) => hardPrune.sweepRepositories(e, artifacts, storage),
     [S.report]: (e) => hardPrune.reportHardPrune(e, artifacts, storage.location),
     [S.reportFailure]: (e) => hardPrune.reportHardPrune(e, artifacts, storage.location),
-  }, S.start, executionName);
+  }, S.start, options);
 }
 
-/** Runs the Fsck state machine locally (check only); never throws for a failed execution. */
-export function runFsckLocally(input: FsckInput, ports: StorageToolPorts, executionName?: string): Promise<StorageToolRunResult<fsck.FsckRunReport>> {
+/**
+ * Runs the Fsck state machine locally; with `confirm` its recover task writes
+ * through `ports.clusterWriter`. Never throws for a failed execution.
+ */
+export function runFsckLocally(input: FsckInput, ports: StorageToolPorts, options: StorageToolRunOptions = {}): Promise<StorageToolRunResult<fsck.FsckRunReport>> {
   const S = FSCK_STATE;
-  const { artifacts, storage } = ports;
+  const { artifacts, storage, clusterWriter } = ports;
   return execute('fsck', input, ports, {
     [S.expect]: (e) => fsck.computeFsckExpectations(e, artifacts, storage),
     [S.checkBlobsBatch]: (e) => fsck.checkBlobPrefixes(e, artifacts, storage),
     [S.checkRepositoriesBatch]: (e) => fsck.checkRepositories(e, artifacts, storage),
+    [S.recover]: async (e) => {
+      if (!clusterWriter) throw new InvalidInputError('fsck: recovery needs a cluster to write to (cluster flags, not a snapshot)');
+      return recoverLostManifests(e, artifacts, storage, clusterWriter);
+    },
     [S.report]: (e) => fsck.reportFsck(e, artifacts, storage.location),
     [S.reportFailure]: (e) => fsck.reportFsck(e, artifacts, storage.location),
-  }, S.start, executionName);
+  }, S.start, options);
 }

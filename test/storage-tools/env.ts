@@ -33,6 +33,8 @@ export interface StorageEnv {
   storage: RegistryStorage;
   /** Local directory that holds every stored file (s3rver keeps objects as files too). */
   filesDir: string;
+  /** A fresh artifacts folder for the commands' local runs (each test file its own, so run locks do not meet). */
+  artifactsDir: string;
   s3?: S3Server;
   /** Sets the modification time of every stored file to `when` (blobs look old to hard prune). */
   ageAll(when: Date): Promise<void>;
@@ -59,6 +61,19 @@ async function walk(dir: string): Promise<string[]> {
 
 /** Starts a backend and the real docker-registry on it. */
 export async function startStorageEnv(backend: BackendName): Promise<StorageEnv> {
+  const artifactsDir = await mkdtemp(path.join(tmpdir(), 'storage-tools-artifacts-'));
+  const env = await startBackend(backend);
+  return {
+    ...env,
+    artifactsDir,
+    stop: async () => {
+      await env.stop();
+      await rm(artifactsDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startBackend(backend: BackendName): Promise<Omit<StorageEnv, 'artifactsDir'>> {
   if (backend === 'filesystem') {
     const dir = await mkdtemp(path.join(tmpdir(), 'storage-tools-'));
     const root = path.join(dir, 'root');

@@ -2,7 +2,8 @@
 // each kind of damage is made on purpose, found, and (lost manifests) recovered
 // through the fake API server, after which the image pulls through its new tag.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFsckCommand, type FsckReport } from '../../cli/commands/fsck.js';
+import { makeFsckCommand } from '../../cli/commands/fsck.js';
+import type { FsckReport } from '../../shared/workflow/storage-tools/reports.js';
 import type { ImageStream } from '../../shared/core/kube-types.js';
 import type { FakeOpenShift } from '../support/fake-openshift.js';
 import { pullCheck, type PushedImage } from '../support/push.js';
@@ -19,7 +20,7 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
   beforeAll(async () => {
     env = await startStorageEnv(backend);
     ({ api, a1, a2, untagged, b, orphan } = await damagedCluster(env));
-    command = makeFsckCommand({ storageOptions: env.storageOptions });
+    command = makeFsckCommand({ storageOptions: env.storageOptions, artifactsDir: env.artifactsDir });
   });
 
   afterAll(async () => {

@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFsckCommand, type FsckReport } from '../../cli/commands/fsck.js';
+import { makeFsckCommand } from '../../cli/commands/fsck.js';
+import type { FsckReport } from '../../shared/workflow/storage-tools/reports.js';
 import { runFsckLocally, type StorageToolPorts } from '../../cli/local-run/storage-tools.js';
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/index.js';
 import { connectCluster, KubernetesCollector, type ClusterClient } from '../../shared/adapters/kubernetes/index.js';
@@ -22,11 +23,12 @@ describe('the Fsck state machine, run locally on filesystem storage', () => {
   let artifactsDir: string;
   let ports: StorageToolPorts;
   let a2: PushedImage, b: PushedImage, untagged: PushedImage, orphan: PushedImage;
-  const command = makeFsckCommand();
+  let command: ReturnType<typeof makeFsckCommand>;
 
   beforeAll(async () => {
     env = await startStorageEnv('filesystem');
     ({ api, a2, untagged, b, orphan } = await damagedCluster(env, 'sm-'));
+    command = makeFsckCommand({ artifactsDir: env.artifactsDir });
 
     client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
     artifactsDir = await mkdtemp(join(tmpdir(), 'storage-tools-fsck-sm-'));
@@ -70,7 +72,7 @@ describe('the Fsck state machine, run locally on filesystem storage', () => {
   });
 
   it.each([
-    ['an input field only hard prune takes', { confirm: true }, /unknown field "confirm"/],
+    ['an input field only hard prune takes', { registryReadOnlyConfirmed: true }, /unknown field "registryReadOnlyConfirmed"/],
     ['a namespace that is no namespace name', { namespace: 'Not/A/Namespace' }, /namespace must be a namespace name/],
   ])('fails with %s, naming the field', async (_, input, message) => {
     const r = await runFsckLocally(input as never, ports);
