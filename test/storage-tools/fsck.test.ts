@@ -1,9 +1,13 @@
 // fsck end to end on the real docker-registry with filesystem and S3 storage:
 // each kind of damage is made on purpose, found, and (lost manifests) recovered
-// through the fake API server, after which the image pulls through its new tag.
+// through the fake API server by the Fsck state machine's recover task, after
+// which the image pulls through its new tag.
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFsckCommand } from '../../cli/commands/fsck.js';
-import type { FsckReport } from '../../shared/workflow/storage-tools/reports.js';
+import type { FsckReport, LostManifestReport } from '../../shared/workflow/storage-tools/reports.js';
+import type { FsckRunReport } from '../../shared/workflow/storage-tools/fsck.js';
 import type { ImageStream } from '../../shared/core/kube-types.js';
 import type { FakeOpenShift } from '../support/fake-openshift.js';
 import { pullCheck, type PushedImage } from '../support/push.js';
@@ -83,6 +87,16 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
     expect(r.code).toBe(1);
     expect(await env.listAll()).toEqual(before);
 
+    // It went through the state machine: the recover task wrote recovery.json next to the report task's report.json.
+    const reportPath = /report in (\S+)/.exec(r.stderr)?.[1];
+    expect(reportPath, r.stderr).toMatch(/runs\/.*\/fsck\/report\.json$/);
+    const stored = JSON.parse(await readFile(reportPath!, 'utf8')) as FsckRunReport;
+    expect(stored.status).toBe('succeeded');
+    expect(stored.report).toEqual(report);
+    expect(report.recover).toBe(true);
+    const recovery = JSON.parse(await readFile(join(dirname(reportPath!), 'recovery.json'), 'utf8')) as LostManifestReport[];
+    expect(recovery.map((f) => f.recoveredAs)).toEqual(report.lostManifests.map((f) => f.recoveredAs));
+
     const thing = api.get('ImageStream', 'thing', 'lost') as unknown as ImageStream;
     const tag = thing.status?.tags?.find((t) => t.tag === `lost-found-${hexOf(orphan.manifestDigest)}`);
     expect(tag?.items?.[0].image).toBe(orphan.manifestDigest);
@@ -98,6 +112,7 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
 
   it('after recovery no manifest is lost', async () => {
     const report = JSON.parse((await runCommand(command, args())).stdout) as FsckReport;
+    expect(report.recover).toBe(false);
     expect(report.lostManifests).toEqual([]);
     expect(report.missingImages).toHaveLength(1);
     expect(report.missingBlobs).toHaveLength(1);
