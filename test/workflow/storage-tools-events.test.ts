@@ -21,6 +21,11 @@ describe('the start task of the storage tools', () => {
     expect(r.run.options.now).toBe('2026-01-01T00:00:00.000Z');
   });
 
+  it("takes fsck's confirm (recovery) without the acknowledgement: recovery never changes storage", () => {
+    expect(startStorageTool(startEvent({ confirm: true }), 'fsck').tool).toMatchObject({ tool: 'fsck', confirm: true, registryReadOnlyConfirmed: false });
+    expect(startStorageTool(startEvent({}), 'fsck').tool.confirm).toBe(false);
+  });
+
   it('refuses confirm without the acknowledgement even when the Choice was skipped', () => {
     expect(() => startStorageTool(startEvent({ confirm: true }), 'hard-prune')).toThrow(RegistryNotReadOnlyError);
   });
@@ -33,7 +38,9 @@ describe('the start task of the storage tools', () => {
     ['hard-prune', 'a threshold that is no duration', { keepYoungerThan: 'soon' }, /keepYoungerThan/],
     ['hard-prune', 'a clock that is no timestamp', { now: 'yesterday' }, /now must be an ISO timestamp/],
     ['hard-prune', 'a namespace (fsck only)', { namespace: 'ns' }, /unknown field "namespace"/],
-    ['fsck', 'confirm (hard prune only)', { confirm: false }, /unknown field "confirm"/],
+    ['fsck', 'the read-only acknowledgement (hard prune only)', { registryReadOnlyConfirmed: true }, /unknown field "registryReadOnlyConfirmed"/],
+    ['fsck', 'a threshold (hard prune only)', { keepYoungerThan: '1h' }, /unknown field "keepYoungerThan"/],
+    ['fsck', 'confirm as a string', { confirm: 'yes' }, /confirm: must be true or false/],
     ['fsck', 'a namespace with a slash', { namespace: 'a/b' }, /namespace must be a namespace name/],
   ] as const)('%s rejects %s, naming the field', (tool, _, input, message) => {
     const call = () => startStorageTool(startEvent(input), tool);
