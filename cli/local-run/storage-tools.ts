@@ -197,10 +197,11 @@ export function runFsckLocally(input: FsckInput, ports: StorageToolPorts, option
     [S.expect]: (e) => fsck.computeFsckExpectations(e, artifacts, storage),
     [S.checkBlobsBatch]: (e) => fsck.checkBlobPrefixes(e, artifacts, storage),
     [S.checkRepositoriesBatch]: (e) => fsck.checkRepositories(e, artifacts, storage),
-    [S.recover]: async (e) => {
-      if (!clusterWriter) throw new InvalidInputError('fsck: recovery needs a cluster to write to (cluster flags, not a snapshot)');
-      return recoverLostManifests(e, artifacts, storage, clusterWriter);
-    },
+    [S.recover]: (e) =>
+      recoverLostManifests(e, artifacts, storage, async () => {
+        if (!clusterWriter) throw new InvalidInputError('fsck: recovery needs a cluster to write to (cluster flags, not a snapshot)');
+        return clusterWriter;
+      }),
     [S.report]: (e) => fsck.reportFsck(e, artifacts, storage.location),
     [S.reportFailure]: (e) => fsck.reportFsck(e, artifacts, storage.location),
   }, S.start, options);

@@ -7,7 +7,7 @@ import { logger, wrapHandler } from '../common/powertools.js';
 /** The task, for tests: event in, recovery counts out. */
 export async function run(event: unknown) {
   const deps = dependencies();
-  const result = await recoverLostManifests(event, deps.artifacts(), registryStorageFromEnv(), await deps.clusterCreator());
+  const result = await recoverLostManifests(event, deps.artifacts(), registryStorageFromEnv(), () => deps.clusterCreator());
   logger.info('fsck-recover', { recovered: result.recovered, failed: result.failed });
   return result;
 }

@@ -17,6 +17,7 @@ import { handler as fsckExpectHandler } from '../../functions/fsck-expect/handle
 import { handler as fsckBlobsHandler } from '../../functions/fsck-check-blobs/handler.js';
 import { handler as fsckReposHandler } from '../../functions/fsck-check-repositories/handler.js';
 import { handler as fsckReportHandler } from '../../functions/fsck-report/handler.js';
+import { handler as fsckRecoverHandler } from '../../functions/fsck-recover/handler.js';
 import { SnapshotClusterReader } from '../../cli/local-run/snapshot-reader.js';
 import { openRegistryStorage } from '../../shared/adapters/storage/index.js';
 import { snapshotFromList } from '../../shared/core/snapshot.js';
@@ -74,6 +75,35 @@ describe('storage-tool handlers with a fake context', () => {
     expect(report.report?.missingBlobs.length).toBeGreaterThan(0);
   });
 
+  it('carry an fsck with confirm through the recover task to a report that says it recovered', async () => {
+    const creations: string[] = [];
+    h.bind({
+      cluster: new SnapshotClusterReader(example),
+      creator: {
+        createImage: async (i) => (creations.push(i.metadata.name), 'created'),
+        createImageStream: async (ns, n) => (creations.push(`${ns}/${n}`), 'created'),
+        createImageStreamMapping: async () => undefined,
+      },
+    });
+    const start = await call<StartResult>(fsckStartHandler, startEvent({ confirm: true }));
+    expect(start.tool.confirm).toBe(true);
+    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(collectHandler, { run: start.run, group })));
+    const expected = await call<{ keys: { prefixes: string } }>(fsckExpectHandler, { ...start, collected });
+    // Empty storage holds no repository, so nothing is lost and nothing is written.
+    const recovered = await call<{ key: string; recovered: number; failed: number }>(fsckRecoverHandler, { ...start, collected });
+    expect(recovered).toMatchObject({ recovered: 0, failed: 0 });
+    expect(creations).toEqual([]);
+    expect(JSON.parse((await h.artifacts.get(recovered.key)).toString())).toEqual([]);
+    const report = await call<FsckRunReport>(fsckReportHandler, { ...start, collected, expected, recovered });
+    expect(report.report?.recover).toBe(true);
+  });
+
+  it('the recover task refuses a run without confirm', async () => {
+    const start = await call<StartResult>(fsckStartHandler, startEvent({}));
+    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(collectHandler, { run: start.run, group })));
+    await expect(call(fsckRecoverHandler, { ...start, collected })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(/event.tool.confirm/) });
+  });
+
   it.each([
     ['start', startHandler, { input: {} }, /event.executionId/],
     ['mark', markHandler, {}, /event.run/],
@@ -86,6 +116,7 @@ describe('storage-tool handlers with a fake context', () => {
     ['fsck blobs', fsckBlobsHandler, { Items: [] }, /event.BatchInput/],
     ['fsck repositories', fsckReposHandler, { Items: [{ repository: '' }], BatchInput: {} }, /event.BatchInput.run/],
     ['fsck report', fsckReportHandler, { run: {} }, /event.run.runId/],
+    ['fsck recover', fsckRecoverHandler, { tool: {} }, /event.run/],
   ] as const)('%s names the field of a malformed event', async (_, handler, event, message) => {
     await expect(call(handler as never, event)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(message) });
   });

@@ -103,9 +103,10 @@ export async function recoverFindings(lost: LostManifestReport[], cluster: Clust
  * recovers them, and writes the findings with their outcome to
  * `runs/<id>/fsck/recovery.json` for the report. Refuses to run without
  * `confirm` (the Choice before it already checked: the task does not trust
- * its caller).
+ * its caller). The cluster is opened only once the event is valid and there
+ * is something to recover.
  */
-export async function recoverLostManifests(event: unknown, artifacts: ArtifactStore, storage: RegistryStorage, cluster: ClusterCreator): Promise<RecoverResult> {
+export async function recoverLostManifests(event: unknown, artifacts: ArtifactStore, storage: RegistryStorage, cluster: () => Promise<ClusterCreator>): Promise<RecoverResult> {
   const state = parseToolState(event, 'fsck');
   if (!state.tool.confirm) throw new InvalidInputError('event.tool.confirm: recovery writes to the cluster and runs only with confirm: true');
   const runId = state.run.runId;
@@ -118,7 +119,7 @@ export async function recoverLostManifests(event: unknown, artifacts: ArtifactSt
     const data = await storage.readBlob(f.digest);
     if (data) manifests.set(f.digest, data.toString('utf8'));
   }
-  await recoverFindings(lost, cluster, { images, streams, manifests, now: new Date(state.run.options.now) });
+  if (lost.some((f) => f.recoverable)) await recoverFindings(lost, await cluster(), { images, streams, manifests, now: new Date(state.run.options.now) });
   const key = toolKeys.recovery(runId);
   await putJson(artifacts, key, lost);
   return { key, recovered: lost.filter((f) => f.recoveredAs).length, failed: lost.filter((f) => f.recoverable && !f.recoveredAs).length };
