@@ -48,9 +48,17 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.stderr.write(`image-pruner: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
+  return runCommand(name, await entry.load(), rest, io);
+}
+
+/**
+ * Runs one command with the errors every command shares turned into one line
+ * and an exit status: a flag mistake 2, any other refusal 1. Tests run
+ * commands built with test options through this too.
+ */
+export async function runCommand(name: string, command: Command, argv: string[], io: CliIO): Promise<number> {
   try {
-    const command = await entry.load();
-    return await command(rest, io);
+    return await command(argv, io);
   } catch (err) {
     // Every command's flag mistakes end here, so they read and exit alike.
     if (err instanceof UsageError) {

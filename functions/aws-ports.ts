@@ -91,6 +91,7 @@ export function awsPorts(env: Record<string, string | undefined> = process.env, 
     artifacts: once(async () => new S3Artifacts(s3(), required(env, ENV.artifactsBucket))),
     cluster: once(async () => new KubernetesCollector((await cluster()).client)),
     clusterWriter: once(async () => new KubernetesClusterWriter((await cluster()).client)),
+    clusterCreator: once(async () => new KubernetesClusterWriter((await cluster()).client)),
     registry,
     // Blobs go to the registry's storage when the deployment names its bucket (a
     // plain distribution registry has no blob delete endpoint), else through the registry.

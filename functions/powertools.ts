@@ -1,13 +1,9 @@
-// Powertools logger, metrics and tracer shared by every handler, and the one
-// wrapper that makes a task function a Lambda handler.
-import middy from '@middy/core';
+// Powertools logger, metrics and tracer of the generic handler, and the two
+// small middlewares of its own (run ids on every log line, one error line).
 import type { MiddlewareObj } from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 
 /** The parts of the Lambda context the handlers use (the aws-lambda types are not a dependency). */
 export interface Context {
@@ -53,14 +49,4 @@ export function errorLog(): MiddlewareObj<unknown, unknown, Error> {
     if (err instanceof Error) logger.error('task failed', { errorName: err.name, errorMessage: err.message.split('\n')[0] });
   };
   return { onError: errorLogOnError };
-}
-
-/** A task function as a Lambda handler with logs, metrics and traces. */
-export function wrapHandler<E, R>(run: (event: E, context: Context) => Promise<R>) {
-  return middy(run)
-    .use(captureLambdaHandler(tracer, { captureResponse: false }))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(runKeys())
-    .use(errorLog());
 }

@@ -47,7 +47,7 @@ export interface PortWiring {
 }
 
 /** Ports that reach the cluster or the registry: their functions run in the VPC when one is given. */
-const NETWORK_PORTS: readonly PortName[] = ['cluster', 'clusterWriter', 'registry', 'blobs'];
+const NETWORK_PORTS: readonly PortName[] = ['cluster', 'clusterWriter', 'clusterCreator', 'registry', 'blobs'];
 
 /** The registry storage key prefix under the registry's root directory. */
 function storagePrefix(storage: { rootDirectory?: string }, under: string): string {
@@ -89,6 +89,7 @@ export class TaskFunctions {
           break;
         case 'cluster':
         case 'clusterWriter':
+        case 'clusterCreator':
           if (!w.clusterSecret) throw missing(port, 'a cluster secret');
           environment[ENV.clusterSecretArn] = w.clusterSecret.secretArn;
           grants.push((fn) => w.clusterSecret!.grantRead(fn));

@@ -1,207 +1,24 @@
-// image-pruner fsck: checks the cluster's Images and image streams against the
-// registry's storage and, with --recover, tags manifests that storage holds but
-// no tag reaches as `lost-found-<hex>`. The findings are shared/core/fsck.ts;
-// this file lists storage (only the blob prefixes it needs, one repository at a
-// time) and carries out the recovery through the cluster API.
-import {
-  fsckExpectations,
-  imageFromManifest,
-  lostFoundTag,
-  lostManifests,
-  missingBlobFindings,
-  missingInPrefix,
-  prefixOf,
-  recoveryActions,
-  type FsckScope,
-  type LostManifestFinding,
-  type MissingBlobsFinding,
-  type MissingImageFinding,
-  type TagPointer,
-} from '../../shared/core/fsck.js';
-import type { Image, ImageStream } from '../../shared/core/kube-types.js';
-import { KubernetesClusterWriter, type ClusterCreator } from '../../shared/adapters/kubernetes/index.js';
-import { openRegistryStorage, type OpenStorageOptions, type RegistryStorage } from '../../shared/adapters/storage/index.js';
+// image-pruner fsck: runs the Fsck state machine locally (as `image-pruner
+// run` does the prune workflow): checks the cluster's Images and image streams
+// against the registry's storage and, with --recover (execution input
+// `confirm`), tags manifests that storage holds but no tag reaches as
+// `lost-found-<hex>` through the cluster API. The tasks are
+// shared/workflow/storage-tools/fsck*.ts, the findings shared/core/fsck.ts;
+// this file parses the flags and prints the report.
+import { lostFoundTag, type TagPointer } from '../../shared/core/fsck.js';
+import { openRegistryStorage, type OpenStorageOptions } from '../../shared/adapters/storage/index.js';
+import { openFindings, type FsckReport } from '../../shared/workflow/storage-tools/reports.js';
 import type { CliIO, Command } from '../io.js';
-import { ClusterFlagError } from '../cluster-flags.js';
-import { forEachLimit, loadImagesAndStreams, openCluster } from './hard-prune.js';
-import { FSCK_HELP, parseFsckFlags, StorageToolUsageError, type FsckFlags } from './storage-tool-flags.js';
+import { DEFAULT_ARTIFACTS_DIR, openStorageToolPorts } from '../local-run/storage-tool-ports.js';
+import { runFsckLocally, type FsckInput } from '../local-run/storage-tools.js';
+import { FSCK_HELP, parseFsckFlags } from './storage-tool-flags.js';
 
-// The flag parsing moved to storage-tool-flags.ts; these names stay importable from here.
+// The flag parsing lives in storage-tool-flags.ts; these names stay importable from here.
 export { FSCK_HELP, parseFsckFlags, type FsckFlags } from './storage-tool-flags.js';
-
-/** A lost manifest, with whether (and how) it was recovered. */
-export interface LostManifestReport extends LostManifestFinding {
-  /** The manifest's own blob is readable in storage (needed to recreate a missing Image). */
-  manifestReadable: boolean;
-  /** `namespace/name:lost-found-<hex>` once recovered. */
-  recoveredAs?: string;
-  /** Why recovery failed or was impossible. */
-  problem?: string;
-}
-
-/** What fsck found (and recovered). */
-export interface FsckReport {
-  location: string;
-  namespace?: string;
-  recover: boolean;
-  missingImages: MissingImageFinding[];
-  missingBlobs: MissingBlobsFinding[];
-  lostManifests: LostManifestReport[];
-  /** Blob prefixes listed and repositories checked, for the record. */
-  listed: { prefixes: number; repositories: number };
-  warnings: string[];
-}
-
-/** What to check and, for recovery, how to reach the cluster. */
-export interface FsckOptions {
-  storage: RegistryStorage;
-  images: readonly Image[];
-  streams: readonly ImageStream[];
-  scope: FsckScope;
-  /** Recovery through this cluster writer; absent: check only. */
-  recoverWith?: ClusterCreator;
-  now: Date;
-  prefixConcurrency: number;
-}
-
-/**
- * The `host/namespace/name` a recovered Image's reference starts with: the
- * stream's own repository when it says; else the host the streams or the
- * managed Images use; else just `namespace/name`.
- */
-export function dockerImageRepositoryFor(repository: string, images: readonly Image[], streams: readonly ImageStream[]): string {
-  for (const s of streams) {
-    if (`${s.metadata.namespace}/${s.metadata.name}` === repository && s.status?.dockerImageRepository) return s.status.dockerImageRepository;
-  }
-  const hosts = new Map<string, number>();
-  const count = (ref: string | undefined, tail: number) => {
-    const parts = ref?.split('@')[0].split('/') ?? [];
-    if (parts.length === tail + 1 && /[.:]|^localhost$/.test(parts[0])) hosts.set(parts[0], (hosts.get(parts[0]) ?? 0) + 1);
-  };
-  for (const s of streams) count(s.status?.dockerImageRepository, 2);
-  for (const i of images) if (i.metadata.annotations?.['openshift.io/image.managed'] === 'true') count(i.dockerImageReference, 2);
-  const host = [...hosts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
-  return host ? `${host}/${repository}` : repository;
-}
-
-async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of it) out.push(x);
-  return out;
-}
-
-/** Checks storage against the cluster and, when asked, recovers lost manifests. */
-export async function runFsck(o: FsckOptions): Promise<FsckReport> {
-  const e = fsckExpectations(o.images, o.streams, o.scope);
-  // Only the prefixes that hold a needed blob are listed: with a namespace that is a few of 256.
-  const prefixes = [...new Set([...e.blobs.keys()].map(prefixOf))].sort();
-  const missing: string[] = [];
-  await forEachLimit(prefixes, o.prefixConcurrency, async (prefix) => {
-    const present: string[] = [];
-    for await (const b of o.storage.blobs({ prefix })) present.push(b.digest);
-    missing.push(...missingInPrefix(e, prefix, present));
-  });
-
-  const repositories = (await collect(o.storage.repositories())).sort();
-  const lost: LostManifestReport[] = [];
-  await forEachLimit(repositories, 8, async (repository) => {
-    const found = lostManifests(e, repository, await collect(o.storage.manifestRevisions(repository)));
-    for (const f of found) lost.push({ ...f, manifestReadable: true });
-  });
-  lost.sort((a, b) => (a.repository < b.repository ? -1 : a.repository > b.repository ? 1 : a.digest < b.digest ? -1 : 1));
-
-  // A missing Image can only be recreated from its manifest in storage.
-  const manifests = new Map<string, string>();
-  for (const f of lost) {
-    if (f.imageExists) continue;
-    if (!manifests.has(f.digest)) {
-      const data = await o.storage.readBlob(f.digest);
-      if (data) manifests.set(f.digest, data.toString('utf8'));
-    }
-    if (!manifests.has(f.digest)) {
-      f.manifestReadable = false;
-      f.recoverable = false;
-      f.problem = 'its manifest blob is missing from storage, so its Image cannot be recreated';
-    } else if (!f.recoverable) {
-      f.problem = 'the repository name is not namespace/name, so no image stream can hold it';
-    }
-  }
-  for (const f of lost) if (!f.recoverable && !f.problem) f.problem = 'the repository name is not namespace/name, so no image stream can hold it';
-
-  const report: FsckReport = {
-    location: o.storage.location,
-    recover: o.recoverWith !== undefined,
-    missingImages: e.missingImages,
-    missingBlobs: missingBlobFindings(e, missing),
-    lostManifests: lost,
-    listed: { prefixes: prefixes.length, repositories: repositories.length },
-    warnings: e.warnings,
-  };
-  if (o.scope.namespace !== undefined) report.namespace = o.scope.namespace;
-  if (o.recoverWith) await recover(o, report, manifests);
-  return report;
-}
-
-async function recover(o: FsckOptions, report: FsckReport, manifests: Map<string, string>): Promise<void> {
-  const cluster = o.recoverWith!;
-  const existing = new Map(o.images.map((i) => [i.metadata.name, i]));
-  const rebuilt = new Map<string, Image>();
-  const failedStreams = new Set<string>();
-  const byKey = new Map(report.lostManifests.map((f) => [`${f.repository}@${f.digest}`, f]));
-  const fail = (repository: string, digest: string | undefined, why: string) => {
-    for (const f of report.lostManifests) if (f.repository === repository && (digest === undefined || f.digest === digest) && !f.problem) f.problem = why;
-  };
-  for (const action of recoveryActions(report.lostManifests.filter((f) => f.recoverable))) {
-    const repository = action.action === 'create-image' ? action.repository : `${action.namespace}/${action.name}`;
-    try {
-      if (action.action === 'create-stream') {
-        await cluster.createImageStream(action.namespace, action.name);
-      } else if (action.action === 'create-image') {
-        const image = imageFromManifest({
-          digest: action.digest,
-          manifest: manifests.get(action.digest)!,
-          dockerImageRepository: dockerImageRepositoryFor(repository, o.images, o.streams),
-          now: o.now,
-        });
-        if (!image) {
-          fail(repository, action.digest, 'the blob in storage is not a manifest, so its Image cannot be recreated');
-          continue;
-        }
-        await cluster.createImage(image);
-        rebuilt.set(action.digest, image);
-      } else {
-        if (failedStreams.has(repository)) continue;
-        const f = byKey.get(`${repository}@${action.digest}`);
-        if (f?.problem) continue;
-        const base = existing.get(action.digest) ?? rebuilt.get(action.digest);
-        if (!base) continue;
-        const image: Image = {
-          ...base,
-          dockerImageReference: `${dockerImageRepositoryFor(repository, o.images, o.streams)}@${action.digest}`,
-        };
-        await cluster.createImageStreamMapping(action.namespace, action.name, action.tag, image);
-        if (f) f.recoveredAs = `${repository}:${action.tag}`;
-      }
-    } catch (err) {
-      const why = `recovery failed: ${err instanceof Error ? err.message : String(err)}`;
-      if (action.action === 'create-stream') {
-        failedStreams.add(repository);
-        fail(repository, undefined, why);
-      } else {
-        fail(repository, action.digest, why);
-      }
-    }
-  }
-}
 
 function tagList(tags: TagPointer[]): string {
   if (tags.length === 0) return 'no tag';
   return tags.map((t) => `${t.namespace}/${t.name}:${t.tag}${t.index > 0 ? ` (revision ${t.index})` : ''}`).join(', ');
-}
-
-/** How many findings are left once recovery has done what it could. */
-export function openFindings(r: FsckReport): number {
-  return r.missingImages.length + r.missingBlobs.length + r.lostManifests.filter((f) => !f.recoveredAs).length;
 }
 
 /** The report for people: each finding, then what to do about it. */
@@ -237,52 +54,43 @@ export function formatFsckReport(r: FsckReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Test seams: the clock and how storage is opened. */
+/** Test seams: the clock, how storage is opened, where runs are kept. */
 export interface FsckCommandOptions {
   clock?: () => Date;
   storageOptions?: OpenStorageOptions;
+  /** The artifacts folder (default .artifacts, as for `image-pruner run`). */
+  artifactsDir?: string;
 }
 
 /** Builds the `fsck` command. */
 export function makeFsckCommand(opts: FsckCommandOptions = {}): Command {
   return async (argv: string[], io: CliIO) => {
-    let flags: FsckFlags | undefined;
-    try {
-      flags = parseFsckFlags(argv);
-    } catch (err) {
-      if (!(err instanceof StorageToolUsageError)) throw err;
-      io.stderr.write(`image-pruner fsck: ${err.message} (see image-pruner fsck --help)\n`);
-      return 2;
-    }
+    const flags = parseFsckFlags(argv);
     if (!flags) {
       io.stdout.write(FSCK_HELP);
       return 0;
     }
     const storage = openRegistryStorage(flags.storage, opts.storageOptions);
-    let loaded: { images: Image[]; streams: ImageStream[] };
+    const opened = await openStorageToolPorts(
+      { command: 'fsck', storage, snapshot: flags.snapshot, cluster: flags.cluster, write: flags.recover, artifactsDir: opts.artifactsDir ?? DEFAULT_ARTIFACTS_DIR },
+      io,
+    );
     try {
-      loaded = await loadImagesAndStreams({ snapshot: flags.snapshot, cluster: flags.cluster }, io, 'fsck');
-    } catch (err) {
-      if (!(err instanceof ClusterFlagError)) throw err;
-      io.stderr.write(`image-pruner fsck: ${err.message} (see image-pruner fsck --help)\n`);
-      return 2;
-    }
-    const { images, streams } = loaded;
-    const scope: FsckScope = flags.namespace === undefined ? {} : { namespace: flags.namespace };
-    const base = { storage, images, streams, scope, now: (opts.clock ?? (() => new Date()))(), prefixConcurrency: flags.concurrency };
-    let report: FsckReport;
-    if (flags.recover) {
-      const client = await openCluster(flags.cluster, io.env);
-      try {
-        report = await runFsck({ ...base, recoverWith: new KubernetesClusterWriter(client) });
-      } finally {
-        await client.close();
+      const input: FsckInput = { confirm: flags.recover };
+      if (flags.namespace !== undefined) input.namespace = flags.namespace;
+      if (opts.clock) input.now = opts.clock().toISOString();
+      const result = await runFsckLocally(input, opened.ports, { prefixConcurrency: flags.concurrency });
+      const report = result.output?.report;
+      if (report) io.stdout.write(flags.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatFsckReport(report));
+      if (result.output) io.stderr.write(`image-pruner fsck: report in ${opened.ports.artifacts.locate(result.output.reportKey)}\n`);
+      if (result.status === 'failed') {
+        io.stderr.write(`image-pruner fsck: ${result.error?.message ?? 'the run failed'}\n`);
+        return 1;
       }
-    } else {
-      report = await runFsck(base);
+      return report && openFindings(report) > 0 ? 1 : 0;
+    } finally {
+      await opened.close().catch(() => undefined);
     }
-    io.stdout.write(flags.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatFsckReport(report));
-    return openFindings(report) > 0 ? 1 : 0;
   };
 }
 

@@ -76,12 +76,22 @@ function readerStates(states: Record<string, Record<string, Json>>, out: string[
   return out;
 }
 
-/** Only the ports `task` names; a port the caller did not give is named when the task runs. */
+/**
+ * Only the ports `task` names, each read when the task first uses it (as the
+ * generic handler's ports are made on AWS); a port the caller did not give is
+ * named then.
+ */
 function portsOf(task: AnyTask, ports: Partial<Ports>): Partial<Ports> {
-  const out: Partial<Record<PortName, unknown>> = {};
+  const out = {};
   for (const name of task.ports) {
-    if (ports[name] === undefined) throw new InvalidInputError(`local run: task ${task.id} needs the ${name} port, which this run was not given`);
-    out[name] = ports[name];
+    Object.defineProperty(out, name, {
+      enumerable: true,
+      get: () => {
+        const port = ports[name];
+        if (port === undefined) throw new InvalidInputError(`local run: task ${task.id} needs the ${name} port, which this run was not given`);
+        return port;
+      },
+    });
   }
   return out as Partial<Ports>;
 }

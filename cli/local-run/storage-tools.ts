@@ -1,38 +1,49 @@
 // Runs the HardPrune and Fsck state machines locally, exactly as the
-// RegistryStorageTools construct synthesizes them, with aws-local-stepfunctions:
-// the same Distributed Map rewrite as `image-pruner run` (reader task + inline
-// Map), each Lambda task bound by state name to the task function its handler
-// calls, with local adapters (artifacts in a folder, the cluster, the storage).
+// RegistryStorageTools construct synthesizes them (cli/local-run/engine.ts, as
+// `image-pruner run` does the prune workflow): each Lambda task bound to its
+// task-table row, with local ports (artifacts in a folder, the cluster, the storage).
+// `image-pruner hard-prune` and `image-pruner fsck` are these runs.
 import { randomUUID } from 'node:crypto';
-import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { CfnStateMachine, StateMachine as CdkStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { RegistryStorageTools } from '../../infra/storage-tools.js';
 import type { ArtifactStore } from '../../shared/adapters/artifacts/artifact-store.js';
 import { getJson } from '../../shared/adapters/artifacts/artifact-store.js';
 import type { ClusterReader } from '../../shared/adapters/kubernetes/collector.js';
+import type { ClusterCreator } from '../../shared/adapters/kubernetes/writers.js';
 import type { RegistryStorage } from '../../shared/adapters/storage/index.js';
-import { collectGroup } from '../../shared/workflow/collect.js';
-import { collectStateName } from '../../shared/workflow/contracts.js';
-import { parseCollectEvent } from '../../shared/workflow/events.js';
-import { startStorageTool } from '../../shared/workflow/storage-tools/common.js';
+import { InvalidInputError } from '../../shared/errors.js';
+import type { RunningExecutions } from '../../shared/workflow/refuse-second-run.js';
 import type { StartResult, StorageTool } from '../../shared/workflow/storage-tools/contracts.js';
-import { FSCK_STATE, HARD_PRUNE_STATE, STORAGE_TOOL_GROUPS, toolKeys } from '../../shared/workflow/storage-tools/contracts.js';
-import * as fsck from '../../shared/workflow/storage-tools/fsck.js';
-import * as hardPrune from '../../shared/workflow/storage-tools/hard-prune.js';
+import { FSCK_STATE, HARD_PRUNE_STATE, toolKeys } from '../../shared/workflow/storage-tools/contracts.js';
+import type * as fsck from '../../shared/workflow/storage-tools/fsck.js';
+import type * as hardPrune from '../../shared/workflow/storage-tools/hard-prune.js';
+import { FSCK_TASKS, HARD_PRUNE_TASKS } from '../../shared/workflow/tables/storage-tools.js';
+import type { Ports } from '../../shared/workflow/task.js';
 import type { AslDefinition } from './definition.js';
-import { readerStateName, resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
-import { readBatches } from './engine.js';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+import type { LocalWorkflow } from './engine.js';
+import { executeLocally, freshCopy, synthesizeLocal } from './engine.js';
 
 /** The adapters of a local storage-tool run. */
 export interface StorageToolPorts {
   artifacts: ArtifactStore;
   cluster: ClusterReader;
   storage: RegistryStorage;
+  /** Fsck with confirm: where recovery creates Images and image streams. Absent: a confirmed Fsck fails in its recover task. */
+  clusterWriter?: ClusterCreator;
+  /**
+   * Whether another run holds the artifacts folder (cli/local-run/run-lock.ts):
+   * the start task refuses a second run, as on AWS; released when the run ends.
+   * Absent: the start task only validates the input.
+   */
+  running?: RunningExecutions & { release?: () => Promise<void> };
+}
+
+/** How a local run is carried out (not part of the execution input). */
+export interface StorageToolRunOptions {
+  executionName?: string;
+  /** Batches of blob prefixes run at once (the Map's MaxConcurrency on AWS); default the construct's. */
+  prefixConcurrency?: number;
 }
 
 /** Execution input of the HardPrune state machine. */
@@ -45,6 +56,8 @@ export interface HardPruneInput {
 
 /** Execution input of the Fsck state machine. */
 export interface FsckInput {
+  /** Recover lost manifests through the cluster API after the checks (`fsck --recover`). */
+  confirm?: boolean;
   namespace?: string;
   now?: string;
 }
@@ -58,89 +71,80 @@ export interface StorageToolRunResult<R> {
   error?: { name: string; message: string };
 }
 
-let cached: Record<StorageTool, string> | undefined;
+let cached: Record<StorageTool, LocalWorkflow> | undefined;
 
-/** The two definitions as synthesized (no bundling, no AWS), Distributed Maps rewritten for the local engine. */
-export function storageToolDefinitions(): Record<StorageTool, AslDefinition> {
-  if (!cached) {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new Stack(app, 'LocalStorageTools');
+/** Both state machines as synthesized (no bundling, no AWS), runnable locally, with their task states. */
+export function storageToolWorkflows(): Record<StorageTool, LocalWorkflow> {
+  cached ??= synthesizeLocal((stack) => {
     const tools = new RegistryStorageTools(stack, 'StorageTools', {
       registryStorage: { bucket: s3.Bucket.fromBucketName(stack, 'Storage', 'local-registry') },
       artifactsBucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'local-artifacts'),
       clusterSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Cluster', 'local'),
     });
-    const local = (sm: CdkStateMachine): string => {
-      const def = JSON.parse(resolveIntrinsics(stack.resolve((sm.node.defaultChild as CfnStateMachine).definitionString) as Json)) as AslDefinition;
-      const rewritten = rewriteDistributedMaps(def);
-      return JSON.stringify({ ...def, StartAt: rewritten.StartAt, States: rewritten.States });
+    return {
+      'hard-prune': { machine: tools.hardPrune, taskStates: tools.taskStates },
+      fsck: { machine: tools.fsck, taskStates: tools.taskStates },
     };
-    cached = { 'hard-prune': local(tools.hardPrune), fsck: local(tools.fsck) };
-  }
-  return { 'hard-prune': JSON.parse(cached['hard-prune']) as AslDefinition, fsck: JSON.parse(cached.fsck) as AslDefinition };
+  });
+  return { 'hard-prune': freshCopy(cached['hard-prune']), fsck: freshCopy(cached.fsck) };
 }
 
-async function execute<R>(tool: StorageTool, input: object, ports: StorageToolPorts, handlers: Record<string, (input: unknown) => Promise<unknown>>, startState: string, executionName?: string): Promise<StorageToolRunResult<R>> {
-  let start: StartResult | undefined;
-  const all: Record<string, (input: unknown) => Promise<unknown>> = {
-    ...handlers,
-    [startState]: async (e) => (start = startStorageTool(e, tool)),
+/** The two definitions, rewritten for aws-local-stepfunctions. */
+export function storageToolDefinitions(): Record<StorageTool, AslDefinition> {
+  const w = storageToolWorkflows();
+  return { 'hard-prune': w['hard-prune'].definition, fsck: w.fsck.definition };
+}
+
+
+async function execute<R>(tool: StorageTool, input: object, ports: StorageToolPorts, options: StorageToolRunOptions): Promise<StorageToolRunResult<R>> {
+  const workflow = storageToolWorkflows()[tool];
+  if (options.prefixConcurrency !== undefined) {
+    // The rewritten blob-prefix Map keeps the construct's MaxConcurrency; a local run may ask for another.
+    const prefixMap = tool === 'hard-prune' ? HARD_PRUNE_STATE.sweepBlobs : FSCK_STATE.checkBlobs;
+    workflow.definition.States[prefixMap].MaxConcurrency = options.prefixConcurrency;
+  }
+  const start = tool === 'hard-prune' ? HARD_PRUNE_TASKS.start : FSCK_TASKS.start;
+  let started: StartResult | undefined;
+  const local: Partial<Ports> = {
+    artifacts: ports.artifacts,
+    cluster: ports.cluster,
+    storage: ports.storage,
+    // Without a cluster to write to, recovery fails once it has something to create (a snapshot run).
+    get clusterCreator(): ClusterCreator {
+      if (!ports.clusterWriter) throw new InvalidInputError('fsck: recovery needs a cluster to write to (cluster flags, not a snapshot)');
+      return ports.clusterWriter;
+    },
+    // Without a lock the start task only validates the input.
+    lock: ports.running ?? { othersRunning: async () => [] },
   };
-  for (const group of STORAGE_TOOL_GROUPS) all[collectStateName(group)] = (e) => collectGroup(parseCollectEvent(e), ports.cluster, ports.artifacts);
-  const definition = storageToolDefinitions()[tool];
-  for (const [name, state] of Object.entries(definition.States)) {
-    if (name.startsWith(readerStateName('')) && state.Type === 'Task') all[name] = (e) => readBatches(ports.artifacts, e);
-  }
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: true } });
-  const name = executionName ?? `local-${randomUUID()}`;
-  const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: all as never },
-    context: { Execution: { Id: `arn:local:execution:${tool}:${name}`, Name: name } },
+  const name = options.executionName ?? `local-${randomUUID()}`;
+  const outcome = await executeLocally({
+    workflow,
+    input,
+    ports: local,
+    executionArn: `arn:local:execution:${tool}:${name}`,
+    executionName: name,
+    onTask: (_state, task, _event, { result }) => {
+      if (task === start && result) started = result as StartResult;
+    },
   });
-  try {
-    const result = (await execution.result) as unknown as R;
-    // The execution's output is kept small; the whole report is in report.json.
-    return { status: 'succeeded', output: start ? await getJson<R>(ports.artifacts, toolKeys.report(start.run.runId, tool)) : result };
-  } catch (err) {
-    const cause = err instanceof ExecutionError && err.cause instanceof Error ? err.cause : err;
-    let output: R | undefined;
-    if (start) {
-      try {
-        output = await getJson<R>(ports.artifacts, toolKeys.report(start.run.runId, tool));
-      } catch {
-        output = undefined;
-      }
-    }
-    const reported = (output as { error?: { name: string; message: string } } | undefined)?.error;
-    // A Fail state's error is the workflow's; the cause, when a report was written, is in it.
-    const error = reported ?? { name: cause instanceof Error ? cause.name : 'Error', message: cause instanceof Error ? cause.message.split('\n')[0] : String(cause) };
-    return { status: 'failed', ...(output ? { output } : {}), error };
-  }
+  const report = started ? await getJson<R>(ports.artifacts, toolKeys.report(started.run.runId, tool)).catch(() => undefined) : undefined;
+  // The execution's output is kept small; the whole report is in report.json.
+  if (outcome.status === 'succeeded') return { status: 'succeeded', output: report ?? (outcome.output as R) };
+  const reported = (report as { error?: { name: string; message: string } } | undefined)?.error;
+  // A Fail state's error is the workflow's; the cause, when a report was written, is in it.
+  return { status: 'failed', ...(report ? { output: report } : {}), error: reported ?? outcome.error };
 }
 
 /** Runs the HardPrune state machine locally; never throws for a failed execution. */
-export function runHardPruneLocally(input: HardPruneInput, ports: StorageToolPorts, executionName?: string): Promise<StorageToolRunResult<hardPrune.HardPruneRunReport>> {
-  const S = HARD_PRUNE_STATE;
-  const { artifacts, storage } = ports;
-  return execute('hard-prune', input, ports, {
-    [S.mark]: (e) => hardPrune.markBlobsInUse(e, artifacts, storage),
-    [S.sweepBlobsBatch]: (e) => hardPrune.sweepBlobPrefixes(e, artifacts, storage),
-    [S.listRepositories]: (e) => hardPrune.listRepositoriesForSweep(e, artifacts, storage),
-    [S.sweepRepositoriesBatch]: (e) => hardPrune.sweepRepositories(e, artifacts, storage),
-    [S.report]: (e) => hardPrune.reportHardPrune(e, artifacts, storage.location),
-    [S.reportFailure]: (e) => hardPrune.reportHardPrune(e, artifacts, storage.location),
-  }, S.start, executionName);
+export function runHardPruneLocally(input: HardPruneInput, ports: StorageToolPorts, options: StorageToolRunOptions = {}): Promise<StorageToolRunResult<hardPrune.HardPruneRunReport>> {
+  return execute('hard-prune', input, ports, options);
 }
 
-/** Runs the Fsck state machine locally (check only); never throws for a failed execution. */
-export function runFsckLocally(input: FsckInput, ports: StorageToolPorts, executionName?: string): Promise<StorageToolRunResult<fsck.FsckRunReport>> {
-  const S = FSCK_STATE;
-  const { artifacts, storage } = ports;
-  return execute('fsck', input, ports, {
-    [S.expect]: (e) => fsck.computeFsckExpectations(e, artifacts, storage),
-    [S.checkBlobsBatch]: (e) => fsck.checkBlobPrefixes(e, artifacts, storage),
-    [S.checkRepositoriesBatch]: (e) => fsck.checkRepositories(e, artifacts, storage),
-    [S.report]: (e) => fsck.reportFsck(e, artifacts, storage.location),
-    [S.reportFailure]: (e) => fsck.reportFsck(e, artifacts, storage.location),
-  }, S.start, executionName);
+/**
+ * Runs the Fsck state machine locally; with `confirm` its recover task writes
+ * through `ports.clusterWriter`. Never throws for a failed execution.
+ */
+export function runFsckLocally(input: FsckInput, ports: StorageToolPorts, options: StorageToolRunOptions = {}): Promise<StorageToolRunResult<fsck.FsckRunReport>> {
+  return execute('fsck', input, ports, options);
 }

@@ -7,6 +7,7 @@
 // string elsewhere.
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import type { ClusterReader } from '../adapters/kubernetes/collector.js';
+import type { ClusterCreator } from '../adapters/kubernetes/writers.js';
 import type { RegistryStorage } from '../adapters/storage/index.js';
 import type { BlobDeleter, ImageDeleter, ImageStreamUpdater, LayerLinkDeleter, ManifestDeleter, RegistryHealthChecker } from '../core/ports.js';
 import type { RunOptions } from './contracts.js';
@@ -31,6 +32,8 @@ export interface Ports {
   cluster: ClusterReader;
   /** Writes to the cluster: image stream revisions removed, Image objects deleted. */
   clusterWriter: ImageStreamUpdater & ImageDeleter;
+  /** Creates in the cluster: Images, image streams and tags (fsck's recovery). */
+  clusterCreator: ClusterCreator;
   /** The registry's API: health, manifest and layer-link deletes. */
   registry: RegistryHealthChecker & ManifestDeleter & LayerLinkDeleter;
   /** Blob deletes: through the registry, or in its storage when the deployment names it. */
@@ -101,10 +104,4 @@ export type AnyTask = Task<any, unknown, PortName>;
 /** Declares one row; the types of `parse`, `run` and `ports` are checked against each other. */
 export function defineTask<E, R, P extends PortName>(task: Task<E, R, P>): Task<E, R, P> {
   return task;
-}
-
-/** Runs one row on a raw event with the ports it names (the handler and the local runner both call this). */
-export async function runTask(task: AnyTask, event: unknown, ports: Partial<Ports>): Promise<unknown> {
-  const parsed = task.parse(event);
-  return task.run(parsed, ports as Ports);
 }

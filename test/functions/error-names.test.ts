@@ -16,14 +16,13 @@ import { PRUNE_TASKS as T } from '../../shared/workflow/tables/prune.js';
 import type { AnyTask } from '../../shared/workflow/task.js';
 import { NOT_RETRIED } from '../../shared/workflow/contracts.js';
 import { startFakeOpenShift, type FakeOpenShift } from '../support/fake-openshift.js';
-import { handler as sweepBlobsHandler } from '../../functions/hard-prune-sweep-blobs/handler.js';
+import { HARD_PRUNE_TASKS } from '../../shared/workflow/tables/storage-tools.js';
 import { storageToolDefinitions } from '../../cli/local-run/storage-tools.js';
 import { putJson } from '../../shared/adapters/artifacts/artifact-store.js';
 import { openRegistryStorage } from '../../shared/adapters/storage/index.js';
 import { markForHardPrune, marksToJSON } from '../../shared/core/hard-prune.js';
 import { startStorageTool } from '../../shared/workflow/storage-tools/common.js';
 import { toolKeys } from '../../shared/workflow/storage-tools/contracts.js';
-import { useRegistryStorage } from '../../shared/workflow/storage-tools/storage-env.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { fakeContext, harness, runContext, type Harness } from './harness.js';
 
@@ -67,7 +66,6 @@ describe('error names of the state machine', () => {
     deleter = RegistryDeleter.fromOptions({ url: proxy.url, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
   });
   afterAll(async () => {
-    useRegistryStorage(undefined);
     await s3?.stop();
     await deleter?.close();
     await proxy?.stop();
@@ -144,12 +142,11 @@ describe('error names of the state machine', () => {
       await s3.seed('registry', key, 'blob');
       s3.failDeletes.add(key);
       const storageUrl = `s3://registry/root?endpoint=${encodeURIComponent(s3.endpoint)}&force-path-style=true&region=${s3.region}`;
-      useRegistryStorage(openRegistryStorage(storageUrl, { s3Config: { credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } }));
-      h.bind();
+      h.bind({ storage: openRegistryStorage(storageUrl, { s3Config: { credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } } }) });
       const input = { confirm: true, registryReadOnlyConfirmed: true, keepYoungerThan: '1m', now: new Date(Date.now() + 3_600_000).toISOString() };
       const start = startStorageTool({ input, executionId: 'hp', executionName: 'hp', startTime: new Date().toISOString() }, 'hard-prune');
       await putJson(h.artifacts, toolKeys.marks(start.run.runId), marksToJSON(markForHardPrune([], [])));
-      return sweepBlobsHandler({ Items: [{ prefix: 'ee' }], BatchInput: { run: start.run, tool: start.tool } }, fakeContext());
+      return handlerOf(HARD_PRUNE_TASKS.sweepBlobs)({ Items: [{ prefix: 'ee' }], BatchInput: { run: start.run, tool: start.tool } }, fakeContext());
     },
     RegistryUnhealthyError: async () => {
       h.bind({ registry: Object.assign(Object.create(deleter) as RegistryDeleter, { checkHealth: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')) }) });

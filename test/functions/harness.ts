@@ -3,8 +3,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TaskDependencies } from '../../functions/common/dependencies.js';
-import { useDependencies } from '../../functions/common/dependencies.js';
 import type { PortSource } from '../../functions/ports-middleware.js';
 import type { Context } from '../../functions/powertools.js';
 import { taskHandler } from '../../functions/task-handler.js';
@@ -38,7 +36,7 @@ export function runContext(over: Partial<RunContext['options']> = {}): RunContex
   };
 }
 
-const PORT_NAMES: readonly PortName[] = ['artifacts', 'cluster', 'clusterWriter', 'registry', 'blobs', 'storage', 'lock', 'metrics', 'settings'];
+const PORT_NAMES: readonly PortName[] = ['artifacts', 'cluster', 'clusterWriter', 'clusterCreator', 'registry', 'blobs', 'storage', 'lock', 'metrics', 'settings'];
 
 export interface Harness {
   dir: string;
@@ -46,7 +44,7 @@ export interface Harness {
   lock: FolderRunLock;
   /** What the describing deleters said they would do. */
   lines: string[];
-  /** The ports every handler gets from now on: the defaults with `over` on top. */
+  /** The ports every handler gets from now on: those bound so far with `over` on top. */
   bind(over?: Partial<Ports>): void;
   /** The Lambda handler of `task`, its ports from this harness. */
   handler(task: AnyTask): (event: unknown, context: Context) => Promise<unknown>;
@@ -67,6 +65,11 @@ export async function harness(): Promise<Harness> {
     registry: Object.assign(describing, { checkHealth: async () => undefined }),
     blobs: describing,
     clusterWriter: describing,
+    clusterCreator: {
+      createImage: () => Promise.reject(new Error('no cluster to create in, in this test')),
+      createImageStream: () => Promise.reject(new Error('no cluster to create in, in this test')),
+      createImageStreamMapping: () => Promise.reject(new Error('no cluster to create in, in this test')),
+    },
     metrics: { add: () => undefined },
   };
   let current: Partial<Ports> = defaults;
@@ -86,29 +89,12 @@ export async function harness(): Promise<Harness> {
     lock,
     lines,
     bind(over = {}) {
-      current = { ...defaults, ...over };
-      // The storage-tool handlers still read the old dependencies.
-      const unused = () => Promise.reject(new Error('not used by this test'));
-      const deps: TaskDependencies = {
-        artifacts: () => artifacts,
-        runningExecutions: () => (current.lock ?? lock),
-        defaults: () => ({ keepTagRevisions: 5 }),
-        clusterReader: async () => current.cluster ?? unused(),
-        clusterWriter: async () => current.clusterWriter ?? describing,
-        registryHealth: async () => current.registry ?? { checkHealth: async () => undefined },
-        registryDeleter: async () => current.registry ?? describing,
-        blobDeleter: async () => current.blobs ?? describing,
-        metrics: () => ({ add: () => undefined }),
-        itemPolicy: () => ({ concurrency: 4 }),
-      };
-      useDependencies(deps);
+      current = { ...current, ...over };
     },
     handler: (task) => taskHandler(task, { ports: source }) as (event: unknown, context: Context) => Promise<unknown>,
     async stop() {
-      useDependencies(undefined);
       await rm(dir, { recursive: true, force: true });
     },
   };
-  h.bind();
   return h;
 }

@@ -70,13 +70,15 @@ describe('the storage tools in the stack', () => {
 
   it.each([
     ['HardPrune', () => hard, HARD_PRUNE_STATE.start, [HARD_PRUNE_STATE.collect, HARD_PRUNE_STATE.mark, HARD_PRUNE_STATE.sweepBlobs, HARD_PRUNE_STATE.listRepositories, HARD_PRUNE_STATE.sweepRepositories, HARD_PRUNE_STATE.report]],
-    ['Fsck', () => fsck, FSCK_STATE.start, [FSCK_STATE.collect, FSCK_STATE.expect, FSCK_STATE.checkBlobs, FSCK_STATE.checkRepositories, FSCK_STATE.report]],
+    ['Fsck', () => fsck, FSCK_STATE.start, [FSCK_STATE.collect, FSCK_STATE.expect, FSCK_STATE.checkBlobs, FSCK_STATE.checkRepositories, FSCK_STATE.recoverChoice]],
   ] as const)('%s runs start, collect, mark, the two Maps and the report in order', (_, asl, start, chain) => {
     let at: string = start;
     for (const next of chain) {
       expect(asl().States[at].Next, `after ${at}`).toBe(next);
       at = next;
     }
+    // Fsck's last check leads to the recovery Choice, which leads to the report either way.
+    if (at === FSCK_STATE.recoverChoice) at = FSCK_STATE.report;
     expect(asl().States[at].End).toBe(true);
     const collect = asl().States[chain[0]] as { Type: string; Branches: Asl[] };
     expect(collect.Type).toBe('Parallel');
@@ -101,10 +103,40 @@ describe('the storage tools in the stack', () => {
     expect(m.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: expect.stringMatching(/^Report the .*failure$/) }]);
   });
 
+  it('fsck recovers lost manifests only when the validated input says confirm, then reports', () => {
+    const choice = fsck.States[FSCK_STATE.recoverChoice] as { Type: string; Choices: Record<string, unknown>[]; Default: string };
+    expect(choice.Type).toBe('Choice');
+    expect(choice.Choices).toEqual([{ Variable: '$.tool.confirm', BooleanEquals: true, Next: FSCK_STATE.recover }]);
+    expect(choice.Default).toBe(FSCK_STATE.report);
+    const recover = fsck.States[FSCK_STATE.recover] as { Type: string; Next: string; ResultPath: string; Parameters: Record<string, unknown>; Catch: unknown[]; Resource: string };
+    expect(recover).toMatchObject({ Type: 'Task', Next: FSCK_STATE.report, ResultPath: '$.recovered' });
+    expect(recover.Parameters).toEqual({ 'run.$': '$.run', 'tool.$': '$.tool', 'collected.$': '$.collected' });
+    expect(recover.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: FSCK_STATE.reportFailure }]);
+    expect(recover.Resource).toMatch(/fsckrecover/i);
+  });
+
+  it('gives the cluster secret to collect and fsck recovery only; recovery reads the registry bucket but never deletes', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    type Statement = { Action: string | string[]; Resource: unknown };
+    const statements = Object.entries(policies)
+      .filter(([id]) => id.startsWith('StorageTools'))
+      .flatMap(([id, p]) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement.map((st) => ({ id, st })));
+    const secretReaders = statements.filter(({ st }) => [st.Action].flat().includes('secretsmanager:GetSecretValue')).map(({ id }) => id);
+    expect(secretReaders.sort()).toEqual([expect.stringMatching(/collect/i), expect.stringMatching(/fsckrecover/i)]);
+    const recover = statements.filter(({ id }) => /fsckrecover/i.test(id));
+    const actions = recover.flatMap(({ st }) => [st.Action].flat());
+    expect(actions.some((a) => a.startsWith('s3:GetObject'))).toBe(true);
+    expect(actions.filter((a) => a.startsWith('s3:Delete'))).toEqual([]);
+    const functions = template.findResources('AWS::Lambda::Function');
+    const [, fn] = Object.entries(functions).find(([id]) => id.startsWith('StorageTools') && /fsckrecover/i.test(id))!;
+    const env = (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['PRUNER_CLUSTER_SECRET_ARN', 'PRUNER_REGISTRY_STORAGE_BUCKET']));
+  });
+
   it('routes every failure after the start to the report and a Fail state', () => {
     for (const [asl, S, names] of [
       [hard, HARD_PRUNE_STATE, [HARD_PRUNE_STATE.collect, HARD_PRUNE_STATE.mark, HARD_PRUNE_STATE.listRepositories]],
-      [fsck, FSCK_STATE, [FSCK_STATE.collect, FSCK_STATE.expect]],
+      [fsck, FSCK_STATE, [FSCK_STATE.collect, FSCK_STATE.expect, FSCK_STATE.recover]],
     ] as const) {
       for (const name of names) expect(asl.States[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.reportFailure }]);
       expect(asl.States[S.reportFailure].Next).toBe(S.failed);

@@ -2,6 +2,7 @@
 // on a filesystem root or on our loopback S3 server, the fake OpenShift API
 // server, and the CLI command in-process. Plus what a test does behind the
 // registry's back: age files, remove blobs, list every stored file.
+import { runCommand as runCommandAsMainDoes } from '../../cli/main.js';
 import { mkdtemp, readdir, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,8 @@ export interface StorageEnv {
   storage: RegistryStorage;
   /** Local directory that holds every stored file (s3rver keeps objects as files too). */
   filesDir: string;
+  /** A fresh artifacts folder for the commands' local runs (each test file its own, so run locks do not meet). */
+  artifactsDir: string;
   s3?: S3Server;
   /** Sets the modification time of every stored file to `when` (blobs look old to hard prune). */
   ageAll(when: Date): Promise<void>;
@@ -59,6 +62,19 @@ async function walk(dir: string): Promise<string[]> {
 
 /** Starts a backend and the real docker-registry on it. */
 export async function startStorageEnv(backend: BackendName): Promise<StorageEnv> {
+  const artifactsDir = await mkdtemp(path.join(tmpdir(), 'storage-tools-artifacts-'));
+  const env = await startBackend(backend);
+  return {
+    ...env,
+    artifactsDir,
+    stop: async () => {
+      await env.stop();
+      await rm(artifactsDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startBackend(backend: BackendName): Promise<Omit<StorageEnv, 'artifactsDir'>> {
   if (backend === 'filesystem') {
     const dir = await mkdtemp(path.join(tmpdir(), 'storage-tools-'));
     const root = path.join(dir, 'root');
@@ -147,8 +163,8 @@ export function streamOf(namespace: string, name: string, tags: Record<string, I
   };
 }
 
-/** Runs a command in-process; returns its exit status and what it printed. */
-export async function runCommand(command: Command, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs a command in-process as `image-pruner NAME` would (usage errors exit 2); returns its exit status and what it printed. */
+export async function runCommand(command: Command, argv: string[], name = 'hard-prune'): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -156,7 +172,7 @@ export async function runCommand(command: Command, argv: string[]): Promise<{ co
   stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
   const io: CliIO = { stdin: new PassThrough(), stdout, stderr, env: {} };
-  const code = await command(argv, io);
+  const code = await runCommandAsMainDoes(name, command, argv, io);
   return { code, stdout: out, stderr: err };
 }
 

@@ -39,7 +39,7 @@ describe('fsck flags', () => {
     { name: 'refuses --recover from a snapshot', argv: [...STORAGE, '--recover', '--snapshot', 'x.json'], message: /--recover writes through the cluster API/ },
     { name: 'refuses a namespace that is no namespace name', argv: [...STORAGE, '--namespace', 'Not_A_NS'], message: /--namespace: "Not_A_NS"/ },
   ])('$name', async ({ argv, message }) => {
-    const r = await runCommand(makeFsckCommand(), argv);
+    const r = await runCommand(makeFsckCommand(), argv, 'fsck');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
   });

@@ -1,8 +1,13 @@
 // fsck end to end on the real docker-registry with filesystem and S3 storage:
 // each kind of damage is made on purpose, found, and (lost manifests) recovered
-// through the fake API server, after which the image pulls through its new tag.
+// through the fake API server by the Fsck state machine's recover task, after
+// which the image pulls through its new tag.
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeFsckCommand, type FsckReport } from '../../cli/commands/fsck.js';
+import { makeFsckCommand } from '../../cli/commands/fsck.js';
+import type { FsckReport, LostManifestReport } from '../../shared/workflow/storage-tools/reports.js';
+import type { FsckRunReport } from '../../shared/workflow/storage-tools/fsck.js';
 import type { ImageStream } from '../../shared/core/kube-types.js';
 import type { FakeOpenShift } from '../support/fake-openshift.js';
 import { pullCheck, type PushedImage } from '../support/push.js';
@@ -19,7 +24,7 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
   beforeAll(async () => {
     env = await startStorageEnv(backend);
     ({ api, a1, a2, untagged, b, orphan } = await damagedCluster(env));
-    command = makeFsckCommand({ storageOptions: env.storageOptions });
+    command = makeFsckCommand({ storageOptions: env.storageOptions, artifactsDir: env.artifactsDir });
   });
 
   afterAll(async () => {
@@ -30,7 +35,7 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
   const args = () => ['--registry-storage', env.storageUrl, ...clusterFlags(api), '--output', 'json'];
 
   it('reports a broken revision, a broken image with its tags, and lost manifests', async () => {
-    const r = await runCommand(command, args());
+    const r = await runCommand(command, args(), 'fsck');
     expect(r.code, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout) as FsckReport;
     expect(report.missingImages).toEqual([{ kind: 'missing-image', namespace: 'ns', name: 'app', tag: 'v2', index: 0, image: a2.manifestDigest }]);
@@ -49,7 +54,7 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
   });
 
   it('says what to do about each finding', async () => {
-    const r = await runCommand(command, args().slice(0, -2));
+    const r = await runCommand(command, args().slice(0, -2), 'fsck');
     expect(r.stdout).toMatch(/BROKEN REVISION ns\/app:v2 revision 0/);
     expect(r.stdout).toMatch(new RegExp(`BROKEN IMAGE ${b.manifestDigest}: missing from storage: layer ${b.layers[1].digest}`));
     expect(r.stdout).toMatch(/Tags: other\/svc:latest\./);
@@ -57,7 +62,7 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
   });
 
   it('--namespace limits the check to one namespace', async () => {
-    const r = await runCommand(command, [...args(), '--namespace', 'other']);
+    const r = await runCommand(command, [...args(), '--namespace', 'other'], 'fsck');
     const report = JSON.parse(r.stdout) as FsckReport;
     expect(report.missingImages).toEqual([]);
     expect(report.lostManifests).toEqual([]);
@@ -65,14 +70,14 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
   });
 
   it('refuses --recover with a snapshot instead of the cluster', async () => {
-    const r = await runCommand(command, ['--registry-storage', env.storageUrl, '--snapshot', '/dev/null', '--recover']);
+    const r = await runCommand(command, ['--registry-storage', env.storageUrl, '--snapshot', '/dev/null', '--recover'], 'fsck');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--recover writes through the cluster API/);
   });
 
   it('--recover tags lost manifests as lost-found-<hex>, recreating stream and Image, and they pull', async () => {
     const before = await env.listAll();
-    const r = await runCommand(command, [...args(), '--recover']);
+    const r = await runCommand(command, [...args(), '--recover'], 'fsck');
     const report = JSON.parse(r.stdout) as FsckReport;
     expect(report.lostManifests.map((f) => [f.repository, f.recoveredAs, f.problem])).toEqual([
       ['lost/thing', `lost/thing:lost-found-${hexOf(orphan.manifestDigest)}`, undefined],
@@ -81,6 +86,16 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
     // Broken revision and broken image are still there: recovery does not fix those.
     expect(r.code).toBe(1);
     expect(await env.listAll()).toEqual(before);
+
+    // It went through the state machine: the recover task wrote recovery.json next to the report task's report.json.
+    const reportPath = /report in (\S+)/.exec(r.stderr)?.[1];
+    expect(reportPath, r.stderr).toMatch(/runs\/.*\/fsck\/report\.json$/);
+    const stored = JSON.parse(await readFile(reportPath!, 'utf8')) as FsckRunReport;
+    expect(stored.status).toBe('succeeded');
+    expect(stored.report).toEqual(report);
+    expect(report.recover).toBe(true);
+    const recovery = JSON.parse(await readFile(join(dirname(reportPath!), 'recovery.json'), 'utf8')) as LostManifestReport[];
+    expect(recovery.map((f) => f.recoveredAs)).toEqual(report.lostManifests.map((f) => f.recoveredAs));
 
     const thing = api.get('ImageStream', 'thing', 'lost') as unknown as ImageStream;
     const tag = thing.status?.tags?.find((t) => t.tag === `lost-found-${hexOf(orphan.manifestDigest)}`);
@@ -96,7 +111,8 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
   });
 
   it('after recovery no manifest is lost', async () => {
-    const report = JSON.parse((await runCommand(command, args())).stdout) as FsckReport;
+    const report = JSON.parse((await runCommand(command, args(), 'fsck')).stdout) as FsckReport;
+    expect(report.recover).toBe(false);
     expect(report.lostManifests).toEqual([]);
     expect(report.missingImages).toHaveLength(1);
     expect(report.missingBlobs).toHaveLength(1);

@@ -2,7 +2,8 @@
 // S3 storage: images pushed through the registry, the cluster in the fake API
 // server, the command run in-process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHardPruneCommand, type HardPruneReport } from '../../cli/commands/hard-prune.js';
+import { makeHardPruneCommand } from '../../cli/commands/hard-prune.js';
+import type { HardPruneReport } from '../../shared/workflow/storage-tools/reports.js';
 import type { FakeOpenShift } from '../support/fake-openshift.js';
 import { pullCheck, pushBlob, pushImage, pushIndex, seededBytes, type PushedImage } from '../support/push.js';
 import { all, BACKENDS, clusterFlags, runCommand, startCluster, startStorageEnv, streamOf, TWO_HOURS_AGO, type StorageEnv } from './env.js';
@@ -47,7 +48,7 @@ describe.each(BACKENDS)('hard prune on %s storage', (backend) => {
       { repo: 'ns/keep', image: k },
       { repo: 'ns/multi', image: index },
     ];
-    command = makeHardPruneCommand({ storageOptions: env.storageOptions });
+    command = makeHardPruneCommand({ storageOptions: env.storageOptions, artifactsDir: env.artifactsDir });
   });
 
   afterAll(async () => {

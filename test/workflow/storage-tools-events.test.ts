@@ -21,6 +21,11 @@ describe('the start task of the storage tools', () => {
     expect(r.run.options.now).toBe('2026-01-01T00:00:00.000Z');
   });
 
+  it("takes fsck's confirm (recovery) without the acknowledgement: recovery never changes storage", () => {
+    expect(startStorageTool(startEvent({ confirm: true }), 'fsck').tool).toMatchObject({ tool: 'fsck', confirm: true, registryReadOnlyConfirmed: false });
+    expect(startStorageTool(startEvent({}), 'fsck').tool.confirm).toBe(false);
+  });
+
   it('refuses confirm without the acknowledgement even when the Choice was skipped', () => {
     expect(() => startStorageTool(startEvent({ confirm: true }), 'hard-prune')).toThrow(RegistryNotReadOnlyError);
   });

@@ -5,18 +5,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collectTask } from '../../shared/workflow/tables/prune.js';
-import { handler as startHandler } from '../../functions/hard-prune-start/handler.js';
-import { handler as markHandler } from '../../functions/hard-prune-mark/handler.js';
-import { handler as sweepBlobsHandler } from '../../functions/hard-prune-sweep-blobs/handler.js';
-import { handler as listHandler } from '../../functions/hard-prune-list-repositories/handler.js';
-import { handler as sweepReposHandler } from '../../functions/hard-prune-sweep-repositories/handler.js';
-import { handler as reportHandler } from '../../functions/hard-prune-report/handler.js';
-import { handler as fsckStartHandler } from '../../functions/fsck-start/handler.js';
-import { handler as fsckExpectHandler } from '../../functions/fsck-expect/handler.js';
-import { handler as fsckBlobsHandler } from '../../functions/fsck-check-blobs/handler.js';
-import { handler as fsckReposHandler } from '../../functions/fsck-check-repositories/handler.js';
-import { handler as fsckReportHandler } from '../../functions/fsck-report/handler.js';
+import { FSCK_TASKS as F, HARD_PRUNE_TASKS as H } from '../../shared/workflow/tables/storage-tools.js';
+import type { AnyTask } from '../../shared/workflow/task.js';
 import { SnapshotClusterReader } from '../../cli/local-run/snapshot-reader.js';
 import { openRegistryStorage } from '../../shared/adapters/storage/index.js';
 import { snapshotFromList } from '../../shared/core/snapshot.js';
@@ -24,7 +14,6 @@ import type { StartResult } from '../../shared/workflow/storage-tools/contracts.
 import { STORAGE_TOOL_GROUPS } from '../../shared/workflow/storage-tools/contracts.js';
 import type { HardPruneRunReport } from '../../shared/workflow/storage-tools/hard-prune.js';
 import type { FsckRunReport } from '../../shared/workflow/storage-tools/fsck.js';
-import { useRegistryStorage } from '../../shared/workflow/storage-tools/storage-env.js';
 import { fakeContext, harness, type Harness } from '../functions/harness.js';
 
 const example = snapshotFromList(JSON.parse(await readFile(new URL('../../examples/cluster.json', import.meta.url), 'utf8')));
@@ -33,22 +22,34 @@ const call = <R>(h: (e: unknown, c: never) => Promise<unknown>, e: unknown) => h
 
 describe('storage-tool handlers with a fake context', () => {
   let h: Harness;
+  const handlerOf = (task: AnyTask) => (event: unknown, context: never) => h.handler(task)(event, context);
+  const startHandler = handlerOf(H.start);
+  const markHandler = handlerOf(H.mark);
+  const sweepBlobsHandler = handlerOf(H.sweepBlobs);
+  const listHandler = handlerOf(H.listRepositories);
+  const sweepReposHandler = handlerOf(H.sweepRepositories);
+  const reportHandler = handlerOf(H.report);
+  const fsckStartHandler = handlerOf(F.start);
+  const fsckExpectHandler = handlerOf(F.expect);
+  const fsckBlobsHandler = handlerOf(F.checkBlobs);
+  const fsckReposHandler = handlerOf(F.checkRepositories);
+  const fsckReportHandler = handlerOf(F.report);
+  const fsckRecoverHandler = handlerOf(F.recover);
+  const collectHandler = handlerOf(H.collect);
   beforeEach(async () => {
     h = await harness();
-    h.bind({ cluster: new SnapshotClusterReader(example) });
     // An empty registry root: the handlers' wiring is under test, the sweep's decisions are tested elsewhere.
     const root = join(h.dir, 'registry');
     await mkdir(join(root, 'docker/registry/v2/blobs/sha256'), { recursive: true });
-    useRegistryStorage(openRegistryStorage(`file://${root}`));
+    h.bind({ cluster: new SnapshotClusterReader(example), storage: openRegistryStorage(`file://${root}`) });
   });
   afterEach(async () => {
-    useRegistryStorage(undefined);
     await h.stop();
   });
 
   it('carry a hard prune from start to report, writing the report into the run folder', async () => {
     const start = await call<StartResult>(startHandler, startEvent({}));
-    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(h.handler(collectTask), { run: start.run, group })));
+    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(collectHandler, { run: start.run, group })));
     const mark = await call<{ keys: { prefixes: string }; counts: { images: number } }>(markHandler, { ...start, collected });
     expect(mark.counts.images).toBeGreaterThan(0);
     const prefixes = JSON.parse((await h.artifacts.get(mark.keys.prefixes)).toString()) as { prefix: string }[];
@@ -64,7 +65,7 @@ describe('storage-tool handlers with a fake context', () => {
 
   it('carry an fsck from start to report', async () => {
     const start = await call<StartResult>(fsckStartHandler, startEvent({}));
-    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(h.handler(collectTask), { run: start.run, group })));
+    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(collectHandler, { run: start.run, group })));
     const expected = await call<{ keys: { prefixes: string }; counts: { prefixes: number } }>(fsckExpectHandler, { ...start, collected });
     const prefixes = JSON.parse((await h.artifacts.get(expected.keys.prefixes)).toString()) as { prefix: string }[];
     expect(prefixes.length).toBe(expected.counts.prefixes);
@@ -72,6 +73,34 @@ describe('storage-tool handlers with a fake context', () => {
     const report = await call<FsckRunReport>(fsckReportHandler, { ...start, collected, expected });
     // Empty storage: every blob the managed images need is missing.
     expect(report.report?.missingBlobs.length).toBeGreaterThan(0);
+  });
+
+  it('carry an fsck with confirm through the recover task to a report that says it recovered', async () => {
+    const creations: string[] = [];
+    h.bind({
+      clusterCreator: {
+        createImage: async (i: { metadata: { name: string } }) => (creations.push(i.metadata.name), 'created'),
+        createImageStream: async (ns: string, n: string) => (creations.push(`${ns}/${n}`), 'created'),
+        createImageStreamMapping: async () => undefined,
+      },
+    });
+    const start = await call<StartResult>(fsckStartHandler, startEvent({ confirm: true }));
+    expect(start.tool.confirm).toBe(true);
+    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(collectHandler, { run: start.run, group })));
+    const expected = await call<{ keys: { prefixes: string } }>(fsckExpectHandler, { ...start, collected });
+    // Empty storage holds no repository, so nothing is lost and nothing is written.
+    const recovered = await call<{ key: string; recovered: number; failed: number }>(fsckRecoverHandler, { ...start, collected });
+    expect(recovered).toMatchObject({ recovered: 0, failed: 0 });
+    expect(creations).toEqual([]);
+    expect(JSON.parse((await h.artifacts.get(recovered.key)).toString())).toEqual([]);
+    const report = await call<FsckRunReport>(fsckReportHandler, { ...start, collected, expected, recovered });
+    expect(report.report?.recover).toBe(true);
+  });
+
+  it('the recover task refuses a run without confirm', async () => {
+    const start = await call<StartResult>(fsckStartHandler, startEvent({}));
+    const collected = await Promise.all(STORAGE_TOOL_GROUPS.map((group) => call(collectHandler, { run: start.run, group })));
+    await expect(call(fsckRecoverHandler, { ...start, collected })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(/event.tool.confirm/) });
   });
 
   it.each([
@@ -86,6 +115,7 @@ describe('storage-tool handlers with a fake context', () => {
     ['fsck blobs', fsckBlobsHandler, { Items: [] }, /event.BatchInput/],
     ['fsck repositories', fsckReposHandler, { Items: [{ repository: '' }], BatchInput: {} }, /event.BatchInput.run/],
     ['fsck report', fsckReportHandler, { run: {} }, /event.run.runId/],
+    ['fsck recover', fsckRecoverHandler, { tool: {} }, /event.run/],
   ] as const)('%s names the field of a malformed event', async (_, handler, event, message) => {
     await expect(call(handler as never, event)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(message) });
   });

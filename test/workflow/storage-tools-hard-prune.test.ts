@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeHardPruneCommand, type HardPruneReport } from '../../cli/commands/hard-prune.js';
+import { makeHardPruneCommand } from '../../cli/commands/hard-prune.js';
+import type { HardPruneReport } from '../../shared/workflow/storage-tools/reports.js';
 import { runHardPruneLocally, type StorageToolPorts } from '../../cli/local-run/storage-tools.js';
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/index.js';
 import { connectCluster, KubernetesCollector, type ClusterClient } from '../../shared/adapters/kubernetes/index.js';
@@ -58,7 +59,7 @@ describe.each(BACKENDS)('the HardPrune state machine, run locally on %s storage'
     client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
     artifactsDir = await mkdtemp(join(tmpdir(), 'storage-tools-sm-'));
     ports = { artifacts: new LocalFolderArtifacts(artifactsDir), cluster: new KubernetesCollector(client), storage: env.storage };
-    command = makeHardPruneCommand({ storageOptions: env.storageOptions });
+    command = makeHardPruneCommand({ storageOptions: env.storageOptions, artifactsDir: env.artifactsDir });
     const r = await runCommand(command, ['--registry-storage', env.storageUrl, ...clusterFlags(api), '--output', 'json']);
     expect(r.code, r.stderr).toBe(0);
     commandDryRun = JSON.parse(r.stdout) as HardPruneReport;

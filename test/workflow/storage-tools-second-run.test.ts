@@ -4,8 +4,7 @@
 // RunningExecutions port the Step Functions lister implements) and stops with
 // ConcurrentRunError, before any run id or artifact exists.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { handler as hardPruneStart } from '../../functions/hard-prune-start/handler.js';
-import { handler as fsckStart } from '../../functions/fsck-start/handler.js';
+import { FSCK_TASKS, HARD_PRUNE_TASKS } from '../../shared/workflow/tables/storage-tools.js';
 import { ERROR } from '../../shared/workflow/contracts.js';
 import type { StartResult } from '../../shared/workflow/storage-tools/contracts.js';
 import { fakeContext, harness, type Harness } from '../functions/harness.js';
@@ -14,10 +13,11 @@ const startEvent = (name: string, input: unknown = {}) => ({ input, executionId:
 const call = (h: (e: unknown, c: never) => Promise<unknown>, e: unknown) => h(e, fakeContext() as never) as Promise<StartResult>;
 
 describe.each([
-  ['HardPrune', hardPruneStart],
-  ['Fsck', fsckStart],
-] as const)('the %s start task', (_machine, start) => {
+  ['HardPrune', HARD_PRUNE_TASKS.start],
+  ['Fsck', FSCK_TASKS.start],
+] as const)('the %s start task', (_machine, task) => {
   let h: Harness;
+  const start = (event: unknown, context: never) => h.handler(task)(event, context);
   beforeEach(async () => {
     h = await harness();
   });

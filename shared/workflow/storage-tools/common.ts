@@ -22,7 +22,8 @@ import { RegistryNotReadOnlyError } from './contracts.js';
  * error (a misspelt `confrim` must not silently mean something else), and a
  * hard prune with `confirm` needs `registryReadOnlyConfirmed: true` even
  * though the state machine's Choice already refused that: the task does not
- * trust its caller.
+ * trust its caller. Fsck's `confirm` recovers lost manifests through the
+ * cluster API; it never changes storage, so it needs no acknowledgement.
  */
 export function startStorageTool(event: unknown, tool: StorageTool): StartResult {
   const e = parseStartEvent(event);

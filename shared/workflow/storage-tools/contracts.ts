@@ -32,6 +32,8 @@ export const FSCK_STATE = {
   checkBlobsBatch: 'Check a batch of blob prefixes',
   checkRepositories: 'Check repositories',
   checkRepositoriesBatch: 'Check a batch of repositories',
+  recoverChoice: 'Recover?',
+  recover: 'Recover lost manifests',
   report: 'Report fsck',
   reportFailure: 'Report the fsck failure',
   failed: 'Fsck failed',
@@ -97,6 +99,13 @@ export interface ExpectResult {
   counts: { prefixes: number; repositories: number; missingImages: number };
 }
 
+/** Output of "Recover lost manifests" (fsck with confirm); what each lost manifest became is in `recovery.json`. */
+export interface RecoverResult {
+  key: string;
+  recovered: number;
+  failed: number;
+}
+
 /** Artifact keys of one storage-tool run. */
 export const toolKeys = {
   marks: (runId: string) => `runs/${runId}/hard-prune/marks.json`,
@@ -107,6 +116,7 @@ export const toolKeys = {
   repositories: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/repositories.json`,
   repositoryResult: (runId: string, tool: StorageTool, batch: string) => `runs/${runId}/${tool}/repositories/${batch}.json`,
   repositoryResults: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/repositories/`,
+  recovery: (runId: string) => `runs/${runId}/fsck/recovery.json`,
   report: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/report.json`,
 };
 

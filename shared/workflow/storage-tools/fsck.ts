@@ -1,15 +1,15 @@
-// The task functions of the Fsck state machine (check only: recovery through
-// the cluster API stays with `image-pruner fsck --recover`). The findings are
-// shared/core/fsck.ts's; each batch recomputes the expectations from the
-// collected snapshot (once per warm container and run).
+// The check tasks and the report task of the Fsck state machine (recovery,
+// with confirm, is fsck-recover.ts). The findings are shared/core/fsck.ts's;
+// each batch recomputes the expectations from the collected snapshot (once per
+// warm container and run).
 import type { ArtifactStore } from '../../adapters/artifacts/artifact-store.js';
 import { getJson, putJson } from '../../adapters/artifacts/artifact-store.js';
 import type { RegistryStorage } from '../../adapters/storage/index.js';
 import { fsckExpectations, lostManifests, missingBlobFindings, missingInPrefix, prefixOf, type FsckExpectations } from '../../core/fsck.js';
-import type { FsckReport, LostManifestReport } from '../../../cli/commands/fsck.js';
+import type { FsckReport, LostManifestReport } from './reports.js';
 import { InvalidInputError } from '../../errors.js';
 import { describeCaught } from '../report.js';
-import type { CollectedGroup, ExpectResult, RepositoryBatchResult, ToolState } from './contracts.js';
+import type { CollectedGroup, ExpectResult, RecoverResult, RepositoryBatchResult, ToolState } from './contracts.js';
 import { toolKeys } from './contracts.js';
 import { all, batchName, checkPrefixItem, checkRepositoryItem, parseStartResult, parseToolBatch, parseToolState, readCollected } from './common.js';
 
@@ -86,17 +86,29 @@ export async function checkRepositories(event: unknown, artifacts: ArtifactStore
   return { repositories: batch.items.length, changed: lost.length, failed: 0 };
 }
 
+/** Every lost manifest the repository batches found, sorted by repository and digest. */
+export async function readLostManifests(artifacts: ArtifactStore, runId: string): Promise<LostManifestReport[]> {
+  const lost: LostManifestReport[] = [];
+  for (const k of (await artifacts.list(toolKeys.repositoryResults(runId, TOOL))).filter((x) => x.endsWith('.json'))) {
+    lost.push(...(await getJson<{ lost: LostManifestReport[] }>(artifacts, k)).lost);
+  }
+  return lost.sort((a, b) => (a.repository < b.repository ? -1 : a.repository > b.repository ? 1 : a.digest < b.digest ? -1 : 1));
+}
+
 /** What the fsck report task returns. */
 export interface FsckRunReport {
   status: 'succeeded' | 'failed';
   runId: string;
   reportKey: string;
-  /** Findings in the shape of `image-pruner fsck --output json` (recover is always false). */
+  /** Findings in the shape of `image-pruner fsck --output json`; `recover` is the input's `confirm`. */
   report?: FsckReport;
   error?: { name: string; message: string };
 }
 
-/** "Report fsck": the findings of every batch into `runs/<id>/fsck/report.json`. */
+/**
+ * "Report fsck": the findings of every batch, with what recovery made of the
+ * lost manifests when it ran, into `runs/<id>/fsck/report.json`.
+ */
 export async function reportFsck(event: unknown, artifacts: ArtifactStore, location: string): Promise<FsckRunReport> {
   const ev = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>;
   const start = parseStartResult(ev, TOOL);
@@ -115,14 +127,12 @@ export async function reportFsck(event: unknown, artifacts: ArtifactStore, locat
     for (const k of (await artifacts.list(toolKeys.prefixResults(runId, TOOL))).filter((x) => x.endsWith('.json'))) {
       missing.push(...(await getJson<{ missing: string[] }>(artifacts, k)).missing);
     }
-    const lost: LostManifestReport[] = [];
-    for (const k of (await artifacts.list(toolKeys.repositoryResults(runId, TOOL))).filter((x) => x.endsWith('.json'))) {
-      lost.push(...(await getJson<{ lost: LostManifestReport[] }>(artifacts, k)).lost);
-    }
-    lost.sort((a, b) => (a.repository < b.repository ? -1 : a.repository > b.repository ? 1 : a.digest < b.digest ? -1 : 1));
+    let lost = await readLostManifests(artifacts, runId);
+    // Recovery's copy of the findings carries recoveredAs / problem.
+    if ((ev.recovered as RecoverResult | undefined)?.key !== undefined) lost = await getJson<LostManifestReport[]>(artifacts, toolKeys.recovery(runId));
     const report: FsckReport = {
       location,
-      recover: false,
+      recover: start.tool.confirm,
       missingImages: e.missingImages,
       missingBlobs: missingBlobFindings(e, missing),
       lostManifests: lost,

@@ -16,7 +16,7 @@ import {
   type HardPruneMarksJSON,
   type StoredBlob,
 } from '../../core/hard-prune.js';
-import type { HardPruneReport, RepositoryReport } from '../../../cli/commands/hard-prune.js';
+import type { HardPruneReport, RepositoryReport } from './reports.js';
 import { InvalidInputError } from '../../errors.js';
 import { describeCaught } from '../report.js';
 import type { BlobSweepBatchResult, ListRepositoriesResult, MarkResult, RepositoryBatchResult, StartResult } from './contracts.js';

@@ -2,10 +2,13 @@
 import { InvalidInputError } from '../../errors.js';
 import type { AnyTask } from '../task.js';
 import { PRUNE_TASKS } from './prune.js';
+import { FSCK_TASKS, HARD_PRUNE_TASKS } from './storage-tools.js';
 
 /** The workflows, each a table of tasks. */
 export const TASK_TABLES: Readonly<Record<string, Readonly<Record<string, AnyTask>>>> = {
   prune: PRUNE_TASKS,
+  hardPrune: HARD_PRUNE_TASKS,
+  fsck: FSCK_TASKS,
 };
 
 /** The row whose id is `id`, in any table (ids are unique over all of them). */

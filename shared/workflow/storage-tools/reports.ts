@@ -1,0 +1,57 @@
+// The reports of the storage tools: what the report tasks of HardPrune and
+// Fsck write to runs/<id>/<tool>/report.json, and what `image-pruner
+// hard-prune` / `image-pruner fsck` print with --output json. They live here,
+// with the tasks that build them, so shared/ needs nothing from cli/.
+import type { LostManifestFinding, MissingBlobsFinding, MissingImageFinding } from '../../core/fsck.js';
+
+/** One repository with something to remove. */
+export interface RepositoryReport {
+  repository: string;
+  action: 'remove' | 'sweep';
+  manifestLinks: number;
+  layerLinks: number;
+  /** Bytes of the deleted blobs this repository loses its links to. */
+  bytes: number;
+  failed: number;
+}
+
+/** What a hard prune deleted (or would delete). */
+export interface HardPruneReport {
+  confirm: boolean;
+  location: string;
+  marked: { images: number; streams: number; blobs: number };
+  repositories: RepositoryReport[];
+  repositoriesSeen: number;
+  blobs: { deleted: number; bytes: number; kept: number; young: number; youngBytes: number; failed: number };
+  failures: string[];
+  warnings: string[];
+}
+
+/** A lost manifest, with whether (and how) it was recovered. */
+export interface LostManifestReport extends LostManifestFinding {
+  /** The manifest's own blob is readable in storage (needed to recreate a missing Image). */
+  manifestReadable: boolean;
+  /** `namespace/name:lost-found-<hex>` once recovered. */
+  recoveredAs?: string;
+  /** Why recovery failed or was impossible. */
+  problem?: string;
+}
+
+/** What fsck found (and, with confirm, recovered). */
+export interface FsckReport {
+  location: string;
+  namespace?: string;
+  /** The run recovered lost manifests (execution input `confirm`, `fsck --recover`). */
+  recover: boolean;
+  missingImages: MissingImageFinding[];
+  missingBlobs: MissingBlobsFinding[];
+  lostManifests: LostManifestReport[];
+  /** Blob prefixes listed and repositories checked, for the record. */
+  listed: { prefixes: number; repositories: number };
+  warnings: string[];
+}
+
+/** How many findings are left once recovery has done what it could. */
+export function openFindings(r: FsckReport): number {
+  return r.missingImages.length + r.missingBlobs.length + r.lostManifests.filter((f) => !f.recoveredAs).length;
+}
