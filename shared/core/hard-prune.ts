@@ -3,7 +3,7 @@
 // lists storage one blob prefix or one repository at a time and asks these
 // functions what to delete, so the same code serves a local run and a state
 // machine that fans the sweep out by prefix and by repository.
-import { PrunerError } from '../errors.js';
+import { IncompleteMarkingError } from './errors.js';
 import { blobsOfImage } from './blobs.js';
 import type { Image, ImageStream } from './kube-types.js';
 
@@ -241,14 +241,6 @@ export function sweepRepository(marks: HardPruneMarks, repo: StoredRepository, y
     keptManifestLinks,
     keptLayerLinks,
   };
-}
-
-/** The sweep was asked to decide before every manifest-list child was marked: it could delete a child's layers. */
-export class IncompleteMarkingError extends PrunerError {
-  constructor(readonly unresolved: string[]) {
-    super(`hard prune: manifest-list children not marked (no Image object, not read from storage): ${unresolved.slice(0, 5).join(', ')}${unresolved.length > 5 ? ` and ${unresolved.length - 5} more` : ''}`);
-    this.name = 'IncompleteMarkingError';
-  }
 }
 
 function assertComplete(marks: HardPruneMarks): void {

@@ -1,7 +1,7 @@
 // computePlan: the rules of PRUNING.md as one pure function. Reads a snapshot,
 // decides what can go, and returns it sorted, so the same input always gives
 // the same plan byte for byte.
-import { InvalidInputError, InvalidReferencesError } from '../errors.js';
+import { InvalidInputError, InvalidReferenceError, InvalidReferencesError } from './errors.js';
 import { blobsOfImage } from './blobs.js';
 import type { Build, Container, Image, ImageStream, ObjectMeta, PodSpec, Workload } from './kube-types.js';
 import {
@@ -13,7 +13,7 @@ import {
   type RepositoryLink,
   type StreamUpdate,
 } from './plan-types.js';
-import { InvalidReferenceError, isDigest, parseReference } from './reference.js';
+import { isDigest, parseReference } from './reference.js';
 import type { Snapshot } from './snapshot.js';
 
 export const MANAGED_ANNOTATION = 'openshift.io/image.managed';

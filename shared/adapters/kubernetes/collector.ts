@@ -9,7 +9,7 @@ import { RESOURCE_GROUPS, RESOURCE_KINDS } from '../../core/kinds.js';
 import type { Snapshot } from '../../core/snapshot.js';
 import { SnapshotBuilder } from '../../core/snapshot.js';
 import type { ClusterClient } from './connection.js';
-import { ListIncompleteError } from './errors.js';
+import { ListIncompleteError } from '../errors.js';
 import type { Failure, RetryPolicy } from './retry.js';
 import { AttemptsExhausted, DEFAULT_RETRY_POLICY, withRetry } from './retry.js';
 import { StringPool, stripObject } from './strip.js';

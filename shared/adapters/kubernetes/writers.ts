@@ -5,7 +5,7 @@ import type { Image, ImageStream, NamedTagEventList } from '../../core/kube-type
 import type { StreamUpdate } from '../../core/plan-types.js';
 import type { ImageDeleter, ImageStreamUpdater, ItemStatus } from '../../core/ports.js';
 import type { ClusterClient } from './connection.js';
-import { ClusterRequestError, ImageStreamConflictError } from './errors.js';
+import { ClusterRequestError, ImageStreamConflictError } from '../errors.js';
 import type { Failure, RetryPolicy } from './retry.js';
 import { AttemptsExhausted, DEFAULT_RETRY_POLICY, withRetry } from './retry.js';
 

@@ -4,8 +4,8 @@
 // the first request that changes anything, and bounded retries.
 import { readFileSync } from 'node:fs';
 import { Agent, type Dispatcher } from 'undici';
-import { InvalidInputError } from '../../errors.js';
-import { RegistryRequestError, RegistryUnreachableError } from './errors.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { RegistryRequestError, RegistryUnreachableError } from '../errors.js';
 import {
   DEFAULT_RETRY_POLICY,
   backoffDelay,

@@ -4,11 +4,14 @@ export { RegistryDeleter, interpretDelete, GONE_CODES } from './deleter.js';
 export { runBatch, deleteManifests, deleteLayerLinks, deleteBlobs, summarize, type BatchOptions } from './batch.js';
 export {
   RegistryFatalError,
+  RegistryAnswerError,
   RegistryUnreachableError,
   RegistryDeleteDisabledError,
   RegistryEndpointNotFoundError,
   RegistryAuthError,
   RegistryRequestError,
   isFatalRegistryError,
-} from './errors.js';
+  isFinalRegistryError,
+  FINAL_REGISTRY_ERROR_NAMES,
+} from '../errors.js';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';

@@ -3,7 +3,7 @@
 // here are relative to the root, '/'-separated, without a leading slash. Every
 // name that goes into a path is checked first, so that no input can reach
 // outside its repository (no "..", no empty component).
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 
 /** The layout's own prefix below the registry's root directory. */
 export const V2 = 'docker/registry/v2';
