@@ -192,3 +192,13 @@ export function failureReason(err: unknown): string {
   }
   return 'unknown error';
 }
+
+/** The Node/undici error code (`ECONNRESET`, `ERR_TLS_…`) of `err` or of its causes, if any. */
+export function errorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -2,6 +2,7 @@
 export * from './collector.js';
 export * from './connection.js';
 export { ClusterConfigError, ListIncompleteError, ClusterRequestError, ImageStreamConflictError } from '../errors.js';
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+export { CLUSTER_RETRY_POLICY } from './failure.js';
+export type { RetryPolicy } from '../retry.js';
 export { StringPool, reduceManifest, stripObject } from './strip.js';
 export * from './writers.js';

@@ -9,7 +9,7 @@ import {
   isFatalRegistryError,
   isFinalRegistryError,
 } from '../../../shared/adapters/registry/index.js';
-import { backoffDelay, parseRetryAfter, type RetryPolicy } from '../../../shared/adapters/registry/retry.js';
+import { backoffDelay, parseRetryAfter, type RetryPolicy } from '../../../shared/adapters/retry.js';
 
 const op = 'DELETE manifest ns/app@sha256:00';
 
