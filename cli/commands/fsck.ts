@@ -18,6 +18,7 @@ import {
   type MissingImageFinding,
   type TagPointer,
 } from '../../shared/core/fsck.js';
+import { repositoryOf, repositoryOfStream } from '../../shared/core/repository.js';
 import type { Image, ImageStream } from '../../shared/core/kube-types.js';
 import { KubernetesClusterWriter, type ClusterCreator } from '../../shared/adapters/kubernetes/index.js';
 import { openRegistryStorage, type OpenStorageOptions, type RegistryStorage } from '../../shared/adapters/storage/index.js';
@@ -114,7 +115,7 @@ export interface FsckOptions {
  */
 export function dockerImageRepositoryFor(repository: string, images: readonly Image[], streams: readonly ImageStream[]): string {
   for (const s of streams) {
-    if (`${s.metadata.namespace}/${s.metadata.name}` === repository && s.status?.dockerImageRepository) return s.status.dockerImageRepository;
+    if (repositoryOfStream(s) === repository && s.status?.dockerImageRepository) return s.status.dockerImageRepository;
   }
   const hosts = new Map<string, number>();
   const count = (ref: string | undefined, tail: number) => {
@@ -195,7 +196,7 @@ async function recover(o: FsckOptions, report: FsckReport, manifests: Map<string
     for (const f of report.lostManifests) if (f.repository === repository && (digest === undefined || f.digest === digest) && !f.problem) f.problem = why;
   };
   for (const action of recoveryActions(report.lostManifests.filter((f) => f.recoverable))) {
-    const repository = action.action === 'create-image' ? action.repository : `${action.namespace}/${action.name}`;
+    const repository = action.action === 'create-image' ? action.repository : repositoryOf(action.namespace, action.name);
     try {
       if (action.action === 'create-stream') {
         await cluster.createImageStream(action.namespace, action.name);

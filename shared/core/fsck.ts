@@ -3,10 +3,11 @@
 // storage still holds but the cluster lost. Pure: the caller lists storage one
 // blob prefix or one repository at a time and hands each slice in.
 import { blobsOfImage } from './blobs.js';
-import { repositoryOfStream, streamHistoryDigests, withChildren } from './hard-prune.js';
+import { streamHistoryDigests, withChildren } from './hard-prune.js';
 import type { Image, ImageLayer, ImageStream } from './kube-types.js';
 import { parseManifest } from './manifest.js';
 import { MANAGED_ANNOTATION } from './plan.js';
+import { repositoryOfStream, splitRepository } from './repository.js';
 
 /** Which part of the cluster fsck looks at. */
 export interface FsckScope {
@@ -71,12 +72,6 @@ export interface FsckExpectations {
 
 function inScope(scope: FsckScope, namespace: string | undefined): boolean {
   return scope.namespace === undefined || scope.namespace === namespace;
-}
-
-/** The namespace part of a repository name, when it is `namespace/name`. */
-export function splitRepository(repository: string): { namespace: string; name: string } | undefined {
-  const parts = repository.split('/');
-  return parts.length === 2 && parts[0] && parts[1] ? { namespace: parts[0], name: parts[1] } : undefined;
 }
 
 function compareTags(a: TagPointer, b: TagPointer): number {

@@ -6,6 +6,7 @@
 import { IncompleteMarkingError } from './errors.js';
 import { blobsOfImage } from './blobs.js';
 import { parseManifest } from './manifest.js';
+import { repositoryOfStream } from './repository.js';
 import type { Image, ImageStream } from './kube-types.js';
 
 /** What marking learned from the cluster; the sweep only reads it. */
@@ -29,11 +30,6 @@ export interface HardPruneMarks {
    */
   unresolvedChildren: Set<string>;
   warnings: string[];
-}
-
-/** The repository name (`namespace/name`) the registry stores an image stream's data under. */
-export function repositoryOfStream(stream: ImageStream): string {
-  return `${stream.metadata.namespace}/${stream.metadata.name}`;
 }
 
 /** The manifest digests of every revision of every tag of a stream, in no order. */

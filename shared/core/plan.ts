@@ -14,6 +14,7 @@ import {
   type StreamUpdate,
 } from './plan-types.js';
 import { isDigest, parseReference } from './reference.js';
+import { repositoryOf, repositoryOfStream } from './repository.js';
 import type { Snapshot } from './snapshot.js';
 
 export const MANAGED_ANNOTATION = 'openshift.io/image.managed';
@@ -274,9 +275,9 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
 
   // Workloads (rule 2) and builds (rule 3). Finished old pods are not read at all.
   const streamsByKey = new Map<string, ImageStream>();
-  for (const s of streams) streamsByKey.set(`${s.metadata.namespace}/${s.metadata.name}`, s);
+  for (const s of streams) streamsByKey.set(repositoryOfStream(s), s);
   const newestOfTag = (namespace: string, name: string, tag: string): string | undefined => {
-    const s = streamsByKey.get(`${namespace}/${name}`);
+    const s = streamsByKey.get(repositoryOf(namespace, name));
     return s?.status?.tags?.find((t) => t.tag === tag)?.items?.[0]?.image;
   };
   const refs = new References(newestOfTag);
@@ -384,7 +385,7 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
         layers.push(digests.values[blob]);
       }
     }
-    linkGroups.push({ repository: `${s.metadata.namespace}/${s.metadata.name}`, manifests, layers });
+    linkGroups.push({ repository: repositoryOfStream(s), manifests, layers });
   }
 
   // Blobs: those of deleted images that no surviving image uses.
