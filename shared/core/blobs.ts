@@ -1,4 +1,4 @@
-// The blobs of an image (PRUNING.md, "Definitions"): layers, config and the
+// The blobs of an image (docs/rules.md, "Words"): layers, config and the
 // image's own manifest digest.
 import type { Image } from './kube-types.js';
 import { OCI_MANIFEST_MEDIA_TYPE, SCHEMA2_MEDIA_TYPE, parseManifest } from './manifest.js';

@@ -1,6 +1,6 @@
-// fsck (PRUNING.md, "Hard prune and fsck"): compare the cluster's Images and
-// image streams with the registry's storage, and say how to recover what
-// storage still holds but the cluster lost. Pure: the caller lists storage one
+// fsck (docs/rules.md, "Hard prune and fsck (registry storage)"): compare the
+// cluster's Images and image streams with the registry's storage, and say how
+// to recover what storage still holds but the cluster lost. Pure: the caller lists storage one
 // blob prefix or one repository at a time and hands each slice in.
 import { blobsOfImage } from './blobs.js';
 import { streamHistoryDigests, withChildren } from './hard-prune.js';

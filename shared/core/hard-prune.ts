@@ -1,5 +1,5 @@
-// Hard prune (PRUNING.md, "Hard prune and fsck"): mark every blob of every
-// Image in the cluster, then sweep the registry's storage. Pure: the caller
+// Hard prune (docs/rules.md, "Hard prune and fsck (registry storage)"): mark
+// every blob of every Image in the cluster, then sweep the registry's storage. Pure: the caller
 // lists storage one blob prefix or one repository at a time and asks these
 // functions what to delete, so the same code serves a local run and a state
 // machine that fans the sweep out by prefix and by repository.

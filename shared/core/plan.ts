@@ -1,4 +1,4 @@
-// computePlan: the rules of PRUNING.md as one pure function. Reads a snapshot,
+// computePlan: the rules of docs/rules.md as one pure function. Reads a snapshot,
 // decides what can go, and returns it sorted, so the same input always gives
 // the same plan byte for byte.
 import { InvalidInputError, InvalidReferenceError, InvalidReferencesError } from './errors.js';
@@ -20,7 +20,7 @@ import type { Snapshot } from './snapshot.js';
 export const MANAGED_ANNOTATION = 'openshift.io/image.managed';
 
 /**
- * Fills in the defaults of PRUNING.md ("Options"). Throws {@link InvalidInputError}
+ * Fills in the defaults of docs/rules.md ("What is read"). Throws {@link InvalidInputError}
  * naming the option that is not a usable number or date: NaN compares false, so
  * it would make every image "old" and prune young ones.
  */
@@ -213,7 +213,7 @@ function youngTest(youngSinceMs: number): (timestamp: string | undefined) => boo
 }
 
 /**
- * Computes the prune plan of a snapshot (PRUNING.md, "The plan").
+ * Computes the prune plan of a snapshot (docs/rules.md, "The plan").
  *
  * @throws InvalidReferencesError listing every offending object and field, unless
  *   `ignoreInvalidRefs` is set (then each one is a warning).

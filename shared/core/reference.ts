@@ -1,4 +1,4 @@
-// Docker pull specs as the rules read them (PRUNING.md, "Definitions"):
+// Docker pull specs as the rules read them (docs/rules.md, "Words"):
 // [host[:port]/]path[:tag][@digest].
 import { InvalidReferenceError } from './errors.js';
 

@@ -1,4 +1,4 @@
-// Pull-spec parsing (PRUNING.md, "Definitions"): [host[:port]/]path[:tag][@digest].
+// Pull-spec parsing (docs/rules.md, "Words"): [host[:port]/]path[:tag][@digest].
 import { describe, expect, it } from 'vitest';
 import { PrunerError } from '../../shared/errors.js';
 import { InvalidReferenceError } from '../../shared/core/errors.js';

@@ -36,7 +36,7 @@ export interface AppliedUpdate {
  * revision unless the plan named index 0: a concurrent push made it current.
  * A revision no longer there is skipped. A tag is removed when the update
  * names it and it has no revision left, or when its last revision was removed
- * here (PRUNING.md: "a tag whose every revision is removed is removed").
+ * here (docs/rules.md, "The plan": "A tag that loses all its revisions is removed").
  */
 export function applyStreamUpdate(current: readonly NamedTagEventList[], update: StreamUpdate): AppliedUpdate {
   const byTag = new Map<string, { index: number; image: string }[]>();
