@@ -1,6 +1,7 @@
 // Keeps only what the rules read (docs/rules.md, "What is read") from each
-// object as it is paged in, so that memory follows the number of references in the cluster,
-// not the bytes of its JSON (Images carry manifests, managedFields, labels...).
+// object as it is paged in, so that memory follows the number of references in
+// the cluster, not the bytes of its JSON (Images carry manifests,
+// managedFields, labels...).
 // Objects come either as raw JSON (custom objects) or as client-node's typed
 // models (core group), whose timestamps are Date objects; both give the same
 // plain JSON here.

@@ -1,8 +1,9 @@
 // The distribution registry's storage layout (docs/rules.md, "Hard prune and
 // fsck (registry storage)"): where blobs and links live under
-// `<root>/docker/registry/v2/`. Paths here are relative to the root, '/'-separated, without a leading slash. Every
-// name that goes into a path is checked first, so that no input can reach
-// outside its repository (no "..", no empty component).
+// `<root>/docker/registry/v2/`. Paths here are relative to the root,
+// '/'-separated, without a leading slash. Every name that goes into a path is
+// checked first, so that no input can reach outside its repository (no "..",
+// no empty component).
 import { InvalidInputError } from '../../core/errors.js';
 
 /** The layout's own prefix below the registry's root directory. */
