@@ -8,7 +8,10 @@ import { InvalidInputError } from '../../core/errors.js';
 import { RegistryRequestError, RegistryUnreachableError, errorCode } from '../errors.js';
 import { AttemptsExhaustedError, withRetry, type AttemptVerdict, type RetryPolicy } from '../retry.js';
 
-/** Five tries over a few seconds; a registry DELETE is idempotent (a repeat answers 404 "unknown"), so a request whose answer was lost may be sent again. */
+/**
+ * Five tries over a few seconds. A registry DELETE is idempotent (a repeat
+ * answers 404 "unknown"), so a request whose answer was lost may be sent again.
+ */
 export const REGISTRY_RETRY_POLICY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 };
 
 /** Error codes of Node and undici for a connection that failed or broke; worth another try. */
