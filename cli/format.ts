@@ -53,7 +53,7 @@ export function bytesByRepository(plan: Plan, blobSizes: ReadonlyMap<string, num
 }
 
 /**
- * Blob sizes as the rules count them (PRUNING.md, "Bytes reclaimed"): from the
+ * Blob sizes as the rules count them (docs/rules.md, "The plan"): from the
  * images' `dockerImageLayers[].size`, the largest when images disagree (as
  * `computePlan` counts it); a blob no layer entry sizes is absent (0).
  */

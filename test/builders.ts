@@ -1,5 +1,5 @@
 // Small builders for the Kubernetes / OpenShift objects the rules read
-// (PRUNING.md, "Inputs"), so that a test states only what matters to it:
+// (docs/rules.md, "What is read"), so that a test states only what matters to it:
 //
 //   const s = snapshot(
 //     image('a', { layers: [layer('l1', 100)] }),
@@ -316,7 +316,7 @@ export function list(...items: Item[]): KubeList {
   return { apiVersion: 'v1', kind: 'List', items: items as unknown as KubeList['items'] };
 }
 
-/** Plan options with `now` fixed at {@link NOW}; the rest default as in PRUNING.md unless given. */
+/** Plan options with `now` fixed at {@link NOW}; the rest default as in docs/rules.md unless given. */
 export function options(o: Partial<PlanOptions> = {}): Partial<PlanOptions> {
   return { now: NOW, ...o };
 }

@@ -1,6 +1,7 @@
-// The blobs of an image (PRUNING.md, "Definitions"): layers, config and the
+// The blobs of an image (docs/rules.md, "Words"): layers, config and the
 // image's own manifest digest.
 import type { Image } from './kube-types.js';
+import { OCI_MANIFEST_MEDIA_TYPE, SCHEMA2_MEDIA_TYPE, parseManifest } from './manifest.js';
 import { isDigest } from './reference.js';
 
 export interface ImageBlobs {
@@ -14,17 +15,7 @@ export interface ImageBlobs {
   warning?: string;
 }
 
-export const SCHEMA2_MEDIA_TYPE = 'application/vnd.docker.distribution.manifest.v2+json';
-export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
-
 const CONFIG_MEDIA_TYPES = new Set([SCHEMA2_MEDIA_TYPE, OCI_MANIFEST_MEDIA_TYPE]);
-
-interface ParsedManifest {
-  schemaVersion?: number;
-  fsLayers?: { blobSum?: unknown }[];
-  layers?: { digest?: unknown }[];
-  config?: { digest?: unknown };
-}
 
 function unique(values: string[]): string[] {
   return values.length < 2 ? values : [...new Set(values)];
@@ -35,28 +26,14 @@ export function blobsOfImage(image: Image): ImageBlobs {
   const name = image.metadata.name;
   const result: ImageBlobs = { layers: unique((image.dockerImageLayers ?? []).map((l) => l.name)), manifest: name };
   const text = image.dockerImageManifest;
-  let manifest: ParsedManifest | undefined;
   if (text) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
-      manifest = parsed as ParsedManifest;
-    } catch (err) {
-      result.warning = `Image ${name}: dockerImageManifest cannot be parsed (${(err as Error).message}); its layers are read from dockerImageLayers only`;
+    const parsed = parseManifest(text);
+    if (parsed.manifest) {
+      if (result.layers.length === 0) result.layers = unique(parsed.manifest.layers.map((l) => l.digest));
+      if (parsed.manifest.config) result.config = parsed.manifest.config;
+    } else {
+      result.warning = `Image ${name}: dockerImageManifest cannot be parsed (${parsed.error}); its layers are read from dockerImageLayers only`;
     }
-  }
-  if (manifest) {
-    if (result.layers.length === 0) {
-      const fromManifest =
-        manifest.schemaVersion === 1 && Array.isArray(manifest.fsLayers)
-          ? manifest.fsLayers.map((l) => l?.blobSum)
-          : Array.isArray(manifest.layers)
-            ? manifest.layers.map((l) => l?.digest)
-            : [];
-      result.layers = unique(fromManifest.filter((d): d is string => typeof d === 'string' && d.length > 0));
-    }
-    const config = manifest.config?.digest;
-    if (typeof config === 'string' && config.length > 0) result.config = config;
   }
   if (result.config === undefined) {
     const id = image.dockerImageMetadata?.Id;

@@ -1,11 +1,13 @@
-// fsck (PRUNING.md, "Hard prune and fsck"): compare the cluster's Images and
-// image streams with the registry's storage, and say how to recover what
-// storage still holds but the cluster lost. Pure: the caller lists storage one
+// fsck (docs/rules.md, "Hard prune and fsck (registry storage)"): compare the
+// cluster's Images and image streams with the registry's storage, and say how
+// to recover what storage still holds but the cluster lost. Pure: the caller lists storage one
 // blob prefix or one repository at a time and hands each slice in.
 import { blobsOfImage } from './blobs.js';
-import { repositoryOfStream, streamHistoryDigests, withChildren } from './hard-prune.js';
+import { streamHistoryDigests, withChildren } from './hard-prune.js';
 import type { Image, ImageLayer, ImageStream } from './kube-types.js';
+import { parseManifest } from './manifest.js';
 import { MANAGED_ANNOTATION } from './plan.js';
+import { repositoryOfStream, splitRepository } from './repository.js';
 
 /** Which part of the cluster fsck looks at. */
 export interface FsckScope {
@@ -70,12 +72,6 @@ export interface FsckExpectations {
 
 function inScope(scope: FsckScope, namespace: string | undefined): boolean {
   return scope.namespace === undefined || scope.namespace === namespace;
-}
-
-/** The namespace part of a repository name, when it is `namespace/name`. */
-export function splitRepository(repository: string): { namespace: string; name: string } | undefined {
-  const parts = repository.split('/');
-  return parts.length === 2 && parts[0] && parts[1] ? { namespace: parts[0], name: parts[1] } : undefined;
 }
 
 function compareTags(a: TagPointer, b: TagPointer): number {
@@ -231,8 +227,6 @@ export function recoveryActions(lost: readonly LostManifestFinding[]): RecoveryA
   ];
 }
 
-const SCHEMA1_TYPES = ['application/vnd.docker.distribution.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v1+prettyjws'];
-
 /**
  * Rebuilds an Image object from a manifest read from storage: name, manifest,
  * media type, layers with their sizes, config, children of a list. What the
@@ -241,51 +235,21 @@ const SCHEMA1_TYPES = ['application/vnd.docker.distribution.manifest.v1+json', '
  * Returns undefined when the text is not a manifest.
  */
 export function imageFromManifest(input: { digest: string; manifest: string; dockerImageRepository: string; now: Date }): Image | undefined {
-  let m: Record<string, unknown>;
-  try {
-    const parsed: unknown = JSON.parse(input.manifest);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-    m = parsed as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-  const list = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
-  let mediaType = typeof m.mediaType === 'string' ? m.mediaType : undefined;
-  if (!mediaType && m.schemaVersion === 1) mediaType = SCHEMA1_TYPES[1];
-  if (!mediaType && Array.isArray(m.manifests)) mediaType = 'application/vnd.oci.image.index.v1+json';
-  if (!mediaType && m.schemaVersion === 2) mediaType = 'application/vnd.oci.image.manifest.v1+json';
-  if (!mediaType) return undefined;
+  const m = parseManifest(input.manifest).manifest;
+  if (!m?.mediaType) return undefined;
   const image: Image = {
     apiVersion: 'image.openshift.io/v1',
     kind: 'Image',
     metadata: { name: input.digest, creationTimestamp: input.now.toISOString(), annotations: { [MANAGED_ANNOTATION]: 'true' } },
     dockerImageReference: `${input.dockerImageRepository}@${input.digest}`,
     dockerImageManifest: input.manifest,
-    dockerImageManifestMediaType: mediaType,
+    dockerImageManifestMediaType: m.mediaType,
   };
-  const layers: ImageLayer[] = m.schemaVersion === 1
-    ? list<{ blobSum?: unknown }>(m.fsLayers).map((l) => ({ name: String(l?.blobSum) })).reverse()
-    : list<{ digest?: unknown; size?: unknown; mediaType?: unknown }>(m.layers).map((l) => ({
-        name: String(l?.digest),
-        ...(typeof l?.size === 'number' ? { size: l.size } : {}),
-        ...(typeof l?.mediaType === 'string' ? { mediaType: l.mediaType } : {}),
-      }));
+  const layers: ImageLayer[] = m.layers.map(({ digest, ...rest }) => ({ name: digest, ...rest }));
+  // An Image lists its layers base first; schema 1 lists them newest first.
+  if (m.schemaVersion === 1) layers.reverse();
   if (layers.length > 0) image.dockerImageLayers = layers;
-  const config = (m.config as { digest?: unknown } | undefined)?.digest;
-  if (typeof config === 'string') {
-    const size = layers.reduce((s, l) => s + (l.size ?? 0), 0);
-    image.dockerImageMetadata = { Id: config, Size: size };
-  }
-  const children = list<{ digest?: unknown; mediaType?: unknown; platform?: Record<string, unknown> }>(m.manifests);
-  if (children.length > 0) {
-    image.dockerImageManifests = children
-      .filter((c) => typeof c?.digest === 'string')
-      .map((c) => ({
-        digest: c.digest as string,
-        ...(typeof c.mediaType === 'string' ? { mediaType: c.mediaType } : {}),
-        ...(typeof c.platform?.architecture === 'string' ? { architecture: c.platform.architecture } : {}),
-        ...(typeof c.platform?.os === 'string' ? { os: c.platform.os } : {}),
-      }));
-  }
+  if (m.config) image.dockerImageMetadata = { Id: m.config, Size: layers.reduce((s, l) => s + (l.size ?? 0), 0) };
+  if (m.children.length > 0) image.dockerImageManifests = m.children;
   return image;
 }

@@ -1,10 +1,12 @@
-// Hard prune (PRUNING.md, "Hard prune and fsck"): mark every blob of every
-// Image in the cluster, then sweep the registry's storage. Pure: the caller
+// Hard prune (docs/rules.md, "Hard prune and fsck (registry storage)"): mark
+// every blob of every Image in the cluster, then sweep the registry's storage. Pure: the caller
 // lists storage one blob prefix or one repository at a time and asks these
 // functions what to delete, so the same code serves a local run and a state
 // machine that fans the sweep out by prefix and by repository.
-import { PrunerError } from '../errors.js';
+import { IncompleteMarkingError } from './errors.js';
 import { blobsOfImage } from './blobs.js';
+import { parseManifest } from './manifest.js';
+import { repositoryOfStream } from './repository.js';
 import type { Image, ImageStream } from './kube-types.js';
 
 /** What marking learned from the cluster; the sweep only reads it. */
@@ -28,11 +30,6 @@ export interface HardPruneMarks {
    */
   unresolvedChildren: Set<string>;
   warnings: string[];
-}
-
-/** The repository name (`namespace/name`) the registry stores an image stream's data under. */
-export function repositoryOfStream(stream: ImageStream): string {
-  return `${stream.metadata.namespace}/${stream.metadata.name}`;
 }
 
 /** The manifest digests of every revision of every tag of a stream, in no order. */
@@ -95,26 +92,6 @@ export function markForHardPrune(images: readonly Image[], streams: readonly Ima
   return marks;
 }
 
-/** The blobs a manifest (schema 1, schema 2, OCI, or a list/index) names; unreadable text gives none. */
-export function blobsOfManifest(text: string): { blobs: string[]; children: string[]; warning?: string } {
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch (err) {
-    return { blobs: [], children: [], warning: `cannot be parsed (${(err as Error).message})` };
-  }
-  if (typeof m !== 'object' || m === null || Array.isArray(m)) return { blobs: [], children: [], warning: 'is not a JSON object' };
-  const o = m as Record<string, unknown>;
-  const digests = (list: unknown, field: string): string[] =>
-    Array.isArray(list)
-      ? list.map((e) => (e as Record<string, unknown> | null)?.[field]).filter((d): d is string => typeof d === 'string' && d.length > 0)
-      : [];
-  const blobs = [...digests(o.fsLayers, 'blobSum'), ...digests(o.layers, 'digest')];
-  const config = (o.config as Record<string, unknown> | undefined)?.digest;
-  if (typeof config === 'string' && config.length > 0) blobs.push(config);
-  return { blobs: [...new Set(blobs)], children: digests(o.manifests, 'digest') };
-}
-
 /**
  * Marks a manifest read from storage (a child of a manifest list without an
  * Image object): its own digest, its blobs, and its children, which become
@@ -123,12 +100,13 @@ export function blobsOfManifest(text: string): { blobs: string[]; children: stri
  */
 export function markManifest(marks: HardPruneMarks, digest: string, text: string | undefined): string | undefined {
   if (text === undefined) return `manifest ${digest} (child of a manifest list) is not in storage; its layers cannot be marked`;
-  const parsed = blobsOfManifest(text);
-  if (parsed.warning) return `manifest ${digest} (child of a manifest list) ${parsed.warning}; its layers cannot be marked`;
+  const { manifest, error } = parseManifest(text);
+  if (!manifest) return `manifest ${digest} (child of a manifest list) cannot be parsed (${error}); its layers cannot be marked`;
   marks.unresolvedChildren.delete(digest);
   marks.blobs.add(digest);
-  for (const b of parsed.blobs) marks.blobs.add(b);
-  for (const c of parsed.children) {
+  for (const l of manifest.layers) marks.blobs.add(l.digest);
+  if (manifest.config) marks.blobs.add(manifest.config);
+  for (const { digest: c } of manifest.children) {
     marks.children.add(c);
     if (!marks.blobs.has(c)) {
       marks.blobs.add(c);
@@ -241,14 +219,6 @@ export function sweepRepository(marks: HardPruneMarks, repo: StoredRepository, y
     keptManifestLinks,
     keptLayerLinks,
   };
-}
-
-/** The sweep was asked to decide before every manifest-list child was marked: it could delete a child's layers. */
-export class IncompleteMarkingError extends PrunerError {
-  constructor(readonly unresolved: string[]) {
-    super(`hard prune: manifest-list children not marked (no Image object, not read from storage): ${unresolved.slice(0, 5).join(', ')}${unresolved.length > 5 ? ` and ${unresolved.length - 5} more` : ''}`);
-    this.name = 'IncompleteMarkingError';
-  }
 }
 
 function assertComplete(marks: HardPruneMarks): void {

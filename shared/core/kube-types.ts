@@ -1,5 +1,5 @@
 // The parts of the Kubernetes / OpenShift v1 objects that the rules read
-// (PRUNING.md, "Inputs"). Everything else an object carries is ignored.
+// (docs/rules.md, "What is read"). Everything else an object carries is ignored.
 
 export interface ObjectMeta {
   name: string;

@@ -1,4 +1,4 @@
-// The prune plan: the JSON contract of PRUNING.md ("The plan as JSON").
+// The prune plan: the JSON contract of docs/rules.md ("The plan as JSON").
 
 /** What `computePlan` needs besides the snapshot. */
 export interface PlanOptions {

@@ -1,7 +1,7 @@
-// computePlan: the rules of PRUNING.md as one pure function. Reads a snapshot,
+// computePlan: the rules of docs/rules.md as one pure function. Reads a snapshot,
 // decides what can go, and returns it sorted, so the same input always gives
 // the same plan byte for byte.
-import { InvalidInputError, InvalidReferencesError } from '../errors.js';
+import { InvalidInputError, InvalidReferenceError, InvalidReferencesError } from './errors.js';
 import { blobsOfImage } from './blobs.js';
 import type { Build, Container, Image, ImageStream, ObjectMeta, PodSpec, Workload } from './kube-types.js';
 import {
@@ -13,13 +13,14 @@ import {
   type RepositoryLink,
   type StreamUpdate,
 } from './plan-types.js';
-import { InvalidReferenceError, isDigest, parseReference } from './reference.js';
+import { isDigest, parseReference } from './reference.js';
+import { repositoryOf, repositoryOfStream } from './repository.js';
 import type { Snapshot } from './snapshot.js';
 
 export const MANAGED_ANNOTATION = 'openshift.io/image.managed';
 
 /**
- * Fills in the defaults of PRUNING.md ("Options"). Throws {@link InvalidInputError}
+ * Fills in the defaults of docs/rules.md ("What is read"). Throws {@link InvalidInputError}
  * naming the option that is not a usable number or date: NaN compares false, so
  * it would make every image "old" and prune young ones.
  */
@@ -212,7 +213,7 @@ function youngTest(youngSinceMs: number): (timestamp: string | undefined) => boo
 }
 
 /**
- * Computes the prune plan of a snapshot (PRUNING.md, "The plan").
+ * Computes the prune plan of a snapshot (docs/rules.md, "The plan").
  *
  * @throws InvalidReferencesError listing every offending object and field, unless
  *   `ignoreInvalidRefs` is set (then each one is a warning).
@@ -274,9 +275,9 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
 
   // Workloads (rule 2) and builds (rule 3). Finished old pods are not read at all.
   const streamsByKey = new Map<string, ImageStream>();
-  for (const s of streams) streamsByKey.set(`${s.metadata.namespace}/${s.metadata.name}`, s);
+  for (const s of streams) streamsByKey.set(repositoryOfStream(s), s);
   const newestOfTag = (namespace: string, name: string, tag: string): string | undefined => {
-    const s = streamsByKey.get(`${namespace}/${name}`);
+    const s = streamsByKey.get(repositoryOf(namespace, name));
     return s?.status?.tags?.find((t) => t.tag === tag)?.items?.[0]?.image;
   };
   const refs = new References(newestOfTag);
@@ -384,7 +385,7 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
         layers.push(digests.values[blob]);
       }
     }
-    linkGroups.push({ repository: `${s.metadata.namespace}/${s.metadata.name}`, manifests, layers });
+    linkGroups.push({ repository: repositoryOfStream(s), manifests, layers });
   }
 
   // Blobs: those of deleted images that no surviving image uses.

@@ -1,6 +1,6 @@
-// Docker pull specs as the rules read them (PRUNING.md, "Definitions"):
+// Docker pull specs as the rules read them (docs/rules.md, "Words"):
 // [host[:port]/]path[:tag][@digest].
-import { PrunerError } from '../errors.js';
+import { InvalidReferenceError } from './errors.js';
 
 export interface DockerReference {
   host?: string;
@@ -11,14 +11,6 @@ export interface DockerReference {
   /** `latest` when the reference has neither tag nor digest. */
   tag?: string;
   digest?: string;
-}
-
-/** An image reference that does not fit the pull-spec grammar; the message says why. */
-export class InvalidReferenceError extends PrunerError {
-  constructor(readonly reference: string, readonly reason: string) {
-    super(`invalid image reference ${JSON.stringify(reference)}: ${reason}`);
-    this.name = 'InvalidReferenceError';
-  }
 }
 
 // The grammar of distribution/reference.

@@ -2,7 +2,7 @@
 // the fields the rules need. Built from a Kubernetes `List` (an `oc get -o json`
 // dump, or what the collector writes), item by item so that a streaming parser
 // can feed it too.
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError } from './errors.js';
 import type { Build, Image, ImageStream, KubeObject, Pod, PodSpec, Workload } from './kube-types.js';
 import { TEMPLATE_KINDS } from './kube-types.js';
 

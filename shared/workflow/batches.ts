@@ -4,7 +4,7 @@
 // registry answered that no delete can work, that answer's error), so the Map
 // fails and nothing after it (stream updates, Image deletes) runs.
 import { runBatch } from '../adapters/registry/batch.js';
-import { isFatalRegistryError } from '../adapters/registry/errors.js';
+import { isFatalRegistryError } from '../adapters/errors.js';
 import type { BlobDeleter, ImageDeleter, ImageStreamUpdater, ItemResult, ItemStatus, LayerLinkDeleter, ManifestDeleter } from '../core/ports.js';
 import type { RepositoryLink, StreamUpdate } from '../core/plan-types.js';
 import type { BatchEvent, BatchResult, BlobItem, DeletionKind, ImageItem } from './contracts.js';

@@ -1,6 +1,7 @@
 // The errors of the workflow layer: what a task throws on purpose, under the
 // stable names the state machines' Retry and Catch rules match (ERROR). A test
 // (test/functions/error-names.test.ts) checks each matched name is thrown.
+import { FINAL_REGISTRY_ERROR_NAMES } from '../adapters/errors.js';
 import { PrunerError } from '../errors.js';
 import type { DeletionKind } from './contracts.js';
 
@@ -25,12 +26,12 @@ export const ERROR = {
 } as const;
 
 /**
- * The registry's answers that every further request would get too (names of the
- * classes in shared/adapters/registry/errors.ts). A batch task that met one
+ * The registry's answers that every further request would get too (the
+ * RegistryAnswerError classes of shared/adapters/errors.ts). A batch task that met one
  * stops and throws under that name instead of BatchItemsFailedError, so the
  * state machine fails the run at once rather than retrying the batch.
  */
-export const REGISTRY_ANSWER_ERRORS: readonly string[] = ['RegistryDeleteDisabledError', 'RegistryEndpointNotFoundError', 'RegistryAuthError'];
+export const REGISTRY_ANSWER_ERRORS: readonly string[] = FINAL_REGISTRY_ERROR_NAMES;
 
 /**
  * Error names that are never retried: they are answers, not accidents. A failed

@@ -2,7 +2,7 @@
 // goes to `storage.deleteBlobs` at once, so on S3 a batch of N blobs costs
 // ceil(N/1000) DeleteObjects requests (plus one listing per shard), instead of
 // one request per handful of blobs that happen to be in flight together.
-import { StorageBlobDeleteError } from '../adapters/storage/errors.js';
+import { StorageBlobDeleteError } from '../adapters/errors.js';
 import type { RegistryStorage } from '../adapters/storage/registry-storage.js';
 import type { BlobDeleter, ItemResult, ItemStatus } from '../core/ports.js';
 

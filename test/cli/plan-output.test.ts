@@ -1,4 +1,4 @@
-// What `image-pruner plan` prints: the JSON contract of PRUNING.md, and the
+// What `image-pruner plan` prints: the JSON contract of docs/rules.md, and the
 // report a person reads before confirming.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The blobs of an image (PRUNING.md, "Definitions"): layers, config, manifest digest.
+// The blobs of an image (docs/rules.md, "Words"): layers, config, manifest digest.
 import { describe, expect, it } from 'vitest';
 import { blobsOfImage } from '../../shared/core/blobs.js';
 import {

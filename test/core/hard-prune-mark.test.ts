@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IncompleteMarkingError, markForHardPrune, markManifest, marksFromJSON, marksToJSON, sweepBlobs } from '../../shared/core/hard-prune.js';
+import { IncompleteMarkingError } from '../../shared/core/errors.js';
+import { markForHardPrune, markManifest, marksFromJSON, marksToJSON, sweepBlobs } from '../../shared/core/hard-prune.js';
 import { dg, image, stream } from '../storage-tools/builders.js';
 
 describe('hard prune marking', () => {

@@ -1,4 +1,4 @@
-// Which images are candidates (PRUNING.md, "Definitions"): not young, and
+// Which images are candidates (docs/rules.md, "Words"): not young, and
 // managed (annotation exactly "true") unless `all` is set. Also the options.
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../shared/errors.js';
@@ -110,7 +110,7 @@ describe('the plan deletes only candidates nothing references', () => {
 });
 
 describe('resolvePlanOptions', () => {
-  it('fills in the defaults of PRUNING.md', () => {
+  it('fills in the defaults of docs/rules.md', () => {
     const before = Date.now();
     const o = resolvePlanOptions({});
     expect(o).toMatchObject({ keepTagRevisions: 3, keepYoungerThanMs: 60 * 60_000, all: false, ignoreInvalidRefs: false });

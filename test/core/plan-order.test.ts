@@ -1,5 +1,5 @@
 // "All lists are sorted and free of duplicates, so the same snapshot, options
-// and now always give the same plan, byte for byte" (PRUNING.md, "The plan").
+// and now always give the same plan, byte for byte" (docs/rules.md, "The plan").
 import { describe, expect, it } from 'vitest';
 import { computePlan } from '../../shared/core/plan.js';
 import type { Plan } from '../../shared/core/plan-types.js';

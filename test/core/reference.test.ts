@@ -1,7 +1,8 @@
-// Pull-spec parsing (PRUNING.md, "Definitions"): [host[:port]/]path[:tag][@digest].
+// Pull-spec parsing (docs/rules.md, "Words"): [host[:port]/]path[:tag][@digest].
 import { describe, expect, it } from 'vitest';
 import { PrunerError } from '../../shared/errors.js';
-import { InvalidReferenceError, parseReference, type DockerReference } from '../../shared/core/reference.js';
+import { InvalidReferenceError } from '../../shared/core/errors.js';
+import { parseReference, type DockerReference } from '../../shared/core/reference.js';
 
 const D = `sha256:${'ab'.repeat(32)}`;
 

@@ -9,9 +9,9 @@ import { RESOURCE_GROUPS, RESOURCE_KINDS } from '../../core/kinds.js';
 import type { Snapshot } from '../../core/snapshot.js';
 import { SnapshotBuilder } from '../../core/snapshot.js';
 import type { ClusterClient } from './connection.js';
-import { ListIncompleteError } from './errors.js';
-import type { Failure, RetryPolicy } from './retry.js';
-import { AttemptsExhausted, DEFAULT_RETRY_POLICY, withRetry } from './retry.js';
+import { ListIncompleteError } from '../errors.js';
+import { AttemptsExhaustedError, withRetry, type RetryPolicy } from '../retry.js';
+import { CLUSTER_RETRY_POLICY, describeFailure, failureText, type Failure } from './failure.js';
 import { StringPool, stripObject } from './strip.js';
 
 /** How lists are paged and retried. */
@@ -85,7 +85,7 @@ export class KubernetesCollector implements ClusterReader {
     private readonly options: CollectOptions = {},
   ) {
     this.pageSize = options.pageSize ?? 500;
-    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.retry = options.retry ?? CLUSTER_RETRY_POLICY;
     this.maxRestarts = options.maxRestarts ?? 5;
   }
 
@@ -130,11 +130,12 @@ export class KubernetesCollector implements ClusterReader {
         let result: Page;
         try {
           result = await withRetry(() => this.fetchPage(k, token), this.retry, {
-            onRetry: (f: Failure, _n, delayMs) => emit({ type: 'retry', kind: k.kind, page: pageNo, reason: describe(f), delayMs }),
+            judgeError: describeFailure,
+            onRetry: (f: Failure, _n, delayMs) => emit({ type: 'retry', kind: k.kind, page: pageNo, reason: failureText(f), delayMs }),
           });
         } catch (err) {
-          if (!(err instanceof AttemptsExhausted)) throw err;
-          const f = err.failure;
+          if (!(err instanceof AttemptsExhaustedError)) throw err;
+          const f = err.verdict as Failure;
           if (f.status === 410 && token !== undefined) {
             expired = true;
             break;
@@ -144,7 +145,7 @@ export class KubernetesCollector implements ClusterReader {
             emit({ type: 'skipped', ...skipped });
             return { items: [], skipped, pages: 0 };
           }
-          throw new ListIncompleteError(k.kind, `list of ${k.kind} (${pathOf(k)}) failed on page ${pageNo}: ${describe(f)} after ${err.attempts} attempt(s); nothing is planned from a partial list`);
+          throw new ListIncompleteError(k.kind, `list of ${k.kind} (${pathOf(k)}) failed on page ${pageNo}: ${failureText(f)} after ${err.attempts} attempt(s); nothing is planned from a partial list`);
         }
         for (const it of result.items) items.push(stripObject(k, it, this.strings));
         token = result.continueToken;
@@ -204,8 +205,4 @@ export class KubernetesCollector implements ClusterReader {
 
 function pathOf(k: ResourceKind): string {
   return k.group ? `/apis/${k.group}/${k.version}/${k.plural}` : `/api/${k.version}/${k.plural}`;
-}
-
-function describe(f: Failure): string {
-  return f.status ? `HTTP ${f.status} ${f.reason}` : f.reason;
 }

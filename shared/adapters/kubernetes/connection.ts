@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Cluster, RequestContext, ResponseContext, User } from '@kubernetes/client-node';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, ServerConfiguration, createConfiguration } from '@kubernetes/client-node';
 import { Agent } from 'undici';
-import { ClusterConfigError } from './errors.js';
+import { ClusterConfigError } from '../errors.js';
 
 /**
  * Where the cluster is and how to talk to it. Precedence: `server` (with

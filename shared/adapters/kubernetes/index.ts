@@ -1,7 +1,8 @@
 // The cluster adapter: connection, paged collection, writes.
 export * from './collector.js';
 export * from './connection.js';
-export * from './errors.js';
-export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+export { ClusterConfigError, ListIncompleteError, ClusterRequestError, ImageStreamConflictError } from '../errors.js';
+export { CLUSTER_RETRY_POLICY } from './failure.js';
+export type { RetryPolicy } from '../retry.js';
 export { StringPool, reduceManifest, stripObject } from './strip.js';
 export * from './writers.js';

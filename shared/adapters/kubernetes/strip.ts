@@ -1,6 +1,7 @@
-// Keeps only what the rules read (PRUNING.md, "Inputs") from each object as it
-// is paged in, so that memory follows the number of references in the cluster,
-// not the bytes of its JSON (Images carry manifests, managedFields, labels...).
+// Keeps only what the rules read (docs/rules.md, "What is read") from each
+// object as it is paged in, so that memory follows the number of references in
+// the cluster, not the bytes of its JSON (Images carry manifests,
+// managedFields, labels...).
 // Objects come either as raw JSON (custom objects) or as client-node's typed
 // models (core group), whose timestamps are Date objects; both give the same
 // plain JSON here.
@@ -218,7 +219,7 @@ function shareStrings(kind: string, o: Obj, pool: StringPool): void {
 
 /**
  * The object as the rules read it: `kind`, `apiVersion` (list items come
- * without them) and only the fields of PRUNING.md "Inputs". With a `pool`,
+ * without them) and only the fields of docs/rules.md "What is read". With a `pool`,
  * repeated strings (layer digests, media types, container images) are shared.
  */
 export function stripObject(kind: ResourceKind, item: unknown, pool?: StringPool): KubeObject {

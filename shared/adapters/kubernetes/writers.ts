@@ -5,9 +5,9 @@ import type { Image, ImageStream, NamedTagEventList } from '../../core/kube-type
 import type { StreamUpdate } from '../../core/plan-types.js';
 import type { ImageDeleter, ImageStreamUpdater, ItemStatus } from '../../core/ports.js';
 import type { ClusterClient } from './connection.js';
-import { ClusterRequestError, ImageStreamConflictError } from './errors.js';
-import type { Failure, RetryPolicy } from './retry.js';
-import { AttemptsExhausted, DEFAULT_RETRY_POLICY, withRetry } from './retry.js';
+import { ClusterRequestError, ImageStreamConflictError } from '../errors.js';
+import { AttemptsExhaustedError, withRetry, type RetryPolicy } from '../retry.js';
+import { CLUSTER_RETRY_POLICY, describeFailure, failureText, type Failure } from './failure.js';
 
 const GROUP = 'image.openshift.io';
 const VERSION = 'v1';
@@ -36,7 +36,7 @@ export interface AppliedUpdate {
  * revision unless the plan named index 0: a concurrent push made it current.
  * A revision no longer there is skipped. A tag is removed when the update
  * names it and it has no revision left, or when its last revision was removed
- * here (PRUNING.md: "a tag whose every revision is removed is removed").
+ * here (docs/rules.md, "The plan": "A tag that loses all its revisions is removed").
  */
 export function applyStreamUpdate(current: readonly NamedTagEventList[], update: StreamUpdate): AppliedUpdate {
   const byTag = new Map<string, { index: number; image: string }[]>();
@@ -77,18 +77,15 @@ export function applyStreamUpdate(current: readonly NamedTagEventList[], update:
   return { tags, removed, removedTags };
 }
 
-function describe(f: Failure): string {
-  return f.status ? `HTTP ${f.status} ${f.reason}` : f.reason;
-}
-
 /** Runs one request with retries; a final failure becomes `undefined` for the statuses in `accept`, else a ClusterRequestError. */
 async function request<T>(what: string, fn: () => Promise<T>, retry: RetryPolicy, accept: readonly number[] = []): Promise<{ value?: T; status?: number }> {
   try {
-    return { value: await withRetry(fn, retry) };
+    return { value: await withRetry(fn, retry, { judgeError: describeFailure }) };
   } catch (err) {
-    if (!(err instanceof AttemptsExhausted)) throw err;
-    if (accept.includes(err.failure.status)) return { status: err.failure.status };
-    throw new ClusterRequestError(`${what} failed: ${describe(err.failure)} after ${err.attempts} attempt(s)`, err.failure.status);
+    if (!(err instanceof AttemptsExhaustedError)) throw err;
+    const f = err.verdict as Failure;
+    if (accept.includes(f.status)) return { status: f.status };
+    throw new ClusterRequestError(`${what} failed: ${failureText(f)} after ${err.attempts} attempt(s)`, f.status);
   }
 }
 
@@ -116,7 +113,7 @@ export class KubernetesClusterWriter implements ImageStreamUpdater, ImageDeleter
     private readonly client: ClusterClient,
     options: WriterOptions = {},
   ) {
-    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.retry = options.retry ?? CLUSTER_RETRY_POLICY;
     this.maxConflictRetries = options.maxConflictRetries ?? 5;
   }
 

@@ -3,7 +3,7 @@
 // request would hit too (registry down, deleting disabled, no such endpoint,
 // bad token) stops new items from starting, and those are reported as not
 // attempted, so nothing is mistaken for done.
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 import type {
   BlobDeleter,
   ItemResult,
@@ -12,7 +12,7 @@ import type {
   ManifestDeleter,
 } from '../../core/ports.js';
 import type { RepositoryLink } from '../../core/plan-types.js';
-import { isFatalRegistryError } from './errors.js';
+import { isFatalRegistryError } from '../errors.js';
 
 /** How a batch runs. */
 export interface BatchOptions<T> {

@@ -4,17 +4,44 @@
 // the first request that changes anything, and bounded retries.
 import { readFileSync } from 'node:fs';
 import { Agent, type Dispatcher } from 'undici';
-import { InvalidInputError } from '../../errors.js';
-import { RegistryRequestError, RegistryUnreachableError } from './errors.js';
-import {
-  DEFAULT_RETRY_POLICY,
-  backoffDelay,
-  errorCode,
-  isRetryableError,
-  isRetryableStatus,
-  sleep,
-  type RetryPolicy,
-} from './retry.js';
+import { InvalidInputError } from '../../core/errors.js';
+import { RegistryRequestError, RegistryUnreachableError, errorCode } from '../errors.js';
+import { AttemptsExhaustedError, withRetry, type AttemptVerdict, type RetryPolicy } from '../retry.js';
+
+/**
+ * Five tries over a few seconds. A registry DELETE is idempotent (a repeat
+ * answers 404 "unknown"), so a request whose answer was lost may be sent again.
+ */
+export const REGISTRY_RETRY_POLICY: RetryPolicy = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000, maxRetryAfterMs: 30_000 };
+
+/** Error codes of Node and undici for a connection that failed or broke; worth another try. */
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** A connection that failed or broke (refused, reset, timed out) is worth another try; other errors are not. */
+function judgeError(err: unknown): AttemptVerdict {
+  const code = errorCode(err);
+  return { retryable: code !== undefined && RETRYABLE_CODES.has(code), reason: code ?? 'connection error' };
+}
+
+/** 429 and 5xx: the registry may answer differently a moment later. */
+function judgeAnswer({ answer, retryAfter }: { answer: RegistryAnswer; retryAfter?: string }): AttemptVerdict | undefined {
+  const s = answer.status;
+  return s === 429 || s >= 500 ? { retryable: true, reason: `HTTP ${s}`, retryAfter } : undefined;
+}
 
 /** Where the registry is and how to talk to it (the flags of `oc adm prune images`). */
 export interface RegistryClientOptions {
@@ -33,7 +60,7 @@ export interface RegistryClientOptions {
   ca?: string | Buffer;
   /** `--force-insecure`: allow plain http and skip TLS verification. */
   insecure?: boolean;
-  /** Retries of one request; default {@link DEFAULT_RETRY_POLICY}. */
+  /** Retries of one request; default {@link REGISTRY_RETRY_POLICY}. */
   retry?: Partial<RetryPolicy>;
   /** Time allowed for response headers, and between body chunks; default 30 s. */
   timeoutMs?: number;
@@ -81,7 +108,7 @@ export class RegistryClient {
     this.candidates = origins;
     this.prefix = prefix;
     this.authorization = authorizationHeader(opts);
-    this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+    this.policy = { ...REGISTRY_RETRY_POLICY, ...opts.retry };
     if (!Number.isInteger(this.policy.attempts) || this.policy.attempts < 1) {
       throw new InvalidInputError(`registry retry.attempts: ${this.policy.attempts} is not a whole number of at least 1`);
     }
@@ -177,39 +204,26 @@ export class RegistryClient {
   private async attempt(origin: string, method: string, path: string, operation: string, auth: boolean): Promise<RegistryAnswer> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (auth && this.authorization !== undefined) headers.authorization = this.authorization;
-    for (let attempt = 1; ; attempt++) {
-      let answer: RegistryAnswer;
-      let retryAfter: string | undefined;
-      try {
-        const res = await this.agent.request({ origin, path: this.prefix + path, method: method as Dispatcher.HttpMethod, headers });
-        const ra = res.headers['retry-after'];
-        retryAfter = Array.isArray(ra) ? ra[0] : ra;
-        answer = { status: res.statusCode, errorCodes: await readErrorCodes(res.statusCode, res.body) };
-      } catch (err) {
-        if (isRetryableError(err) && attempt < this.policy.attempts) {
-          await this.pause(operation, attempt, errorCode(err) ?? 'connection error');
-          continue;
-        }
-        if (isRetryableError(err)) {
-          throw new RegistryUnreachableError(
-            `${operation}: registry ${origin} unreachable after ${attempt} attempt(s): ${describeError(err)}`,
-            { cause: err },
-          );
-        }
-        throw new RegistryRequestError(`${operation}: ${describeError(err)}`, { cause: err });
-      }
-      if (isRetryableStatus(answer.status) && attempt < this.policy.attempts) {
-        await this.pause(operation, attempt, `HTTP ${answer.status}`, retryAfter);
-        continue;
-      }
+    const once = async (): Promise<{ answer: RegistryAnswer; retryAfter?: string }> => {
+      const res = await this.agent.request({ origin, path: this.prefix + path, method: method as Dispatcher.HttpMethod, headers });
+      const ra = res.headers['retry-after'];
+      return { retryAfter: Array.isArray(ra) ? ra[0] : ra, answer: { status: res.statusCode, errorCodes: await readErrorCodes(res.statusCode, res.body) } };
+    };
+    try {
+      const { answer } = await withRetry(once, this.policy, {
+        judgeError,
+        judgeValue: judgeAnswer,
+        onRetry: (v, attempt, delayMs) => this.onRetry?.({ operation, attempt, reason: v.reason, delayMs }),
+      });
       return answer;
+    } catch (err) {
+      if (!(err instanceof AttemptsExhaustedError)) throw err;
+      const cause: unknown = err.cause;
+      if (err.verdict.retryable) {
+        throw new RegistryUnreachableError(`${operation}: registry ${origin} unreachable after ${err.attempts} attempt(s): ${describeError(cause)}`, { cause });
+      }
+      throw new RegistryRequestError(`${operation}: ${describeError(cause)}`, { cause });
     }
-  }
-
-  private async pause(operation: string, attempt: number, reason: string, retryAfter?: string): Promise<void> {
-    const delayMs = backoffDelay(this.policy, attempt, retryAfter);
-    this.onRetry?.({ operation, attempt, reason, delayMs });
-    await sleep(delayMs);
   }
 
   /** Closes the connection pool. */

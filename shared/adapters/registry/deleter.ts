@@ -2,7 +2,7 @@
 // (the OpenShift registry's admin endpoint). What an answer means is decided
 // here, on the safe side: only 2xx is done, only a 404 that the registry itself
 // explains as "unknown" is already gone, everything else is an error.
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError } from '../../core/errors.js';
 import type { BlobDeleter, ItemStatus, LayerLinkDeleter, ManifestDeleter, RegistryHealthChecker } from '../../core/ports.js';
 import { RegistryClient, type RegistryAnswer, type RegistryClientOptions } from './client.js';
 import {
@@ -10,7 +10,7 @@ import {
   RegistryDeleteDisabledError,
   RegistryEndpointNotFoundError,
   RegistryRequestError,
-} from './errors.js';
+} from '../errors.js';
 
 /** Registry error codes of a 404 that mean "not there (any more)". */
 export const GONE_CODES: ReadonlySet<string> = new Set(['MANIFEST_UNKNOWN', 'BLOB_UNKNOWN', 'NAME_UNKNOWN']);

@@ -3,7 +3,7 @@
 // directory of a million blobs is never held in memory at once.
 import { lstat, opendir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { StorageAccessError, StorageLayoutError, failureReason } from './errors.js';
+import { StorageAccessError, StorageLayoutError, failureReason } from '../errors.js';
 import type { ChildEntry, FileEntry, StorageDriver, TreeDeletion } from './driver.js';
 
 function isMissing(err: unknown): boolean {

@@ -1,5 +1,5 @@
 // The registry storage adapter: the distribution layout on S3 or a filesystem.
-export * from './errors.js';
+export { StorageUrlError, StorageAccessError, StorageLayoutError, StorageBlobDeleteError, failureReason } from '../errors.js';
 export * from './layout.js';
 export type { StorageDriver, FileEntry, ChildEntry, TreeDeletion } from './driver.js';
 export { FilesystemDriver } from './filesystem-driver.js';

@@ -1,9 +1,10 @@
-// The distribution registry's storage layout (PRUNING.md, "Hard prune and
-// fsck"): where blobs and links live under `<root>/docker/registry/v2/`. Paths
-// here are relative to the root, '/'-separated, without a leading slash. Every
-// name that goes into a path is checked first, so that no input can reach
-// outside its repository (no "..", no empty component).
-import { InvalidInputError } from '../../errors.js';
+// The distribution registry's storage layout (docs/rules.md, "Hard prune and
+// fsck (registry storage)"): where blobs and links live under
+// `<root>/docker/registry/v2/`. Paths here are relative to the root,
+// '/'-separated, without a leading slash. Every name that goes into a path is
+// checked first, so that no input can reach outside its repository (no "..",
+// no empty component).
+import { InvalidInputError } from '../../core/errors.js';
 
 /** The layout's own prefix below the registry's root directory. */
 export const V2 = 'docker/registry/v2';

@@ -2,7 +2,7 @@
 // the blob store, in the distribution layout, on whichever driver holds them.
 // Everything is listed as it is paged in (async iterables), never collected.
 import type { ItemResult, ItemStatus } from '../../core/ports.js';
-import { StorageLayoutError } from './errors.js';
+import { StorageLayoutError } from '../errors.js';
 import type { StorageDriver } from './driver.js';
 import {
   REPOSITORY_PARTS,

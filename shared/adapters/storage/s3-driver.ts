@@ -5,7 +5,7 @@
 // over from one tree to the next so that N one-file trees cost ceil(N/1000)
 // deletes. Per-key errors from DeleteObjects become per-tree results.
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { StorageAccessError, StorageLayoutError, failureReason } from './errors.js';
+import { StorageAccessError, StorageLayoutError, failureReason } from '../errors.js';
 import type { ChildEntry, FileEntry, StorageDriver, TreeDeletion } from './driver.js';
 
 /** DeleteObjects takes at most this many keys. */

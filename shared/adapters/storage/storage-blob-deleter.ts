@@ -4,7 +4,7 @@
 // that arrive together are gathered into one batch, so that on S3 a thousand
 // concurrent deletions cost one list per shard and one DeleteObjects request.
 import type { BlobDeleter, ItemStatus } from '../../core/ports.js';
-import { StorageBlobDeleteError } from './errors.js';
+import { StorageBlobDeleteError } from '../errors.js';
 import type { RegistryStorage } from './registry-storage.js';
 
 interface Waiter {

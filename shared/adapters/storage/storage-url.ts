@@ -4,7 +4,7 @@
 // `docker/registry/v2/`. Credentials never go in the URL: S3 uses the SDK's
 // usual chain (environment, profile, instance role).
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { StorageUrlError } from './errors.js';
+import { StorageUrlError } from '../errors.js';
 import { FilesystemDriver } from './filesystem-driver.js';
 import { S3Driver } from './s3-driver.js';
 import { DistributionStorage, type RegistryStorage } from './registry-storage.js';

@@ -4,6 +4,7 @@
 // cluster API, creating the stream when it is missing and recreating the Image
 // from the manifest in storage when it is missing. Storage is only read. The
 // order of the writes is shared/core/fsck.ts's recoveryActions.
+import { repositoryOfStream } from '../../core/repository.js';
 import type { ArtifactStore } from '../../adapters/artifacts/artifact-store.js';
 import { putJson } from '../../adapters/artifacts/artifact-store.js';
 import type { ClusterCreator } from '../../adapters/kubernetes/writers.js';
@@ -24,7 +25,7 @@ import type { LostManifestReport } from './reports.js';
  */
 export function dockerImageRepositoryFor(repository: string, images: readonly Image[], streams: readonly ImageStream[]): string {
   for (const s of streams) {
-    if (`${s.metadata.namespace}/${s.metadata.name}` === repository && s.status?.dockerImageRepository) return s.status.dockerImageRepository;
+    if (repositoryOfStream(s) === repository && s.status?.dockerImageRepository) return s.status.dockerImageRepository;
   }
   const hosts = new Map<string, number>();
   const count = (ref: string | undefined, tail: number) => {

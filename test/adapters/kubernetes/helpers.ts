@@ -2,7 +2,7 @@
 // a real client-node connection to it, with retries fast enough for tests.
 import type { ClusterClient, CollectOptions } from '../../../shared/adapters/kubernetes/index.js';
 import { KubernetesCollector, connectCluster } from '../../../shared/adapters/kubernetes/index.js';
-import type { RetryPolicy } from '../../../shared/adapters/kubernetes/retry.js';
+import type { RetryPolicy } from '../../../shared/adapters/retry.js';
 import type { KubeObject } from '../../../shared/core/kube-types.js';
 import type { FakeOpenShift, FakeOpenShiftOptions } from '../../support/fake-openshift.js';
 import { startFakeOpenShift } from '../../support/fake-openshift.js';

@@ -37,7 +37,7 @@ const config = digest('config');
 const layers = [digest('l1'), digest('l2')];
 
 describe('stripping objects to what the rules read', () => {
-  it('keeps of an Image only the fields PRUNING.md reads', async () => {
+  it('keeps of an Image only the fields docs/rules.md reads', async () => {
     const img = image('app', { layers: ['l1'], manifest: schema2Manifest('config', ['l1']), metadataId: config });
     const [stripped] = await collectImages([heavy(img)]);
     expect(stripped).toEqual({

@@ -1,8 +1,15 @@
 // What each registry answer to a DELETE means, and how long a retry waits:
 // the decision tables, without a server.
 import { describe, expect, it } from 'vitest';
-import { interpretDelete } from '../../../shared/adapters/registry/index.js';
-import { backoffDelay, parseRetryAfter, type RetryPolicy } from '../../../shared/adapters/registry/retry.js';
+import {
+  FINAL_REGISTRY_ERROR_NAMES,
+  RegistryAuthError,
+  RegistryUnreachableError,
+  interpretDelete,
+  isFatalRegistryError,
+  isFinalRegistryError,
+} from '../../../shared/adapters/registry/index.js';
+import { backoffDelay, parseRetryAfter, type RetryPolicy } from '../../../shared/adapters/retry.js';
 
 const op = 'DELETE manifest ns/app@sha256:00';
 
@@ -61,5 +68,15 @@ describe('retry delays', () => {
   it('follows Retry-After up to maxRetryAfterMs', () => {
     expect(backoffDelay(policy, 1, '2')).toBe(2000);
     expect(backoffDelay(policy, 1, '60')).toBe(5000);
+  });
+});
+
+describe('final registry errors', () => {
+  it('are the registry answer classes, by the names the state machine matches', () => {
+    expect([...FINAL_REGISTRY_ERROR_NAMES].sort()).toEqual(['RegistryAuthError', 'RegistryDeleteDisabledError', 'RegistryEndpointNotFoundError']);
+    expect(isFinalRegistryError(new RegistryAuthError('x'))).toBe(true);
+    // Unreachable stops a batch but may pass: the run is retried.
+    expect(isFatalRegistryError(new RegistryUnreachableError('x'))).toBe(true);
+    expect(isFinalRegistryError(new RegistryUnreachableError('x'))).toBe(false);
   });
 });

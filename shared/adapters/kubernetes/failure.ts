@@ -1,0 +1,65 @@
+// What a failed cluster API call means: retry (429, 5xx, a dropped
+// connection), give up, or, for the caller, restart the list (410) or take it
+// as done (404). The retry loop itself is shared/adapters/retry.ts.
+import { ApiException } from '@kubernetes/client-node';
+import type { AttemptVerdict, RetryPolicy } from '../retry.js';
+
+/** Six tries over about 15 s: rides out an API server restart or a burst of 429s. */
+export const CLUSTER_RETRY_POLICY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
+
+/** One failed call, in words safe to show (no body, no headers, no token). */
+export interface Failure extends AttemptVerdict {
+  /** HTTP status; 0 when no answer came. */
+  status: number;
+  /** The API's reason (`NotFound`, `Expired`, ...) or the connection error code. */
+  reason: string;
+}
+
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+function reasonFromBody(body: unknown): string | undefined {
+  let b = body;
+  if (typeof b === 'string') {
+    try {
+      b = JSON.parse(b);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof b === 'object' && b !== null) {
+    const r = (b as { reason?: unknown }).reason;
+    if (typeof r === 'string' && r) return r;
+  }
+  return undefined;
+}
+
+/** Reads a client-node error (ApiException, fetch failure) into a {@link Failure}. */
+export function describeFailure(err: unknown): Failure {
+  if (err instanceof ApiException) {
+    const status = err.code;
+    const headers = err.headers as Record<string, string> | undefined;
+    return {
+      status,
+      reason: reasonFromBody(err.body) ?? `HTTP ${status}`,
+      retryable: RETRYABLE_STATUS.has(status),
+      retryAfter: headers?.['retry-after'] ?? headers?.['Retry-After'],
+    };
+  }
+  // undici's fetch rejects with TypeError('fetch failed') and the socket error as cause.
+  if (err instanceof TypeError && err.message === 'fetch failed') {
+    const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const code = typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : 'connection error';
+    // A certificate that does not verify will not verify on the next try either.
+    const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|HOSTNAME|ALTNAME/i.test(code);
+    return { status: 0, reason: tls ? `TLS: ${code} (pass --cluster-certificate-authority, or --insecure-skip-tls-verify)` : code, retryable: !tls };
+  }
+  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) {
+    return { status: 0, reason: 'timeout', retryable: true };
+  }
+  return { status: 0, reason: err instanceof Error ? err.message : String(err), retryable: false };
+}
+
+/** A failure in one line: `HTTP 503 ServiceUnavailable`, or the connection error. */
+export function failureText(f: Failure): string {
+  return f.status ? `HTTP ${f.status} ${f.reason}` : f.reason;
+}
