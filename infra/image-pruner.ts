@@ -1,4 +1,4 @@
-// The reusable construct: the prune workflow of DESIGN.md as a Step Functions
+// The reusable construct: the prune workflow of docs/workflow.md as a Step Functions
 // state machine with one Lambda per task, a schedule, logs, an alarm and a
 // dashboard. Wiring only: what each task does lives in shared/workflow.
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
