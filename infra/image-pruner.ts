@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { RESOURCE_GROUPS } from '../shared/core/kinds.js';
 import type { DeletionKind } from '../shared/workflow/contracts.js';
 import { parseImagePrunerProps } from '../shared/workflow/schemas/construct-props.js';
+import { parseDeployedRegistryUrl } from '../shared/workflow/schemas/registry-url.js';
 import { collectStateName, DELETION_STEPS, STATE } from '../shared/workflow/contracts.js';
 import { ERROR } from '../shared/workflow/errors.js';
 import { BATCH_TASKS, PRUNE_TASKS } from '../shared/workflow/tables/prune.js';
@@ -98,6 +99,7 @@ export class ImagePruner extends Construct {
     const namespace = props.metricsNamespace ?? 'ImagePruner';
     // A bad prop fails synth with one line naming it, not a run months later.
     const settings = parseImagePrunerProps(props);
+    parseDeployedRegistryUrl(props.registryUrl);
     const { batchSize, mapConcurrency, defaults } = settings;
 
     this.artifactsBucket = new s3.Bucket(this, 'Artifacts', {
