@@ -156,7 +156,7 @@ export class ImagePruner extends Construct {
       { resultPath: '$.plan' },
     );
 
-    // 9 Report, for both endings.
+    // 10 Report, for both endings.
     // No payload: the whole state is the input.
     const report = invoke(STATE.report, T.report, undefined);
     const reportFailure = invoke(STATE.reportFailure, T.report, undefined, { resultPath: '$.report' });
@@ -185,17 +185,20 @@ export class ImagePruner extends Construct {
       return map;
     };
 
-    // 6 Registry data: three Distributed Maps at the same time.
-    const registry = new sfn.Parallel(this, STATE.deleteRegistryData, {
-      stateName: STATE.deleteRegistryData,
-      resultSelector: { 'layerLinks.$': '$[0]', 'blobs.$': '$[1]', 'manifests.$': '$[2]' },
+    // 6 Registry links: layer links and manifest links at the same time.
+    const links = new sfn.Parallel(this, STATE.deleteRegistryLinks, {
+      stateName: STATE.deleteRegistryLinks,
+      resultSelector: { 'layerLinks.$': '$[0]', 'manifests.$': '$[1]' },
       resultPath: '$.deleted',
     });
-    registry.branch(distributedMap('layerLinks'));
-    registry.branch(distributedMap('blobs'));
-    registry.branch(distributedMap('manifests'));
+    links.branch(distributedMap('layerLinks'));
+    links.branch(distributedMap('manifests'));
 
-    // 7 and 8: streams, then Images, each only after everything before succeeded.
+    // 7 Blobs, only after every link is gone: a registry refuses to unlink a
+    // layer or manifest whose blob is already deleted (docs/rules.md, "Carrying it out").
+    const blobs = distributedMap('blobs', '$.deleted.blobs');
+
+    // 8 and 9: streams, then Images, each only after everything before succeeded.
     const streams = distributedMap('streamUpdates', '$.updated');
     const images = distributedMap('images', '$.imagesDeleted');
 
@@ -204,10 +207,10 @@ export class ImagePruner extends Construct {
       .otherwise(report);
 
     const catchAll = { errors: ['States.ALL'], resultPath: '$.error' };
-    for (const s of [collect, plan, health, registry, streams, images]) s.addCatch(reportFailure, catchAll);
+    for (const s of [collect, plan, health, links, blobs, streams, images]) s.addCatch(reportFailure, catchAll);
 
     const definition = refuse.next(collect).next(plan).next(dryRun);
-    health.next(registry).next(streams).next(images).next(report);
+    health.next(links).next(blobs).next(streams).next(images).next(report);
 
     this.functions = functions.all();
     this.taskStates = functions.states;
@@ -220,7 +223,7 @@ export class ImagePruner extends Construct {
       timeout: Duration.hours(12),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-      comment: 'OpenShift image pruning: collect, plan, delete registry data, update streams, delete images, report',
+      comment: 'OpenShift image pruning: collect, plan, delete registry links, then blobs, update streams, delete images, report',
     });
 
     if (props.schedule) {

@@ -128,7 +128,7 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
       cluster,
       lock: new FolderRunLock(artifactsDir),
       registry: registry ?? { checkHealth: () => Promise.reject(new InvalidInputError('no --registry-url given')), deleteManifest: refuse('delete manifests from'), deleteLayerLink: refuse('delete layer links from') },
-      blobs: blobs ?? { deleteBlob: refuse('delete blobs from') },
+      blobs: blobs ?? { deleteBlob: refuse('delete blobs from'), checkBlobDelete: refuse('delete blobs from') },
       clusterWriter: writer,
     };
     const printer = new ProgressPrinter(io.stderr);

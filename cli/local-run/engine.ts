@@ -12,7 +12,8 @@ import { getJson } from '../../shared/adapters/artifacts/artifact-store.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import type { AnyTask, Ports } from '../../shared/workflow/task.js';
 import type { AslDefinition } from './definition.js';
-import { LOCAL_READER_RESOURCE, resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
+import { resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
+import { checkBatches, checkPayload, exposeStateInputs, isReaderState, limitedHandler, withoutLocalItems } from './limits.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -65,10 +66,10 @@ export async function readBatches(artifacts: ArtifactStore, input: unknown): Pro
   return out;
 }
 
-/** The names of the reader tasks that stand in for ItemReaders, at any depth. */
-function readerStates(states: Record<string, Record<string, Json>>, out: string[] = []): string[] {
+/** The reader tasks that stand in for ItemReaders, at any depth: each name with the Map it reads for. */
+function readerStates(states: Record<string, Record<string, Json>>, out: [string, string][] = []): [string, string][] {
   for (const [name, s] of Object.entries(states)) {
-    if (s.Type === 'Task' && s.Resource === LOCAL_READER_RESOURCE) out.push(name);
+    if (isReaderState(s)) out.push([name, String(s.Next)]);
     for (const branch of (s.Branches as { States: Record<string, Record<string, Json>> }[] | undefined) ?? []) readerStates(branch.States, out);
     const inner = (s.ItemProcessor ?? s.Iterator) as { States: Record<string, Record<string, Json>> } | undefined;
     if (inner) readerStates(inner.States, out);
@@ -117,11 +118,17 @@ export interface ExecuteResult {
   error?: { name: string; message: string };
 }
 
-/** Runs one execution; never throws for a failed execution. */
+/**
+ * Runs one execution; never throws for a failed execution. AWS's payload
+ * limits are enforced on every task state and Map batch (./limits.ts); each
+ * task state's TimeoutSeconds is enforced by aws-local-stepfunctions.
+ */
 export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> {
+  const definition = JSON.parse(JSON.stringify(o.workflow.definition)) as AslDefinition;
+  exposeStateInputs(definition.States);
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [state, task] of o.workflow.tasks) {
-    handlers[state] = async (event) => {
+    handlers[state] = limitedHandler(state, async (event) => {
       try {
         const parsed = task.parse(event);
         const result = await task.run(parsed, portsOf(task, o.ports) as Ports);
@@ -131,23 +138,29 @@ export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> 
         o.onTask?.(state, task, event, { error });
         throw error;
       }
-    };
+    });
   }
   const artifacts = o.ports.artifacts;
-  for (const state of readerStates(o.workflow.definition.States as Record<string, Record<string, Json>>)) {
-    handlers[state] = (event) => {
-      if (!artifacts) throw new InvalidInputError('local run: the item readers need the artifacts port');
-      return readBatches(artifacts, event);
-    };
+  for (const [state, map] of readerStates(definition.States as Record<string, Record<string, Json>>)) {
+    handlers[state] = limitedHandler(
+      state,
+      async (event) => {
+        if (!artifacts) throw new InvalidInputError('local run: the item readers need the artifacts port');
+        const batches = await readBatches(artifacts, event);
+        checkBatches(map, batches);
+        return batches;
+      },
+      true,
+    );
   }
-  const machine = new StateMachine(o.workflow.definition as never, { validationOptions: { checkArn: false, checkPaths: true } });
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: true } });
   const execution = machine.run(o.input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: o.retryIntervalOverrides ?? {} },
     context: { Execution: { Id: o.executionArn, Name: o.executionName } },
   });
 
   const entered = new Map<string, number>();
-  const topLevel = new Set(Object.keys(o.workflow.definition.States));
+  const topLevel = new Set(Object.keys(definition.States));
   const logDone = (async () => {
     for await (const ev of execution.eventLogs) {
       if (ev.type !== 'StateEntered' && ev.type !== 'StateExited' && ev.type !== 'StateFailed') continue;
@@ -164,7 +177,9 @@ export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> 
 
   let result: ExecuteResult;
   try {
-    result = { status: 'succeeded', output: await execution.result };
+    const output: unknown = await execution.result;
+    checkPayload('the execution output', withoutLocalItems(output));
+    result = { status: 'succeeded', output };
   } catch (err) {
     const cause = err instanceof ExecutionError && err.cause instanceof Error ? err.cause : err;
     result = { status: 'failed', error: { name: cause instanceof Error ? cause.name : 'Error', message: cause instanceof Error ? cause.message.split('\n')[0] : String(cause) } };

@@ -23,9 +23,20 @@ export interface LayerLinkDeleter {
   deleteLayerLink(repository: string, digest: string): Promise<ItemStatus>;
 }
 
+/**
+ * A digest no registry holds (no content hashes to all zeros): what
+ * {@link BlobDeleter.checkBlobDelete} asks about, so that nothing is deleted.
+ */
+export const PROBE_DIGEST = `sha256:${'0'.repeat(64)}`;
+
 /** Deletes a blob from the registry's storage (admin endpoint or storage directly). */
 export interface BlobDeleter {
   deleteBlob(digest: string): Promise<ItemStatus>;
+  /**
+   * Proves, before anything is deleted and without deleting anything, that this
+   * deleter can delete blobs at all; throws one line naming what to change.
+   */
+  checkBlobDelete(): Promise<void>;
 }
 
 /** Removes revisions and tags from an image stream's status. */

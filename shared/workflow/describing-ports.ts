@@ -19,6 +19,8 @@ export class DescribingDeleters implements ManifestDeleter, LayerLinkDeleter, Bl
     this.describe(`would delete blob ${digest}`);
     return 'done';
   }
+  /** Describing needs nothing of the registry. */
+  async checkBlobDelete(): Promise<void> {}
   async updateImageStream(update: StreamUpdate): Promise<ItemStatus> {
     this.describe(`would update image stream ${update.namespace}/${update.name} (${update.removed.length} revisions)`);
     return 'done';

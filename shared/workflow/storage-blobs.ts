@@ -4,7 +4,7 @@
 // one request per handful of blobs that happen to be in flight together.
 import { StorageBlobDeleteError } from '../adapters/errors.js';
 import type { RegistryStorage } from '../adapters/storage/registry-storage.js';
-import type { BlobDeleter, ItemResult, ItemStatus } from '../core/ports.js';
+import { PROBE_DIGEST, type BlobDeleter, type ItemResult, type ItemStatus } from '../core/ports.js';
 
 /** A blob deleter that can also take a whole batch in one call, with one result per digest. */
 export interface BlobBatchDeleter extends BlobDeleter {
@@ -40,6 +40,14 @@ export class StorageBatchBlobDeleter implements BlobBatchDeleter {
     const o = (await this.outcomes([digest])).get(digest)!;
     if (o.status === 'failed') throw new StorageBlobDeleteError(digest, this.storage.location, o.why);
     return o.status;
+  }
+
+  /**
+   * Reads a blob no registry holds: proves the storage answers and lets this
+   * function list and read the blobs, without deleting anything.
+   */
+  async checkBlobDelete(): Promise<void> {
+    await this.storage.readBlob(PROBE_DIGEST, { maxBytes: 1 });
   }
 
   /** What happened to each digest; every digest has an entry. */

@@ -57,11 +57,15 @@ describe('the ImagePruner stack', () => {
     expect(choice.Default).toBe(STATE.report);
   });
 
-  it('deletes registry data with three Distributed Maps reading the plan files in batches, then streams, then images', () => {
-    const registry = asl.States[STATE.deleteRegistryData] as { Type: string; Branches: Asl[]; Next: string };
-    expect(registry.Type).toBe('Parallel');
-    expect(registry.Branches.map((b) => b.StartAt)).toEqual([DELETION_STEPS.layerLinks.map, DELETION_STEPS.blobs.map, DELETION_STEPS.manifests.map]);
-    const maps = [...registry.Branches.map((b) => b.States[b.StartAt]), asl.States[STATE.updateStreams], asl.States[STATE.deleteImages]];
+  it('deletes layer and manifest links (two Distributed Maps at once), then blobs, then streams, then images, each Map reading its plan file in batches', () => {
+    const links = asl.States[STATE.deleteRegistryLinks] as { Type: string; Branches: Asl[]; Next: string; ResultSelector: unknown; ResultPath: string };
+    expect(links.Type).toBe('Parallel');
+    expect(links.Branches.map((b) => b.StartAt)).toEqual([DELETION_STEPS.layerLinks.map, DELETION_STEPS.manifests.map]);
+    expect(links).toMatchObject({ ResultSelector: { 'layerLinks.$': '$[0]', 'manifests.$': '$[1]' }, ResultPath: '$.deleted' });
+    // Blobs only after every link: a registry refuses to unlink a layer or manifest whose blob is gone.
+    expect(links.Next).toBe(STATE.deleteBlobs);
+    expect(asl.States[STATE.deleteBlobs]).toMatchObject({ ResultPath: '$.deleted.blobs', Next: STATE.updateStreams });
+    const maps = [...links.Branches.map((b) => b.States[b.StartAt]), asl.States[STATE.deleteBlobs], asl.States[STATE.updateStreams], asl.States[STATE.deleteImages]];
     for (const m of maps) {
       expect(m).toMatchObject({
         Type: 'Map',
@@ -73,13 +77,12 @@ describe('the ImagePruner stack', () => {
       // No failure tolerated: one failed batch fails the Map.
       expect(m.ToleratedFailurePercentage ?? 0).toBe(0);
     }
-    expect(registry.Next).toBe(STATE.updateStreams);
     expect(asl.States[STATE.updateStreams].Next).toBe(STATE.deleteImages);
     expect(asl.States[STATE.deleteImages].Next).toBe(STATE.report);
   });
 
   it('routes any failure after the start to the report and then a Fail state', () => {
-    for (const name of [STATE.collect, STATE.computePlan, STATE.checkHealth, STATE.deleteRegistryData, STATE.updateStreams, STATE.deleteImages]) {
+    for (const name of [STATE.collect, STATE.computePlan, STATE.checkHealth, STATE.deleteRegistryLinks, STATE.deleteBlobs, STATE.updateStreams, STATE.deleteImages]) {
       expect(asl.States[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.reportFailure }]);
     }
     expect(asl.States[STATE.reportFailure].Next).toBe(STATE.failed);

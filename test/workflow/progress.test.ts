@@ -20,9 +20,9 @@ describe('run progress', () => {
   it('prints plain lines per tenth when not on a terminal', () => {
     const out = sink(false);
     const p = new ProgressPrinter(out);
-    p.update({ type: 'state', name: 'Delete registry data', phase: 'entered' });
+    p.update({ type: 'state', name: 'Delete registry links', phase: 'entered' });
     for (let done = 10; done <= 100; done += 10) p.update({ type: 'items', kind: 'blobs', done, total: 100 });
-    expect(out.text.split('\n').filter(Boolean)).toEqual(['run: Delete registry data', ...Array.from({ length: 10 }, (_, i) => `run: blobs: ${(i + 1) * 10}/100`)]);
+    expect(out.text.split('\n').filter(Boolean)).toEqual(['run: Delete registry links', ...Array.from({ length: 10 }, (_, i) => `run: blobs: ${(i + 1) * 10}/100`)]);
     expect(out.text).not.toContain('\x1b[');
   });
 

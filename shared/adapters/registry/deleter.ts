@@ -3,7 +3,7 @@
 // here, on the safe side: only 2xx is done, only a 404 that the registry itself
 // explains as "unknown" is already gone, everything else is an error.
 import { InvalidInputError } from '../../core/errors.js';
-import type { BlobDeleter, ItemStatus, LayerLinkDeleter, ManifestDeleter, RegistryHealthChecker } from '../../core/ports.js';
+import { PROBE_DIGEST, type BlobDeleter, type ItemStatus, type LayerLinkDeleter, type ManifestDeleter, type RegistryHealthChecker } from '../../core/ports.js';
 import { RegistryClient, type RegistryAnswer, type RegistryClientOptions } from './client.js';
 import {
   RegistryAuthError,
@@ -50,6 +50,25 @@ export class RegistryDeleter implements ManifestDeleter, LayerLinkDeleter, BlobD
   async deleteBlob(digest: string): Promise<ItemStatus> {
     checkDigest(digest, 'blob');
     return this.remove(`/admin/blobs/${digest}`, `DELETE blob ${digest}`);
+  }
+
+  /**
+   * `DELETE /admin/blobs/<a digest no registry holds>`: the OpenShift registry
+   * answers 404 "blob unknown", so blobs can be deleted here; a plain
+   * distribution registry has no such endpoint (404 without a registry error),
+   * which is found out here, before any link is deleted, rather than after.
+   */
+  async checkBlobDelete(): Promise<void> {
+    const operation = `DELETE blob ${PROBE_DIGEST} (a probe; no registry holds it)`;
+    const answer = await this.client.send('DELETE', `/admin/blobs/${PROBE_DIGEST}`, operation);
+    if (answer.status === 404 && answer.errorCodes.length === 0) {
+      throw new RegistryEndpointNotFoundError(
+        `registry ${this.client.url} cannot delete blobs: DELETE /admin/blobs answered 404 without a registry error ` +
+          '(a plain distribution registry has no blob delete endpoint); delete blobs in its storage with --registry-storage ' +
+          '(s3://bucket/root or file:///path; on AWS the construct prop registryStorage); nothing was deleted',
+      );
+    }
+    interpretDelete(answer, operation, this.client.url);
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@
 // delete one blob at a time (the BlobDeleter port), often many at once; calls
 // that arrive together are gathered into one batch, so that on S3 a thousand
 // concurrent deletions cost one list per shard and one DeleteObjects request.
-import type { BlobDeleter, ItemStatus } from '../../core/ports.js';
+import { PROBE_DIGEST, type BlobDeleter, type ItemStatus } from '../../core/ports.js';
 import { StorageBlobDeleteError } from '../errors.js';
 import type { RegistryStorage } from './registry-storage.js';
 
@@ -33,6 +33,11 @@ export class StorageBlobDeleter implements BlobDeleter {
         setImmediate(() => void this.drain());
       }
     });
+  }
+
+  /** Reads a blob no registry holds: proves the storage answers and can be read, deleting nothing. */
+  async checkBlobDelete(): Promise<void> {
+    await this.storage.readBlob(PROBE_DIGEST, { maxBytes: 1 });
   }
 
   private async drain(): Promise<void> {

@@ -48,10 +48,10 @@ export const computePlanTask = defineTask({
 
 export const checkHealthTask = defineTask({
   id: 'check-health',
-  summary: 'Check the registry answers before anything is deleted',
+  summary: 'Check the registry answers and blobs can be deleted, before anything is deleted',
   parse: (event: unknown) => events.parseRunContext((event as { run?: unknown } | null)?.run),
-  run: (_e, p) => checkRegistryHealth(p.registry),
-  ports: ['registry'],
+  run: (_e, p) => checkRegistryHealth(p.registry, p.blobs),
+  ports: ['registry', 'blobs'],
   memoryMb: 256,
   timeoutMinutes: 1,
   retry: [],

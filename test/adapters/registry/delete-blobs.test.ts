@@ -70,3 +70,26 @@ describe('answers of an admin endpoint that exists (stood in for by the proxy)',
     await expect(deleter.deleteBlob(`sha256:${'2'.repeat(64)}`)).rejects.toBeInstanceOf(RegistryEndpointNotFoundError);
   });
 });
+
+describe('checkBlobDelete: can blobs be deleted here, asked before anything is deleted', () => {
+  it('on a plain distribution registry: one line naming --registry-storage, and only the probe was sent', async () => {
+    proxy.reset();
+    const attempt = deleter.checkBlobDelete();
+    await expect(attempt).rejects.toBeInstanceOf(RegistryEndpointNotFoundError);
+    await expect(attempt).rejects.toThrow(/cannot delete blobs: .*--registry-storage .*registryStorage.*nothing was deleted$/);
+    await attempt.catch((err: Error) => expect(err.message).not.toContain('\n'));
+    expect(proxy.log.filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual([`/admin/blobs/sha256:${'0'.repeat(64)}`]);
+  });
+
+  it('passes where the admin endpoint answers "blob unknown" for the probe', async () => {
+    proxy.reset();
+    proxy.inject([{ kind: 'status', status: 404, body: '{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]}' }], (method, path) => method === 'DELETE' && path.startsWith('/admin/blobs/'));
+    await expect(deleter.checkBlobDelete()).resolves.toBeUndefined();
+  });
+
+  it('names the token when the admin endpoint refuses it', async () => {
+    proxy.reset();
+    proxy.inject([{ kind: 'status', status: 403, body: '{"errors":[{"code":"DENIED"}]}' }], (method, path) => method === 'DELETE' && path.startsWith('/admin/blobs/'));
+    await expect(deleter.checkBlobDelete()).rejects.toThrow(/token/);
+  });
+});
