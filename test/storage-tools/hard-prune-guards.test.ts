@@ -140,33 +140,43 @@ describe.each(BACKENDS)('hard prune guards on %s storage', (backend) => {
     expect(table.stdout).toMatch(/Left alone, not repository names/);
   });
 
-  it('--confirm keeps what the rules keep, leaves the invalid folder, and says to make the registry writable again', async () => {
-    const r = await runCommand(command, [...storage(), ...clusterFlags(api), ...confirm, '--output', 'json']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/make the registry writable again/);
-    const report = JSON.parse(r.stdout) as HardPruneReport;
-    expect(report.failures).toEqual([]);
+  describe('--confirm', () => {
+    let confirmed: { code: number; stdout: string; stderr: string };
+    let report: HardPruneReport;
+    beforeAll(async () => {
+      confirmed = await runCommand(command, [...storage(), ...clusterFlags(api), ...confirm, '--output', 'json']);
+      report = JSON.parse(confirmed.stdout) as HardPruneReport;
+    });
 
-    // The stream revision whose Image is gone: its blobs and revision link stay (fsck can recover it).
-    const blobs = new Set((await all(env.storage.blobs())).map((b) => b.digest));
-    for (const d of [lost.manifestDigest, lost.config.digest, lost.layers[0].digest]) expect(blobs.has(d), d).toBe(true);
-    expect(await all(env.storage.manifestRevisions('ns/app'))).toContain(lost.manifestDigest);
-    expect((await pullCheck(env.registry.url, 'ns/app', lost.manifestDigest)).ok).toBe(true);
-    for (const d of [old.manifestDigest, old.config.digest, old.layers[0].digest]) expect(blobs.has(d), d).toBe(false);
+    it('succeeds and says to make the registry writable again', () => {
+      expect(confirmed.code, confirmed.stderr).toBe(0);
+      expect(report.failures).toEqual([]);
+      expect(confirmed.stderr).toMatch(/make the registry writable again/);
+    });
 
-    // Pushes in progress in repositories without a stream.
-    const repos = await all(env.storage.repositories());
-    expect(repos).toContain('ns/pushing');
-    expect(repos).toContain('ns/linking');
-    expect(await env.storage.newestUpload('ns/pushing')).toBeDefined();
-    expect(await all(env.storage.layerLinks('ns/linking'))).toContain(youngLink);
-    expect(report.keptRepositories).toEqual([
-      { repository: 'ns/linking', reason: 'young blob' },
-      { repository: 'ns/pushing', reason: 'young upload' },
-    ]);
+    it('keeps the blobs and revision link of a stream revision whose Image is gone (fsck can recover it)', async () => {
+      const blobs = new Set((await all(env.storage.blobs())).map((b) => b.digest));
+      for (const d of [lost.manifestDigest, lost.config.digest, lost.layers[0].digest]) expect(blobs.has(d), d).toBe(true);
+      expect(await all(env.storage.manifestRevisions('ns/app'))).toContain(lost.manifestDigest);
+      expect((await pullCheck(env.registry.url, 'ns/app', lost.manifestDigest)).ok).toBe(true);
+      for (const d of [old.manifestDigest, old.config.digest, old.layers[0].digest]) expect(blobs.has(d), d).toBe(false);
+    });
 
-    // The folder with an invalid name: reported, left as it was.
-    expect(report.invalidRepositories).toEqual([expect.objectContaining({ location: expect.stringContaining('Bad_Name') })]);
-    expect((await env.listAll()).some((f) => f.includes('Bad_Name'))).toBe(true);
+    it('keeps repositories without a stream that hold a young upload or link a young blob', async () => {
+      const repos = await all(env.storage.repositories());
+      expect(repos).toContain('ns/pushing');
+      expect(repos).toContain('ns/linking');
+      expect(await env.storage.newestUpload('ns/pushing')).toBeDefined();
+      expect(await all(env.storage.layerLinks('ns/linking'))).toContain(youngLink);
+      expect(report.keptRepositories).toEqual([
+        { repository: 'ns/linking', reason: 'young blob' },
+        { repository: 'ns/pushing', reason: 'young upload' },
+      ]);
+    });
+
+    it('reports the folder with an invalid name and leaves it', async () => {
+      expect(report.invalidRepositories).toEqual([expect.objectContaining({ location: expect.stringContaining('Bad_Name') })]);
+      expect((await env.listAll()).some((f) => f.includes('Bad_Name'))).toBe(true);
+    });
   });
 });
