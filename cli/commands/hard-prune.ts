@@ -17,6 +17,31 @@ import { HARD_PRUNE_HELP, parseHardPruneFlags } from './storage-tool-flags.js';
 // The flag parsing lives in storage-tool-flags.ts; these names stay importable from here.
 export { HARD_PRUNE_HELP, parseHardPruneFlags, parseStorageToolFlags, type HardPruneFlags, type StorageToolFlags } from './storage-tool-flags.js';
 
+/**
+ * Up to this many blobs, links and repositories, the table report names each
+ * one; above it, only counts (every name is in --output json and report.json).
+ */
+export const LIST_NAMES_UP_TO = 50;
+
+/** What the operator must do once a confirmed hard prune has ended, however it ended. */
+export const MAKE_WRITABLE_AGAIN =
+  'make the registry writable again: unset storage.maintenance.readonly.enabled in its configuration ' +
+  '(OpenShift: oc patch configs.imageregistry.operator.openshift.io cluster --type merge -p \'{"spec":{"readOnly":false}}\')';
+
+/** One line per deleted (or to delete) blob, removed repository and link, or undefined when there are more than {@link LIST_NAMES_UP_TO}. */
+function namedItems(r: HardPruneReport): string[] | undefined {
+  const lines: string[] = [];
+  for (const x of [...r.repositories].sort((a, b) => (a.repository < b.repository ? -1 : 1))) {
+    if (x.action === 'remove') lines.push(`repository ${x.repository} (whole)`);
+    else {
+      for (const d of x.manifestLinkDigests ?? []) lines.push(`manifest link ${x.repository}@${d}`);
+      for (const d of x.layerLinkDigests ?? []) lines.push(`layer link ${x.repository}@${d}`);
+    }
+  }
+  for (const b of r.deletedBlobs ?? []) lines.push(`blob ${b.digest} (${formatBytes(b.size)})`);
+  return lines.length <= LIST_NAMES_UP_TO ? lines : undefined;
+}
+
 /** The report for people. */
 export function formatHardPruneReport(r: HardPruneReport, keepYoungerThan: string): string {
   const verb = r.confirm ? 'deleted' : 'would delete';
@@ -42,6 +67,20 @@ export function formatHardPruneReport(r: HardPruneReport, keepYoungerThan: strin
   }
   lines.push('');
   lines.push(`Blobs: ${verb} ${r.blobs.deleted} (${formatBytes(r.blobs.bytes)}); kept ${r.blobs.kept} in use and ${r.blobs.young} unused but younger than ${keepYoungerThan} (${formatBytes(r.blobs.youngBytes)}).`);
+  const named = namedItems(r);
+  if (named === undefined) lines.push('', `Too many to name here: every digest and link is in --output json and in the report file.`);
+  else if (named.length > 0) {
+    lines.push('', `${r.confirm ? 'Deleted' : 'Would delete'}:`);
+    for (const n of named) lines.push(`  ${n}`);
+  }
+  if ((r.keptRepositories ?? []).length > 0) {
+    lines.push('', 'Kept without an image stream (a push in progress):');
+    for (const k of r.keptRepositories) lines.push(`  ${k.repository}: ${k.reason === 'young upload' ? 'an upload' : 'a link to a blob'} younger than ${keepYoungerThan}`);
+  }
+  if ((r.invalidRepositories ?? []).length > 0) {
+    lines.push('', 'Left alone, not repository names (check and remove them by hand):');
+    for (const f of r.invalidRepositories) lines.push(`  ${f.location}: ${f.reason}`);
+  }
   if (r.failures.length > 0) {
     lines.push('', `${r.failures.length} deletion(s) failed (run again to finish; what is done stays done):`);
     for (const f of r.failures) lines.push(`  ${f}`);
@@ -83,6 +122,8 @@ export function makeHardPruneCommand(opts: HardPruneCommandOptions = {}): Comman
       const input: HardPruneInput = { confirm: flags.confirm, registryReadOnlyConfirmed: flags.confirm, keepYoungerThan: flags.keepYoungerThan };
       if (opts.clock) input.now = opts.clock().toISOString();
       const result = await runHardPruneLocally(input, opened.ports, { prefixConcurrency: flags.concurrency });
+      // However the run ended, it ran against a read-only registry that must now take pushes again.
+      if (flags.confirm) io.stderr.write(`image-pruner hard-prune: finished; ${MAKE_WRITABLE_AGAIN}\n`);
       const report = result.output?.report;
       if (report) io.stdout.write(flags.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatHardPruneReport(report, flags.keepYoungerThan));
       if (result.output) io.stderr.write(`image-pruner hard-prune: report in ${opened.ports.artifacts.locate(result.output.reportKey)}\n`);

@@ -20,7 +20,7 @@ const OUTPUT = { type: 'enum', short: 'o', values: ['table', 'json'], default: '
 
 const HARD_PRUNE_FLAGS = {
   'registry-storage': REGISTRY_STORAGE,
-  snapshot: { type: 'string', metavar: 'FILE', help: 'read Images and ImageStreams from a dump instead of the cluster' },
+  snapshot: { type: 'string', metavar: 'FILE', help: 'read Images and ImageStreams from a dump instead of the cluster (dry run only)' },
   'keep-younger-than': { type: 'duration', help: 'never delete blobs modified less than this long ago (default 60m)' },
   concurrency: { type: 'int', min: 1, max: 256, default: 16, help: 'blob prefixes (of 256) swept at once' },
   confirm: { type: 'boolean', default: false, help: 'delete (default: dry run, nothing is changed)' },
@@ -47,16 +47,25 @@ function ownFlags(specs: FlagSpecs): FlagSpecs {
 export const HARD_PRUNE_HELP = `Usage: image-pruner hard-prune --registry-storage URL (cluster flags | --snapshot FILE) [flags]
 
 Sweeps the registry's storage directly. Every blob of every Image in the
-cluster (managed or not, any age, children of manifest lists included) is kept;
+cluster (managed or not, any age, children of manifest lists included) is kept,
+and every blob of a manifest some stream's history names even without Image;
 then, in storage:
-  - a repository with no image stream of its name is removed whole;
-  - a manifest revision link is removed when its digest is no Image, or is not
-    in the history of the repository's image stream (nor a child of a manifest
-    that is);
+  - a repository with no image stream of its name is removed whole, unless it
+    holds an upload or links a blob younger than --keep-younger-than;
+  - a manifest revision link is removed when its digest is not in the history
+    of the repository's image stream (nor a child of a manifest that is);
   - a layer link is removed when its blob is not kept;
   - a blob is deleted when it is not kept and is older than --keep-younger-than
     (a younger one may belong to a push in progress).
-Dry run by default: prints what would go, per repository, with counts and bytes.
+Folders below repositories/ whose names are not repository names are reported
+and left alone. Dry run by default: prints what would go, per repository, with
+counts and bytes (and each digest and link when there are at most 50; all of
+them with --output json).
+
+Refused, with nothing deleted: a storage location that is not a registry root
+(no docker/registry/v2/); a cluster or snapshot with no Image while storage
+holds manifests; --confirm with --snapshot (a dump taken before a push would
+delete that push).
 
 The registry must be read-only while hard prune deletes (a push that finishes
 during the sweep could lose its blobs): set storage.maintenance.readonly.enabled
@@ -155,6 +164,12 @@ export function parseHardPruneFlags(argv: string[]): HardPruneFlags | undefined 
     throw new UsageError(
       'flag --confirm needs --registry-read-only-confirmed: the registry must be read-only while hard prune deletes, ' +
         'or an image pushed during the sweep can lose its blobs. Make it read-only, then add the flag.',
+    );
+  }
+  if (values.confirm && common.snapshot !== undefined) {
+    throw new UsageError(
+      'flag --confirm cannot be used with --snapshot: a dump taken before a push would delete that push. ' +
+        'A dry run from a snapshot is fine; delete with cluster flags (the live cluster).',
     );
   }
   return {

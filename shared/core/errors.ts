@@ -51,14 +51,26 @@ export class InvalidReferencesError extends PrunerError {
   }
 }
 
-/** The hard-prune sweep was asked to decide before every manifest-list child was marked: it could delete a child's layers. */
+/** The hard-prune sweep was asked to decide before every manifest it must keep was marked (a manifest-list child, a stream revision without Image): it could delete their layers. */
 export class IncompleteMarkingError extends PrunerError {
   constructor(
     readonly unresolved: string[],
     options?: ErrorOptions,
   ) {
     const more = unresolved.length > 5 ? ` and ${unresolved.length - 5} more` : '';
-    super(`hard prune: manifest-list children not marked (no Image object, not read from storage): ${unresolved.slice(0, 5).join(', ')}${more}`, options);
+    super(`hard prune: manifests not marked (children of manifest lists or stream revisions without Image object, not read from storage): ${unresolved.slice(0, 5).join(', ')}${more}`, options);
     this.name = 'IncompleteMarkingError';
+  }
+}
+
+/**
+ * Hard prune was asked to sweep on a partial view of the cluster: no Image at
+ * all while storage holds manifests (an empty or streams-only dump, the wrong
+ * cluster). Every blob would look unused; nothing may be deleted.
+ */
+export class PartialClusterViewError extends PrunerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(`hard prune: nothing deleted: ${message}`, options);
+    this.name = 'PartialClusterViewError';
   }
 }

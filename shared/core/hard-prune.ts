@@ -3,7 +3,7 @@
 // lists storage one blob prefix or one repository at a time and asks these
 // functions what to delete, so the same code serves a local run and a state
 // machine that fans the sweep out by prefix and by repository.
-import { IncompleteMarkingError } from './errors.js';
+import { IncompleteMarkingError, PartialClusterViewError } from './errors.js';
 import { blobsOfImage } from './blobs.js';
 import { parseManifest } from './manifest.js';
 import { repositoryOfStream } from './repository.js';
@@ -29,6 +29,13 @@ export interface HardPruneMarks {
    * {@link markManifest}; until then the sweep must not run.
    */
   unresolvedChildren: Set<string>;
+  /**
+   * Manifests some stream's history names that have no Image object (docs/rules.md:
+   * their blobs stay, so fsck can still recover them). The caller reads each
+   * from storage with {@link markManifest}; one that storage does not hold
+   * either has nothing left to keep and only gives a warning.
+   */
+  unresolvedHistory: Set<string>;
   warnings: string[];
 }
 
@@ -63,6 +70,7 @@ export function markForHardPrune(images: readonly Image[], streams: readonly Ima
     children: new Set(),
     repositories: new Map(),
     unresolvedChildren: new Set(),
+    unresolvedHistory: new Set(),
     warnings: [],
   };
   const byName = new Map<string, Image>();
@@ -84,7 +92,9 @@ export function markForHardPrune(images: readonly Image[], streams: readonly Ima
   }
   for (const stream of streams) {
     const repo = repositoryOfStream(stream);
-    const reached = withChildren(streamHistoryDigests(stream), byName);
+    const history = streamHistoryDigests(stream);
+    for (const d of history) if (!byName.has(d)) marks.unresolvedHistory.add(d);
+    const reached = withChildren(history, byName);
     const existing = marks.repositories.get(repo);
     if (existing) for (const d of reached) existing.add(d);
     else marks.repositories.set(repo, reached);
@@ -93,21 +103,37 @@ export function markForHardPrune(images: readonly Image[], streams: readonly Ima
 }
 
 /**
- * Marks a manifest read from storage (a child of a manifest list without an
- * Image object): its own digest, its blobs, and its children, which become
- * unresolved in turn unless already marked. A manifest that cannot be read
- * leaves its digest unresolved and returns a warning: the sweep must then stop.
+ * Marks a manifest read from storage (a child of a manifest list, or a
+ * manifest a stream's history names, without an Image object): its own
+ * digest, its blobs, and its children, which become unresolved in turn unless
+ * already marked; a repository whose stream reaches it reaches its children
+ * too. A manifest-list child that cannot be read leaves its digest unresolved
+ * and returns a problem: the sweep must then stop. A history manifest that is
+ * not in storage has no blob left to keep: it only adds a warning (fsck
+ * reports it as a broken revision).
  */
 export function markManifest(marks: HardPruneMarks, digest: string, text: string | undefined): string | undefined {
-  if (text === undefined) return `manifest ${digest} (child of a manifest list) is not in storage; its layers cannot be marked`;
+  const isChild = marks.unresolvedChildren.has(digest) || marks.children.has(digest);
+  if (text === undefined) {
+    if (!isChild) {
+      marks.unresolvedHistory.delete(digest);
+      marks.warnings.push(`manifest ${digest} is named by an image stream's history but is neither an Image nor in storage`);
+      return undefined;
+    }
+    return `manifest ${digest} (child of a manifest list) is not in storage; its layers cannot be marked`;
+  }
+  const what = isChild ? 'child of a manifest list' : "named by an image stream's history, without Image";
   const { manifest, error } = parseManifest(text);
-  if (!manifest) return `manifest ${digest} (child of a manifest list) cannot be parsed (${error}); its layers cannot be marked`;
+  if (!manifest) return `manifest ${digest} (${what}) cannot be parsed (${error}); its layers cannot be marked`;
   marks.unresolvedChildren.delete(digest);
+  marks.unresolvedHistory.delete(digest);
   marks.blobs.add(digest);
   for (const l of manifest.layers) marks.blobs.add(l.digest);
   if (manifest.config) marks.blobs.add(manifest.config);
+  const reachedBy = [...marks.repositories.values()].filter((r) => r.has(digest));
   for (const { digest: c } of manifest.children) {
     marks.children.add(c);
+    for (const r of reachedBy) r.add(c);
     if (!marks.blobs.has(c)) {
       marks.blobs.add(c);
       marks.unresolvedChildren.add(c);
@@ -171,40 +197,55 @@ export interface StoredRepository {
   manifestLinks: Iterable<string>;
   /** Digests of `_layers/sha256/<hex>/link`. */
   layerLinks: Iterable<string>;
+  /** When the newest file below `_uploads/` was written; absent when there is no upload. */
+  newestUpload?: Date;
 }
 
 /** What the sweep of one repository decided. */
 export type RepositorySweep =
   | { repository: string; action: 'remove'; reason: 'no image stream' }
-  | { repository: string; action: 'sweep'; manifestLinks: string[]; layerLinks: string[]; keptManifestLinks: number; keptLayerLinks: number };
+  | {
+      repository: string;
+      action: 'sweep';
+      manifestLinks: string[];
+      layerLinks: string[];
+      keptManifestLinks: number;
+      keptLayerLinks: number;
+      /** Set when the repository has no image stream and is kept only for a push in progress. */
+      keptFor?: 'young blob' | 'young upload';
+    };
 
 /**
- * Decides what to remove from one repository: all of it when no image stream
- * has its name; else each manifest revision link whose digest is not reached
- * by the stream's history (children of manifest lists included) or is no Image
- * (children of a reached list are kept without one: the list needs them), and
- * each layer link whose blob is not marked. A link to a blob in `young` (unmarked blobs
- * the blob sweep kept for being younger than keepYoungerThan) is kept too:
- * a push in progress needs its links as much as its blobs. For the same
- * reason a repository without a stream that links a young blob is not removed
- * whole: only its other links go.
+ * Decides what to remove from one repository (docs/rules.md, "Hard prune and
+ * fsck"): all of it when no image stream has its name; else each manifest
+ * revision link whose digest is not reached by the stream's history (children
+ * of manifest lists included), and each layer link whose blob is not marked.
+ * A link to a blob in `young` (unmarked blobs the blob sweep kept for being
+ * younger than keepYoungerThan) is kept too: a push in progress needs its
+ * links as much as its blobs. For the same reason a repository without a
+ * stream is not removed whole when it links a young blob or holds an upload
+ * written less than keepYoungerThan before `options.now` (a push whose
+ * blobs are not even committed yet): only its links that nothing keeps go.
  */
-export function sweepRepository(marks: HardPruneMarks, repo: StoredRepository, young: ReadonlySet<string> = new Set()): RepositorySweep {
+export function sweepRepository(marks: HardPruneMarks, repo: StoredRepository, young: ReadonlySet<string> = new Set(), options?: SweepOptions): RepositorySweep {
   assertComplete(marks);
   let reached = marks.repositories.get(repo.name);
+  let keptFor: 'young blob' | 'young upload' | undefined;
   if (!reached) {
+    repo = { ...repo, manifestLinks: [...repo.manifestLinks], layerLinks: [...repo.layerLinks] };
     const links = [...repo.manifestLinks, ...repo.layerLinks];
-    if (!links.some((d) => young.has(d))) return { repository: repo.name, action: 'remove', reason: 'no image stream' };
+    if (links.some((d) => young.has(d))) keptFor = 'young blob';
+    else if (hasYoungUpload(repo, options)) keptFor = 'young upload';
+    else return { repository: repo.name, action: 'remove', reason: 'no image stream' };
     reached = new Set();
-    repo = { name: repo.name, manifestLinks: [...repo.manifestLinks], layerLinks: [...repo.layerLinks] };
   }
   const manifestLinks = new Set<string>();
   const layerLinks = new Set<string>();
   let keptManifestLinks = 0;
   let keptLayerLinks = 0;
   for (const d of repo.manifestLinks) {
-    // A child of a kept manifest list stays even without an Image object: the list needs it to pull.
-    if ((reached.has(d) && (marks.images.has(d) || marks.children.has(d))) || young.has(d)) keptManifestLinks++;
+    // Reached: in the history (with or without an Image: fsck can still recover it) or a child of a manifest that is.
+    if (reached.has(d) || young.has(d)) keptManifestLinks++;
     else manifestLinks.add(d);
   }
   for (const d of repo.layerLinks) {
@@ -218,11 +259,35 @@ export function sweepRepository(marks: HardPruneMarks, repo: StoredRepository, y
     layerLinks: [...layerLinks].sort(),
     keptManifestLinks,
     keptLayerLinks,
+    ...(keptFor ? { keptFor } : {}),
   };
 }
 
+// Without options (a caller that knows no clock) any upload counts as young: keeping is the safe side.
+function hasYoungUpload(repo: StoredRepository, options: SweepOptions | undefined): boolean {
+  if (!repo.newestUpload) return false;
+  if (!options) return true;
+  return repo.newestUpload.getTime() > options.now.getTime() - options.keepYoungerThanMs;
+}
+
 function assertComplete(marks: HardPruneMarks): void {
-  if (marks.unresolvedChildren.size > 0) throw new IncompleteMarkingError([...marks.unresolvedChildren].sort());
+  const unresolved = new Set([...marks.unresolvedChildren, ...marks.unresolvedHistory]);
+  if (unresolved.size > 0) throw new IncompleteMarkingError([...unresolved].sort());
+}
+
+/**
+ * Refuses a partial view of the cluster (docs/rules.md, "Hard prune and fsck"):
+ * no Image at all while storage holds manifests means the Images were not
+ * read (an empty or streams-only dump, another cluster, a List of the wrong
+ * kind), and every blob would look unused. Throws {@link PartialClusterViewError}.
+ */
+export function checkClusterView(view: { images: number; streams: number; storageHoldsManifests: boolean }): void {
+  if (view.images > 0 || !view.storageHoldsManifests) return;
+  const streams = view.streams > 0 ? `${view.streams} image stream(s) but ` : '';
+  throw new PartialClusterViewError(
+    `the cluster gave ${streams}no Image while the registry's storage holds manifests; every blob would look unused. ` +
+      'Read Images and ImageStreams from the cluster itself (a snapshot must hold both).',
+  );
 }
 
 /** The marks as JSON (sorted arrays), to hand to the fan-out of a state machine. */
@@ -248,6 +313,7 @@ export function marksFromJSON(json: HardPruneMarksJSON): HardPruneMarks {
     children: new Set(json.children),
     repositories: new Map(Object.entries(json.repositories).map(([k, v]) => [k, new Set(v)])),
     unresolvedChildren: new Set(),
+    unresolvedHistory: new Set(),
     warnings: [...json.warnings],
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { markForHardPrune, sweepBlobs, sweepRepository } from '../../shared/core/hard-prune.js';
+import { IncompleteMarkingError, PartialClusterViewError } from '../../shared/core/errors.js';
+import { checkClusterView, markForHardPrune, markManifest, sweepBlobs, sweepRepository } from '../../shared/core/hard-prune.js';
 import { dg, image, stream } from '../storage-tools/builders.js';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
@@ -70,10 +71,30 @@ describe('hard prune repository sweep', () => {
     expect(r).toMatchObject({ manifestLinks: [] });
   });
 
-  it('removes a history digest from a stream when its Image is gone', () => {
+  it('keeps a history digest of a stream when its Image is gone, and the blobs its manifest in storage names', () => {
     const m = markForHardPrune([], [stream('ns', 'app', { latest: ['lost'] })]);
-    const r = sweepRepository(m, { name: 'ns/app', manifestLinks: [dg('lost')], layerLinks: [] });
-    expect(r.action === 'sweep' && r.manifestLinks).toEqual([dg('lost')]);
+    expect(() => sweepRepository(m, { name: 'ns/app', manifestLinks: [], layerLinks: [] }), 'unread: the sweep must not decide').toThrow(IncompleteMarkingError);
+    const text = JSON.stringify({ schemaVersion: 2, config: { digest: dg('lost-cfg') }, layers: [{ digest: dg('lost-layer') }] });
+    expect(markManifest(m, dg('lost'), text)).toBeUndefined();
+    const r = sweepRepository(m, { name: 'ns/app', manifestLinks: [dg('lost')], layerLinks: [dg('lost-layer')] });
+    expect(r).toMatchObject({ action: 'sweep', manifestLinks: [], layerLinks: [] });
+    const blobs = sweepBlobs(m, ['lost', 'lost-cfg', 'lost-layer'].map((w) => ({ digest: dg(w), size: 1, lastModified: at(100 * HOUR) })), { keepYoungerThanMs: HOUR, now: NOW });
+    expect(blobs.delete).toEqual([]);
+  });
+
+  it('keeps the children of a history manifest list read from storage', () => {
+    const m = markForHardPrune([], [stream('ns', 'app', { latest: ['lost-list'] })]);
+    expect(markManifest(m, dg('lost-list'), JSON.stringify({ schemaVersion: 2, manifests: [{ digest: dg('lost-child') }] }))).toBeUndefined();
+    expect(markManifest(m, dg('lost-child'), JSON.stringify({ schemaVersion: 2, layers: [{ digest: dg('child-layer') }] }))).toBeUndefined();
+    const r = sweepRepository(m, { name: 'ns/app', manifestLinks: [dg('lost-list'), dg('lost-child')], layerLinks: [dg('child-layer')] });
+    expect(r).toMatchObject({ action: 'sweep', manifestLinks: [], layerLinks: [] });
+  });
+
+  it('a history manifest in neither the cluster nor storage only warns: nothing of it is left to keep', () => {
+    const m = markForHardPrune([], [stream('ns', 'app', { latest: ['vanished'] })]);
+    expect(markManifest(m, dg('vanished'), undefined)).toBeUndefined();
+    expect(m.warnings.join()).toMatch(/neither an Image nor in storage/);
+    expect(sweepRepository(m, { name: 'ns/app', manifestLinks: [], layerLinks: [] }).action).toBe('sweep');
   });
 
   it.each([
@@ -106,7 +127,30 @@ describe('hard prune: a push in progress', () => {
     expect(r).toMatchObject({ action: 'sweep', manifestLinks: [dg('old-manifest')], layerLinks: [] });
   });
 
+  it('a repository without stream that holds an upload younger than keepYoungerThan is kept', () => {
+    const r = sweepRepository(marks, { name: 'ns/pushing', manifestLinks: [], layerLinks: [], newestUpload: at(5_000) }, new Set(), { keepYoungerThanMs: HOUR, now: NOW });
+    expect(r).toMatchObject({ action: 'sweep', manifestLinks: [], layerLinks: [], keptFor: 'young upload' });
+  });
+
+  it('a repository without stream whose upload is older than keepYoungerThan is removed whole', () => {
+    const r = sweepRepository(marks, { name: 'ns/stale', manifestLinks: [], layerLinks: [], newestUpload: at(2 * HOUR) }, new Set(), { keepYoungerThanMs: HOUR, now: NOW });
+    expect(r.action).toBe('remove');
+  });
+
   it('a repository without stream and nothing young is removed whole', () => {
     expect(sweepRepository(marks, { name: 'ns/none', manifestLinks: [], layerLinks: [dg('l')] }, new Set([dg('uploading')])).action).toBe('remove');
+  });
+});
+
+describe('hard prune: a partial view of the cluster', () => {
+  it.each([
+    { name: 'no Image and no stream while storage holds manifests (an empty List)', images: 0, streams: 0, held: true, refused: true },
+    { name: 'streams but no Image while storage holds manifests (a streams-only dump)', images: 0, streams: 3, held: true, refused: true },
+    { name: 'no Image and storage holds no manifest (a new registry)', images: 0, streams: 0, held: false, refused: false },
+    { name: 'Images present', images: 1, streams: 0, held: true, refused: false },
+  ])('$name', ({ images, streams, held, refused }) => {
+    const check = () => checkClusterView({ images, streams, storageHoldsManifests: held });
+    if (refused) expect(check).toThrow(PartialClusterViewError);
+    else expect(check).not.toThrow();
   });
 });

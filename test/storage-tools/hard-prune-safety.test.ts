@@ -1,5 +1,6 @@
 // Hard prune's safety rules on a hand-written distribution layout (filesystem),
-// with the cluster read from a snapshot file: a manifest-list child without an
+// with the cluster in the fake API server (a confirmed run from a snapshot file
+// is refused): a manifest-list child without an
 // Image is read from storage so its layers stay, and one that cannot be read
 // stops the run with nothing deleted.
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
@@ -8,12 +9,14 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeHardPruneCommand } from '../../cli/commands/hard-prune.js';
 import type { HardPruneReport } from '../../shared/workflow/storage-tools/reports.js';
+import type { Image, ImageStream } from '../../shared/core/kube-types.js';
+import type { FakeOpenShift } from '../support/fake-openshift.js';
 import { sha256Digest } from '../support/push.js';
-import { runCommand } from './env.js';
+import { clusterFlags, runCommand, startCluster } from './env.js';
 
 const OLD = new Date('2024-01-01T00:00:00Z');
 
-describe('hard prune safety (filesystem layout, --snapshot)', () => {
+describe('hard prune safety (filesystem layout)', () => {
   let dir: string;
   let root: string;
   const hex = (d: string) => d.slice(7);
@@ -30,7 +33,8 @@ describe('hard prune safety (filesystem layout, --snapshot)', () => {
   };
   const link = (repo: string, kind: '_layers' | '_manifests/revisions', d: string) => put(`repositories/${repo}/${kind}/sha256/${hex(d)}/link`, d);
 
-  let layer: string, child: string, list: string, garbage: string, snapshotFile: string;
+  let layer: string, child: string, list: string, garbage: string;
+  let api: FakeOpenShift;
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'hard-prune-safety-'));
@@ -44,29 +48,24 @@ describe('hard prune safety (filesystem layout, --snapshot)', () => {
     for (const d of [list, child]) await link('ns/app', '_manifests/revisions', d);
     await link('ns/app', '_layers', layer);
     // Only the list has an Image: the child's layers are known from storage alone.
-    snapshotFile = path.join(dir, 'snapshot.json');
-    await writeFile(
-      snapshotFile,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          { kind: 'Image', metadata: { name: list, creationTimestamp: '2024-01-01T00:00:00Z' }, dockerImageManifests: [{ digest: child }] },
-          {
-            kind: 'ImageStream',
-            metadata: { namespace: 'ns', name: 'app', creationTimestamp: '2024-01-01T00:00:00Z' },
-            status: { tags: [{ tag: 'latest', items: [{ image: list, created: '2024-01-01T00:00:00Z' }] }] },
-          },
-        ],
-      }),
+    api = await startCluster(
+      [{ kind: 'Image', metadata: { name: list, creationTimestamp: '2024-01-01T00:00:00Z' }, dockerImageManifests: [{ digest: child }] } as Image],
+      [
+        {
+          kind: 'ImageStream',
+          metadata: { namespace: 'ns', name: 'app', creationTimestamp: '2024-01-01T00:00:00Z' },
+          status: { tags: [{ tag: 'latest', items: [{ image: list, created: '2024-01-01T00:00:00Z' }] }] },
+        } as ImageStream,
+      ],
     );
   });
 
   afterEach(async () => {
+    await api?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
-  const argv = () => ['--registry-storage', `file://${root}`, '--snapshot', snapshotFile, '--confirm', '--registry-read-only-confirmed', '--output', 'json'];
+  const argv = () => ['--registry-storage', `file://${root}`, ...clusterFlags(api), '--confirm', '--registry-read-only-confirmed', '--output', 'json'];
 
   it('reads a child without Image from storage and keeps its layers and links', async () => {
     const r = await runCommand(makeHardPruneCommand({ artifactsDir: path.join(dir, 'artifacts') }), argv());

@@ -82,8 +82,10 @@ export interface BlobSweepBatchResult {
 
 /** Output of "List repositories". */
 export interface ListRepositoriesResult {
-  keys: { repositories: string; young?: string };
+  keys: { repositories: string; young?: string; invalid?: string };
   count: number;
+  /** Folders below `repositories/` whose names are not repository names (left alone). */
+  invalid?: number;
 }
 
 /** Output of one batch of the repository sweep or check. */
@@ -113,6 +115,7 @@ export const toolKeys = {
   prefixResult: (runId: string, tool: StorageTool, prefix: string) => `runs/${runId}/${tool}/blobs/${prefix}.json`,
   prefixResults: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/blobs/`,
   young: (runId: string) => `runs/${runId}/hard-prune/young.json`,
+  invalidRepositories: (runId: string) => `runs/${runId}/hard-prune/invalid-repositories.json`,
   repositories: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/repositories.json`,
   repositoryResult: (runId: string, tool: StorageTool, batch: string) => `runs/${runId}/${tool}/repositories/${batch}.json`,
   repositoryResults: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/repositories/`,

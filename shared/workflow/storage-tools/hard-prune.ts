@@ -6,6 +6,7 @@ import type { ArtifactStore } from '../../adapters/artifacts/artifact-store.js';
 import { getJson, putJson } from '../../adapters/artifacts/artifact-store.js';
 import type { LinkRef, RegistryStorage } from '../../adapters/storage/index.js';
 import {
+  checkClusterView,
   markForHardPrune,
   markManifest,
   marksFromJSON,
@@ -16,7 +17,7 @@ import {
   type HardPruneMarksJSON,
   type StoredBlob,
 } from '../../core/hard-prune.js';
-import type { HardPruneReport, RepositoryReport } from './reports.js';
+import type { HardPruneReport, InvalidRepositoryFolder, RepositoryReport } from './reports.js';
 import { InvalidInputError } from '../../errors.js';
 import { describeCaught } from '../report.js';
 import type { BlobSweepBatchResult, ListRepositoriesResult, MarkResult, RepositoryBatchResult, StartResult } from './contracts.js';
@@ -37,24 +38,36 @@ export interface BlobSweepArtifact {
 
 /** What one batch of the repository sweep decided and did, as stored in `repositories/<batch>.json`. */
 export interface RepositorySweepArtifact {
-  /** Rows of repositories with something removed; `unlinked` are the layer links it loses. */
-  rows: (RepositoryReport & { unlinked: string[] })[];
+  /** Rows of repositories with something removed (their digest lists name what was removed or would be). */
+  rows: RepositoryReport[];
+  /** Repositories without an image stream kept for a push in progress. */
+  kept: { repository: string; reason: 'young blob' | 'young upload' }[];
   failures: string[];
+}
+
+/** Where the manifests are for {@link checkClusterView}: true once one repository holds a revision link. */
+async function storageHoldsManifests(storage: RegistryStorage): Promise<boolean> {
+  for await (const name of storage.repositories()) for await (const _ of storage.manifestRevisions(name)) return true;
+  return false;
 }
 
 /**
  * "Mark blobs in use": every blob of every Image, reading from storage each
- * manifest-list child without an Image. One unreadable child stops the run
+ * manifest-list child and each stream revision without an Image. Refuses a
+ * location that is not a registry root and a view of the cluster with no
+ * Image while storage holds manifests. One unreadable child stops the run
  * before anything is swept ({@link HardPruneMarkingError}).
  */
 export async function markBlobsInUse(event: unknown, artifacts: ArtifactStore, storage: RegistryStorage): Promise<MarkResult> {
   const state = parseToolState(event, TOOL);
+  await storage.checkRoot();
   const { images, streams } = await readCollected(state, artifacts);
+  checkClusterView({ images: images.length, streams: streams.length, storageHoldsManifests: images.length === 0 && (await storageHoldsManifests(storage)) });
   const marks = markForHardPrune(images, streams);
   const problems: string[] = [];
   const tried = new Set<string>();
-  while (marks.unresolvedChildren.size > 0) {
-    const pending = [...marks.unresolvedChildren].filter((d) => !tried.has(d));
+  while (marks.unresolvedChildren.size + marks.unresolvedHistory.size > 0) {
+    const pending = [...marks.unresolvedChildren, ...marks.unresolvedHistory].filter((d) => !tried.has(d));
     if (pending.length === 0) break;
     for (const digest of pending) {
       tried.add(digest);
@@ -128,11 +141,19 @@ export async function listRepositoriesForSweep(event: unknown, artifacts: Artifa
   const runId = e.run.runId;
   const sweeps = await readAll<BlobSweepArtifact>(artifacts, toolKeys.prefixResults(runId, TOOL));
   const young = sweeps.flatMap((s) => s.young.map((b) => b.digest)).sort();
-  const repositories = (await all(storage.repositories())).sort();
-  const keys = { repositories: toolKeys.repositories(runId, TOOL), young: toolKeys.young(runId) };
+  const repositories: string[] = [];
+  const invalid: InvalidRepositoryFolder[] = [];
+  for await (const f of storage.repositoryFolders()) {
+    if (f.kind === 'repository') repositories.push(f.name);
+    else invalid.push({ location: f.location, reason: f.reason });
+  }
+  repositories.sort();
+  invalid.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0));
+  const keys = { repositories: toolKeys.repositories(runId, TOOL), young: toolKeys.young(runId), invalid: toolKeys.invalidRepositories(runId) };
   await putJson(artifacts, keys.young, young);
+  await putJson(artifacts, keys.invalid, invalid);
   await putJson(artifacts, keys.repositories, repositories.map((repository) => ({ repository })));
-  return { keys, count: repositories.length };
+  return { keys, count: repositories.length, invalid: invalid.length };
 }
 
 let cachedYoung: { key: string; young: Set<string> } | undefined;
@@ -146,15 +167,27 @@ export async function sweepRepositories(event: unknown, artifacts: ArtifactStore
   const youngKey = toolKeys.young(runId);
   if (cachedYoung?.key !== youngKey) cachedYoung = { key: youngKey, young: new Set(await getJson<string[]>(artifacts, youngKey)) };
   const young = cachedYoung.young;
-  const out: RepositorySweepArtifact = { rows: [], failures: [] };
+  const out: RepositorySweepArtifact = { rows: [], kept: [], failures: [] };
+  const options = { keepYoungerThanMs: batch.tool.keepYoungerThanMs, now: new Date(batch.run.options.now) };
   for (const name of batch.items) {
     const [manifestLinks, layerLinks] = await Promise.all([all(storage.manifestRevisions(name)), all(storage.layerLinks(name))]);
-    const decision = sweepRepository(marks, { name, manifestLinks, layerLinks }, young);
-    const row: RepositoryReport & { unlinked: string[] } = { repository: name, action: decision.action, manifestLinks: 0, layerLinks: 0, bytes: 0, failed: 0, unlinked: [] };
+    // Only a repository without a stream can be removed whole, so only its uploads matter.
+    const newestUpload = marks.repositories.has(name) ? undefined : await storage.newestUpload(name);
+    const decision = sweepRepository(marks, { name, manifestLinks, layerLinks, ...(newestUpload ? { newestUpload } : {}) }, young, options);
+    const row: RepositoryReport = {
+      repository: name,
+      action: decision.action,
+      manifestLinks: 0,
+      layerLinks: 0,
+      bytes: 0,
+      failed: 0,
+      manifestLinkDigests: decision.action === 'remove' ? [...manifestLinks].sort() : decision.manifestLinks,
+      layerLinkDigests: decision.action === 'remove' ? [...layerLinks].sort() : decision.layerLinks,
+    };
+    row.manifestLinks = row.manifestLinkDigests.length;
+    row.layerLinks = row.layerLinkDigests.length;
+    if (decision.action === 'sweep' && decision.keptFor) out.kept.push({ repository: name, reason: decision.keptFor });
     if (decision.action === 'remove') {
-      row.manifestLinks = manifestLinks.length;
-      row.layerLinks = layerLinks.length;
-      row.unlinked = layerLinks;
       if (batch.tool.confirm) {
         const r = await storage.deleteRepository(name);
         if (r.status === 'failed') {
@@ -162,21 +195,22 @@ export async function sweepRepositories(event: unknown, artifacts: ArtifactStore
           out.failures.push(`remove repository ${name}: ${r.reason ?? 'failed'}`);
         }
       }
-    } else {
-      row.manifestLinks = decision.manifestLinks.length;
-      row.layerLinks = decision.layerLinks.length;
-      row.unlinked = decision.layerLinks;
-      if (batch.tool.confirm && row.manifestLinks + row.layerLinks > 0) {
-        const refs: LinkRef[] = [
-          ...decision.manifestLinks.map((digest) => ({ kind: 'revision' as const, repository: name, digest })),
-          ...decision.layerLinks.map((digest) => ({ kind: 'layer' as const, repository: name, digest })),
-        ];
-        for await (const r of storage.deleteLinks(refs)) {
-          if (r.status !== 'failed') continue;
-          row.failed++;
-          out.failures.push(`delete ${r.item.kind} link ${name}@${(r.item as { digest: string }).digest}: ${r.reason ?? 'failed'}`);
-        }
+    } else if (batch.tool.confirm && row.manifestLinks + row.layerLinks > 0) {
+      const refs: LinkRef[] = [
+        ...decision.manifestLinks.map((digest) => ({ kind: 'revision' as const, repository: name, digest })),
+        ...decision.layerLinks.map((digest) => ({ kind: 'layer' as const, repository: name, digest })),
+      ];
+      const failed = new Set<string>();
+      for await (const r of storage.deleteLinks(refs)) {
+        if (r.status !== 'failed') continue;
+        const digest = (r.item as { digest: string }).digest;
+        row.failed++;
+        failed.add(`${r.item.kind}:${digest}`);
+        out.failures.push(`delete ${r.item.kind} link ${name}@${digest}: ${r.reason ?? 'failed'}`);
       }
+      // The lists name what is gone; a failed deletion is in the failures instead.
+      row.manifestLinkDigests = row.manifestLinkDigests.filter((d) => !failed.has(`revision:${d}`));
+      row.layerLinkDigests = row.layerLinkDigests.filter((d) => !failed.has(`layer:${d}`));
     }
     if (row.manifestLinks + row.layerLinks > 0 || decision.action === 'remove') out.rows.push(row);
   }
@@ -218,6 +252,7 @@ export async function reportHardPrune(event: unknown, artifacts: ArtifactStore, 
     const repos = await readAll<RepositorySweepArtifact>(artifacts, toolKeys.repositoryResults(runId, TOOL));
     const marks = await getJson<HardPruneMarksJSON>(artifacts, toolKeys.marks(runId));
     const listed = e.repositories as ListRepositoriesResult | undefined;
+    const invalid = listed?.keys.invalid ? await getJson<InvalidRepositoryFolder[]>(artifacts, listed.keys.invalid).catch(() => []) : [];
     const report: HardPruneReport = {
       confirm: start.tool.confirm,
       location,
@@ -225,6 +260,9 @@ export async function reportHardPrune(event: unknown, artifacts: ArtifactStore, 
       repositories: [],
       repositoriesSeen: listed?.count ?? 0,
       blobs: { deleted: 0, bytes: 0, kept: 0, young: 0, youngBytes: 0, failed: 0 },
+      deletedBlobs: [],
+      keptRepositories: [],
+      invalidRepositories: invalid,
       failures: [],
       warnings: [...marks.warnings],
     };
@@ -239,18 +277,32 @@ export async function reportHardPrune(event: unknown, artifacts: ArtifactStore, 
     }
     report.blobs.deleted = deletedSizes.size;
     for (const size of deletedSizes.values()) report.blobs.bytes += size;
+    report.deletedBlobs = [...deletedSizes].map(([digest, size]) => ({ digest, size })).sort((a, b) => (a.digest < b.digest ? -1 : 1));
     for (const r of repos) {
       report.failures.push(...r.failures);
-      for (const { unlinked, ...row } of r.rows) {
-        for (const d of unlinked) row.bytes += deletedSizes.get(d) ?? 0;
+      report.keptRepositories.push(...(r.kept ?? []));
+      for (const row of r.rows) {
+        for (const d of row.layerLinkDigests) row.bytes += deletedSizes.get(d) ?? 0;
         report.repositories.push(row);
       }
     }
     report.repositories.sort((a, b) => b.bytes - a.bytes || (a.repository < b.repository ? -1 : a.repository > b.repository ? 1 : 0));
+    report.keptRepositories.sort((a, b) => (a.repository < b.repository ? -1 : 1));
     report.failures.sort();
     out.report = report;
   }
   await putJson(artifacts, reportKey, out);
-  // The execution's output stays small: the repository rows are in report.json.
-  return out.report ? { ...out, report: { ...out.report, repositories: out.report.repositories.slice(0, 20) } } : out;
+  // The execution's output stays small (state payloads are capped at 256 KB): every list is in report.json.
+  if (!out.report) return out;
+  const r = out.report;
+  return {
+    ...out,
+    report: {
+      ...r,
+      repositories: r.repositories.slice(0, 20).map((row) => ({ ...row, manifestLinkDigests: [], layerLinkDigests: [] })),
+      deletedBlobs: [],
+      keptRepositories: r.keptRepositories.slice(0, 20),
+      invalidRepositories: r.invalidRepositories.slice(0, 20),
+    },
+  };
 }

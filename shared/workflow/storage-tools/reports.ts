@@ -13,6 +13,16 @@ export interface RepositoryReport {
   /** Bytes of the deleted blobs this repository loses its links to. */
   bytes: number;
   failed: number;
+  /** Every manifest revision link removed (or, in a dry run, to remove), by digest; failed ones are in `failures`. */
+  manifestLinkDigests: string[];
+  /** Every layer link removed (or to remove), by digest. */
+  layerLinkDigests: string[];
+}
+
+/** A folder below `repositories/` whose name no repository can have: reported, never touched. */
+export interface InvalidRepositoryFolder {
+  location: string;
+  reason: string;
 }
 
 /** What a hard prune deleted (or would delete). */
@@ -23,6 +33,12 @@ export interface HardPruneReport {
   repositories: RepositoryReport[];
   repositoriesSeen: number;
   blobs: { deleted: number; bytes: number; kept: number; young: number; youngBytes: number; failed: number };
+  /** Every blob deleted (or, in a dry run, to delete), sorted by digest. The state machine's output leaves it empty: it is in report.json. */
+  deletedBlobs: { digest: string; size: number }[];
+  /** Repositories without an image stream kept for a push in progress (a young blob link or a young upload). */
+  keptRepositories: { repository: string; reason: 'young blob' | 'young upload' }[];
+  /** Folders below `repositories/` with invalid names, left alone. */
+  invalidRepositories: InvalidRepositoryFolder[];
   failures: string[];
   warnings: string[];
 }

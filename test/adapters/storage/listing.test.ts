@@ -48,6 +48,23 @@ describe.each(BACKENDS)('listing on %s', (name) => {
     expect(repos.sort()).toEqual(['a', 'a/b', 'a/b/c', 'ns/broken', 'ns/name', 'ns/other', 'up/only', 'zz/deep/er/repo']);
   });
 
+  it('reports a folder whose name no repository can have, without entering it', async () => {
+    const folders = await all(backend.storage.repositoryFolders());
+    const invalid = folders.filter((f) => f.kind === 'invalid');
+    expect(invalid).toEqual([expect.objectContaining({ kind: 'invalid', location: expect.stringMatching(/repositories\/Bad\/$/) })]);
+    expect(folders.filter((f) => f.kind === 'repository')).toHaveLength(8);
+  });
+
+  it('says when the newest upload of a repository was written, and nothing for one without uploads', async () => {
+    const newest = await backend.storage.newestUpload('up/only');
+    expect(newest!.getTime()).toBeGreaterThanOrEqual(written.before - 2000);
+    expect(await backend.storage.newestUpload('ns/name')).toBeUndefined();
+  });
+
+  it('accepts its root as a registry root', async () => {
+    await expect(backend.storage.checkRoot()).resolves.toBeUndefined();
+  });
+
   it("lists a repository's manifest revisions and layer links as digests", async () => {
     expect((await all(backend.storage.manifestRevisions('ns/name'))).sort()).toEqual([A, B, C].sort());
     expect((await all(backend.storage.layerLinks('ns/name'))).sort()).toEqual([A, B, C].sort());
