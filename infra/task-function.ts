@@ -102,7 +102,8 @@ export class TaskFunctions {
             environment[ENV.registryStorageRoot] = w.registryStorage.rootDirectory ?? '';
             grants.push((fn) => {
               bucket.grantRead(fn, `${storagePrefix(w.registryStorage!, 'blobs')}/*`);
-              bucket.grantDelete(fn, `${storagePrefix(w.registryStorage!, 'blobs')}/*`);
+              // Only the row that deletes blobs may; the health check only probes (a read).
+              if (task.deletesFromStorage) bucket.grantDelete(fn, `${storagePrefix(w.registryStorage!, 'blobs')}/*`);
             });
           }
           if (!w.registry) throw missing(port, 'a registry URL');

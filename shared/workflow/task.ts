@@ -93,7 +93,7 @@ export interface Task<E = never, R = unknown, P extends PortName = PortName> {
   readonly timeoutMinutes: number;
   /** Retry rules beyond the Lambda service's (which every task has). */
   readonly retry: readonly RetryPolicy[];
-  /** The task deletes from the registry's storage (grants delete, not only read). */
+  /** The task deletes from the registry's storage (grants delete, not only read, for ports storage and blobs). */
   readonly deletesFromStorage?: boolean;
 }
 

@@ -21,6 +21,17 @@ describe('app context', () => {
     expect(added).toEqual(expect.arrayContaining([expect.stringMatching(/DeleteBlobs/i), expect.stringMatching(/CheckHealth/i)]));
   });
 
+  it('lets only the blob deletes delete in the bucket; the health check may only read', () => {
+    const { template } = synthApp({ registryStorageBucket: 'my-registry-bucket', deleteBlobsInStorage: 'true' });
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')) as [string, { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }][];
+    const deleters = policies
+      .filter(([, p]) => p.Properties.PolicyDocument.Statement.some((st) => JSON.stringify(st.Action).includes('s3:DeleteObject') && JSON.stringify(st.Resource).includes('my-registry-bucket') && JSON.stringify(st.Resource).includes('blobs')))
+      .map(([id]) => id);
+    expect(deleters.filter((id) => /Pruner/.test(id))).toEqual([expect.stringMatching(/deleteblobs/i)]);
+    const readers = policies.filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('my-registry-bucket')).map(([id]) => id);
+    expect(readers).toEqual(expect.arrayContaining([expect.stringMatching(/checkhealth/i)]));
+  });
+
   it('refuses deleteBlobsInStorage without a bucket', () => {
     expect(() => synthApp({ deleteBlobsInStorage: 'true' })).toThrow(/deleteBlobsInStorage=true needs registryStorageBucket/);
   });

@@ -76,6 +76,7 @@ export const deleteBlobsTask = defineTask({
   run: (e, p) => batches.deleteBlobs(e, p.blobs, p.settings.itemPolicy),
   ports: ['blobs', 'settings'],
   ...batchTask,
+  deletesFromStorage: true,
 });
 
 export const deleteManifestsTask = defineTask({
