@@ -3,6 +3,7 @@
 import type { Writable } from 'node:stream';
 import type { DeletionKind, Report } from '../../shared/workflow/contracts.js';
 import { DELETION_KINDS } from '../../shared/workflow/contracts.js';
+import { formatBytes } from '../format.js';
 import type { Progress } from './runner.js';
 
 const LABEL: Record<DeletionKind, string> = {
@@ -88,7 +89,7 @@ export function formatReport(r: Report, location: string): string {
   if (r.plan) {
     const p = r.plan;
     lines.push(
-      `  plan: ${p.images} images, ${p.removedRevisions} revisions in ${p.streamUpdates} image streams, ${p.manifestLinks} manifest links, ${p.layerLinks} layer links, ${p.blobs} blobs (${p.bytesReclaimed} bytes)${p.warnings ? `, ${p.warnings} warnings` : ''}`,
+      `  plan: ${p.images} images, ${p.removedRevisions} revisions in ${p.streamUpdates} image streams, ${p.manifestLinks} manifest links, ${p.layerLinks} layer links, ${p.blobs} blobs (${formatBytes(p.bytesReclaimed)})${p.warnings ? `, ${p.warnings} warnings` : ''}`,
     );
   }
   if (r.carriedOut) {
