@@ -2,7 +2,7 @@
 // deletion kind on a terminal (plain lines otherwise), then the report.
 import type { Writable } from 'node:stream';
 import type { DeletionKind, Report } from '../../shared/workflow/contracts.js';
-import { DELETION_KINDS } from '../../shared/workflow/contracts.js';
+import { DELETION_KINDS, STATE } from '../../shared/workflow/contracts.js';
 import { formatBytes } from '../format.js';
 import type { Progress } from './runner.js';
 
@@ -34,7 +34,8 @@ export class ProgressPrinter {
     switch (p.type) {
       case 'state':
         if (p.phase === 'entered') this.line(`run: ${p.name}`);
-        else if (p.phase === 'failed') this.line(`run: ${p.name} failed`);
+        // The Fail state's own name says it ("Prune failed"): no second "failed".
+        else if (p.phase === 'failed' && p.name !== STATE.failed) this.line(`run: ${p.name} failed`);
         return;
       case 'planned':
         this.line(`run: plan: ${DELETION_KINDS.map((k) => `${p.totals[k]} ${LABEL[k]}`).join(', ')}`);
@@ -97,7 +98,7 @@ export function formatReport(r: Report, location: string): string {
       const c = r.carriedOut[k];
       if (c) lines.push(`  ${LABEL[k]}: ${c.done} done, ${c.gone} already gone`);
     }
-  } else if (r.mode === 'dry-run') {
+  } else if (r.mode === 'dry-run' && r.status === 'succeeded') {
     lines.push('  dry run: nothing was changed; run again with --confirm to carry out the plan');
   }
   lines.push(`  report: ${location}`);
