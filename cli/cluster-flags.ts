@@ -21,8 +21,10 @@ export const CLUSTER_FLAGS = {
 
 /** Their help text, to paste into a command's help. */
 export const CLUSTER_FLAGS_HELP = `Cluster flags (default: $KUBECONFIG or ~/.kube/config, else the pod's service account):
-${formatFlags(CLUSTER_FLAGS, { help: false })}${PROBE_HELP}
-A token the API server rejects (401) fails it at once, naming where the token came from.
+${formatFlags(CLUSTER_FLAGS, { help: false })}
+${PROBE_HELP} A token it rejects (401) fails the command
+at once, naming where the token came from (kubeconfig context and user,
+--token-file, or the in-cluster service account).
 `;
 
 /** The parsed values of {@link CLUSTER_FLAGS}. */

@@ -13,4 +13,6 @@ export const PROBE_RETRY_POLICY: RetryPolicy = { attempts: 3, baseDelayMs: 250, 
 /** How long one try of the check waits for an answer. */
 export const PROBE_TIMEOUT_MS = 3_000;
 /** What the help says about the two above. */
-export const PROBE_HELP = 'An API server that cannot be reached fails the command after 3 tries (about 1 s; at most about 10 s if it does not answer at all).';
+export const PROBE_HELP = `Before any work, one request checks the API server; a server that cannot be
+reached fails the command after 3 tries (about 1 s when it refuses; at most
+about 10 s when it does not answer at all).`;
