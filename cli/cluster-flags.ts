@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ClusterCollection, ClusterConnectionOptions, CollectEvent, CollectOptions } from '../shared/adapters/kubernetes/index.js';
+import { PROBE_HELP } from '../shared/adapters/kubernetes/probe-policy.js';
 import { formatFlags, UsageError, type FlagSpecs } from './flags.js';
 
 /** The cluster flags (see cli/flags.ts), to spread into a command's own. */
@@ -20,7 +21,11 @@ export const CLUSTER_FLAGS = {
 
 /** Their help text, to paste into a command's help. */
 export const CLUSTER_FLAGS_HELP = `Cluster flags (default: $KUBECONFIG or ~/.kube/config, else the pod's service account):
-${formatFlags(CLUSTER_FLAGS, { help: false })}`;
+${formatFlags(CLUSTER_FLAGS, { help: false })}
+${PROBE_HELP} A token it rejects (401) fails the command
+at once, naming where the token came from (kubeconfig context and user,
+--token-file, or the in-cluster service account).
+`;
 
 /** The parsed values of {@link CLUSTER_FLAGS}. */
 export interface ClusterFlagValues {
@@ -72,7 +77,7 @@ export function connectionOptionsFromFlags(v: ClusterFlagValues, env: Record<str
       throw new UsageError(`flag --token-file: ${v['token-file']} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     if (!token) throw new UsageError(`flag --token-file: ${v['token-file']} is empty`);
-    return { ...common, server: v.server, token };
+    return { ...common, server: v.server, token, tokenSource: `--token-file ${v['token-file']}` };
   }
   if (v['in-cluster']) {
     if (v.kubeconfig !== undefined || v.context !== undefined) throw new UsageError('flag --in-cluster cannot be combined with --kubeconfig or --context');
@@ -120,9 +125,11 @@ export async function collectFromFlags(
   options: CollectOptions = {},
 ): Promise<ClusterCollection & { server: string }> {
   // Loaded only when a cluster is used: the Kubernetes client is slow to import.
-  const { KubernetesCollector, connectCluster } = await import('../shared/adapters/kubernetes/index.js');
+  const { KubernetesCollector, checkCluster, connectCluster } = await import('../shared/adapters/kubernetes/index.js');
   const client = await connectCluster(connectionOptionsFromFlags(v, io.env));
   try {
+    // A server that is down or a rejected token is one line before any list starts.
+    await checkCluster(client);
     io.stderr.write(`${prefix}: collecting from ${client.server}\n`);
     const collector = new KubernetesCollector(client, { onProgress: progressLines(io.stderr, prefix), ...options });
     return { ...(await collector.collectAll()), server: client.server };

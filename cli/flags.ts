@@ -99,6 +99,12 @@ export type FlagValues<S extends FlagSpecs> = {
 
 const HELP: BooleanFlag = { type: 'boolean', short: 'h', help: 'show this help' };
 
+/**
+ * `--debug`: a command that fails prints one line; with this flag it prints the
+ * failure's stack trace first (for a bug report). Spread into a command's flags.
+ */
+export const DEBUG_FLAG = { type: 'boolean', default: false, help: 'on failure, print the stack trace before the one-line error' } as const satisfies BooleanFlag;
+
 // Go's strconv.ParseBool, which pflag uses: exactly these spellings.
 const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);

@@ -1,13 +1,16 @@
 // What a person reads before confirming a prune: the plan as a short report.
 // Totals come first because they answer "how much, how risky"; then where the
 // space comes from; then anything the rules could not read.
+import { layerSizesOf, type SizedImage } from '../shared/core/blobs.js';
 import type { Plan } from '../shared/core/plan-types.js';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
 
 /**
  * Formats a byte count in binary units with one decimal: `0 B`, `512 B`,
- * `1.2 GiB`. Registries and `oc adm top images` count in powers of 1024.
+ * `1.2 GiB`. Registries and `oc adm top images` count in powers of 1024. The
+ * one size formatter of the command line: plan, run and history all print
+ * sizes through it.
  */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return `${bytes} B`;
@@ -55,13 +58,14 @@ export function bytesByRepository(plan: Plan, blobSizes: ReadonlyMap<string, num
 /**
  * Blob sizes as the rules count them (docs/rules.md, "The plan"): from the
  * images' `dockerImageLayers[].size`, the largest when images disagree (as
- * `computePlan` counts it); a blob no layer entry sizes is absent (0).
+ * `computePlan` counts it, through the same {@link layerSizesOf}); a blob no
+ * layer entry sizes, or sizes with no byte count, is absent (0).
  */
-export function blobSizesOf(images: Iterable<{ dockerImageLayers?: { name: string; size?: number }[] }>): Map<string, number> {
+export function blobSizesOf(images: Iterable<SizedImage>): Map<string, number> {
   const sizes = new Map<string, number>();
   for (const image of images) {
-    for (const layer of image.dockerImageLayers ?? []) {
-      if (typeof layer.size === 'number' && layer.size > (sizes.get(layer.name) ?? -1)) sizes.set(layer.name, layer.size);
+    for (const [name, size] of layerSizesOf(image).sizes) {
+      if (size > (sizes.get(name) ?? -1)) sizes.set(name, size);
     }
   }
   return sizes;
@@ -131,7 +135,11 @@ export function formatPlanTable(plan: Plan, ctx: PlanTableContext): string {
       rows.push(['  (images in no image stream)', String(unlinked.length), formatBytes(bytes)]);
     }
     out.push('');
-    out.push(`Top repositories by space reclaimed (${top.length} of ${repos.length}; a blob shared by repositories counts in each):`);
+    // The heading counts the rows below it: the repositories shown (of how
+    // many), and the extra row of images in no stream when there is one.
+    const shown = `${top.length} of ${repos.length} ${repos.length === 1 ? 'repository' : 'repositories'}`;
+    const extra = unlinked.length > 0 ? (repos.length > 0 ? ', and images in no image stream' : 'images in no image stream') : '';
+    out.push(`Top repositories by space reclaimed (${repos.length > 0 ? shown : ''}${extra}; a blob shared by repositories counts in each):`);
     out.push(...table([['  REPOSITORY', 'BLOBS', 'SIZE'], ...rows], new Set([1, 2])));
   }
 

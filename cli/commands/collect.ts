@@ -11,6 +11,7 @@ import { PrunerError } from '../../shared/errors.js';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, collectFromFlags, pickClusterFlags } from '../cluster-flags.js';
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 import type { CliIO, Command } from '../io.js';
+import { checkOutputFile } from '../output-path.js';
 
 const FLAGS = {
   out: { type: 'string', metavar: 'FILE', help: 'where to write the snapshot (required)' },
@@ -75,6 +76,8 @@ export const collectCommand: Command = async (argv, io) => {
   }
   const out = values.out;
   if (!out) throw new UsageError('flag --out FILE is required ("-" writes to standard output)');
+  // Before any list: a path that cannot be written fails now, not after the collection.
+  checkOutputFile('--out', out);
   const collected = await collectFromFlags(pickClusterFlags(values), io, 'collect', { pageSize: values['page-size'] });
   await writeSnapshotFile(out, collected.snapshot, io);
   const total = Object.values(collected.counts).reduce((a, b) => a + b, 0);

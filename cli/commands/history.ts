@@ -1,21 +1,26 @@
 // image-pruner history: past executions of the prune workflow on AWS, with
 // status, start, duration and the totals of their reports.
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, type ExecutionListItem, type ListExecutionsCommandOutput } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, type ExecutionListItem, type ListExecutionsCommandOutput } from '@aws-sdk/client-sfn';
 import { formatDuration } from '../../shared/core/duration.js';
 import type { Report } from '../../shared/workflow/contracts.js';
-import { formatFlags, parseFlags, type FlagSpecs } from '../flags.js';
+import { awsCall, sfnClient } from '../aws-client.js';
+import { DEBUG_FLAG, formatFlags, parseFlags, type FlagSpecs } from '../flags.js';
+import { formatBytes } from '../format.js';
 import type { CliIO, Command } from '../io.js';
 import { stateMachineArn } from './start.js';
 
 const FLAGS = {
   'state-machine': { type: 'string', metavar: 'ARN', help: 'the state machine (default: $IMAGE_PRUNER_STATE_MACHINE_ARN)' },
   limit: { type: 'int', min: 1, max: 9999, default: 20, help: 'how many executions' },
+  debug: DEBUG_FLAG,
 } as const satisfies FlagSpecs;
 
 export const HISTORY_HELP = `Usage: image-pruner history [--state-machine ARN] [--limit N]
 
 Lists the latest executions of the deployed ImagePruner state machine, newest
 first: status, start time, duration, and the totals of each run's report.
+The region is the ARN's; credentials come from the usual AWS sources (see
+image-pruner start --help). A failure is one line (--debug adds the stack trace).
 
 Flags:
 ${formatFlags(FLAGS)}
@@ -28,7 +33,7 @@ export function historyLine(e: { name?: string; status?: string; startDate?: Dat
   let totals = '';
   if (report?.plan) {
     const c = report.carriedOut;
-    totals = `${report.mode}: plan ${report.plan.images} images, ${report.plan.blobs} blobs, ${report.plan.bytesReclaimed} bytes`;
+    totals = `${report.mode}: plan ${report.plan.images} images, ${report.plan.blobs} blobs, ${formatBytes(report.plan.bytesReclaimed)}`;
     if (c?.images) totals += `; deleted ${c.images.done + c.images.gone} images`;
   }
   return `${(e.status ?? '?').padEnd(10)} ${e.startDate?.toISOString() ?? '-'}  ${dur.padStart(8)}  ${e.name ?? ''}  ${totals}`.trimEnd();
@@ -43,18 +48,20 @@ export const history: Command = async (argv: string[], io: CliIO): Promise<numbe
   }
   const arn = stateMachineArn(v['state-machine'], io.env);
   const limit = v.limit;
-  const client = new SFNClient({});
+  const client = sfnClient(arn, io.env);
+  const aws = { debug: v.debug, stderr: io.stderr };
   const executions: ExecutionListItem[] = [];
   let nextToken: string | undefined;
   do {
-    const res: ListExecutionsCommandOutput = await client.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: Math.min(100, limit - executions.length), nextToken }));
+    const res: ListExecutionsCommandOutput = await awsCall(() => client.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: Math.min(100, limit - executions.length), nextToken })), arn, aws);
     executions.push(...(res.executions ?? []));
     nextToken = res.nextToken;
   } while (nextToken && executions.length < limit);
   for (const e of executions) {
     let report: Report | undefined;
     if (e.status === 'SUCCEEDED' && e.executionArn) {
-      const d = await client.send(new DescribeExecutionCommand({ executionArn: e.executionArn }));
+      const executionArn = e.executionArn;
+      const d = await awsCall(() => client.send(new DescribeExecutionCommand({ executionArn })), executionArn, aws);
       try {
         report = d.output ? (JSON.parse(d.output) as Report) : undefined;
       } catch {

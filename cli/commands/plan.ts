@@ -14,7 +14,7 @@ import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, collectFromFlags,
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 
 const FLAGS = {
-  snapshot: { type: 'string', metavar: 'FILE', help: 'the cluster dump to plan from (required)' },
+  snapshot: { type: 'string', metavar: 'FILE', help: 'plan from this cluster dump instead of the live cluster' },
   'keep-tag-revisions': { type: 'int', default: DEFAULT_KEEP_TAG_REVISIONS, help: 'newest revisions per tag that are always kept' },
   'keep-younger-than': { type: 'duration', default: '60m', help: 'keep images, streams, revisions and pods younger than this' },
   now: { type: 'date', help: 'measure ages from this instant instead of the clock (e.g. 2026-11-01T00:00:00Z)' },
@@ -23,11 +23,13 @@ const FLAGS = {
   output: { type: 'enum', short: 'o', values: ['table', 'json'], default: 'table', help: 'a report for people (default) or the plan as JSON' },
 } as const satisfies FlagSpecs;
 
-export const PLAN_HELP = `Usage: image-pruner plan --snapshot FILE [flags]
-   or: image-pruner plan [cluster flags] [flags]    (reads the live cluster, changes nothing)
+export const PLAN_HELP = `Usage: image-pruner plan [cluster flags] [flags]    (reads the live cluster, changes nothing)
+   or: image-pruner plan --snapshot FILE [flags]    (reads a cluster dump, offline)
 
-Computes what a prune would delete, from a cluster dump, without touching any
-cluster or registry. FILE is a Kubernetes List as
+Computes what a prune would delete, without deleting anything. Without
+--snapshot it reads the live cluster as oc does: the current context of
+$KUBECONFIG or ~/.kube/config (or the cluster flags below). With --snapshot it
+reads a cluster dump and touches no cluster or registry. FILE is a Kubernetes List as
   oc get images,imagestreams,pods,rc,dc,deploy,rs,sts,ds,jobs,cronjobs,builds,bc -A -o json
 prints it; "-" reads standard input.
 
@@ -39,7 +41,7 @@ Exit status: 0 plan computed, 1 bad input or invalid references, 2 bad flags.
 
 /** The flags of `plan`, parsed and checked. */
 export interface PlanFlags {
-  /** The dump to read; '' when planning from the live cluster given by {@link cluster}. */
+  /** The dump to read; '' when planning from the live cluster given by {@link cluster} (the default kubeconfig when no flag names one). */
   snapshot: string;
   /** Cluster flags: plan from the live cluster (only when --snapshot is absent). */
   cluster?: ClusterFlagValues;
@@ -53,11 +55,11 @@ export interface PlanFlags {
 export function parsePlanFlags(argv: string[], clock: () => Date = () => new Date()): PlanFlags | undefined {
   const values = parseFlags(argv, { ...CLUSTER_FLAGS, ...FLAGS });
   if (!values) return undefined;
-  const cluster: ClusterFlagValues | undefined = clusterFlagsGiven(values) ? pickClusterFlags(values) : undefined;
-  if (cluster && values.snapshot !== undefined) throw new UsageError(SNAPSHOT_WITH_CLUSTER_FLAGS);
-  if (!cluster && (values.snapshot === undefined || values.snapshot === '')) {
-    throw new UsageError('flag --snapshot FILE is required (a cluster dump; - reads stdin), or cluster flags (--kubeconfig, --server, ...) to plan from a live cluster');
-  }
+  if (clusterFlagsGiven(values) && values.snapshot !== undefined) throw new UsageError(SNAPSHOT_WITH_CLUSTER_FLAGS);
+  // Without --snapshot, plan reads the live cluster as oc would: the cluster
+  // flags given, else the default kubeconfig ($KUBECONFIG, ~/.kube/config).
+  const cluster: ClusterFlagValues | undefined = values.snapshot === undefined ? pickClusterFlags(values) : undefined;
+  if (values.snapshot === '') throw new UsageError('flag --snapshot: give a file (a cluster dump; - reads stdin)');
   const keepYoungerThan = values['keep-younger-than'];
   // The flags become an execution input, parsed as a run's is: one set of rules for every path to computePlan.
   const input: ExecutionInput = {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/local-folder.js';
 import type { ClusterClient } from '../../shared/adapters/kubernetes/connection.js';
 import { clusterBearerToken, connectCluster } from '../../shared/adapters/kubernetes/connection.js';
+import { checkCluster } from '../../shared/adapters/kubernetes/reachability.js';
 import { KubernetesCollector } from '../../shared/adapters/kubernetes/collector.js';
 import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writers.js';
 import { RegistryDeleter } from '../../shared/adapters/registry/deleter.js';
@@ -17,6 +18,7 @@ import type { ExecutionInput } from '../../shared/workflow/contracts.js';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, connectionOptionsFromFlags, pickClusterFlags, SNAPSHOT_WITH_CLUSTER_FLAGS } from '../cluster-flags.js';
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 import type { CliIO, Command } from '../io.js';
+import { checkOutputDir } from '../output-path.js';
 import { readSnapshotFile } from '../snapshot-input.js';
 import { formatReport, ProgressPrinter } from '../local-run/progress.js';
 import { FolderRunLock } from '../local-run/run-lock.js';
@@ -91,6 +93,8 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
   const { values: v, input, cluster: clusterFlags } = flags;
 
   const artifactsDir = resolve(v.artifacts);
+  // Before the cluster is read: artifacts that cannot be written fail now.
+  checkOutputDir('--artifacts', artifactsDir);
   const artifacts = new LocalFolderArtifacts(artifactsDir);
   const closers: (() => Promise<void>)[] = [];
   try {
@@ -103,6 +107,8 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
     } else {
       clusterClient = await connectCluster(connectionOptionsFromFlags(clusterFlags, io.env));
       closers.push(() => clusterClient!.close());
+      // A server that is down or a rejected token is one line before the run starts.
+      await checkCluster(clusterClient);
       cluster = new KubernetesCollector(clusterClient);
       writer = new KubernetesClusterWriter(clusterClient);
     }

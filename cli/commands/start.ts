@@ -1,9 +1,10 @@
 // image-pruner start: starts the prune workflow on AWS Step Functions and,
 // with --wait, follows it to the end and prints its report.
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ExecutionInput, Report } from '../../shared/workflow/contracts.js';
 import { resolveRunOptions } from '../../shared/workflow/contracts.js';
-import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
+import { awsCall, sfnClient } from '../aws-client.js';
+import { DEBUG_FLAG, formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 import type { CliIO, Command } from '../io.js';
 import { formatReport } from '../local-run/progress.js';
 
@@ -18,17 +19,21 @@ const FLAGS = {
   'keep-younger-than': { type: 'duration', help: 'keep anything younger than this (e.g. 60m)' },
   all: { type: 'boolean', default: false, help: 'prune images not managed by OpenShift too' },
   'ignore-invalid-refs': { type: 'boolean', default: false, help: 'skip invalid image references with a warning' },
+  debug: DEBUG_FLAG,
 } as const satisfies FlagSpecs;
 
 export const START_HELP = `Usage: image-pruner start [--confirm] [--wait] [--state-machine ARN] [flags]
 
 Starts an execution of the deployed ImagePruner state machine. Options left out
-take the defaults the stack was deployed with. AWS credentials and region come
-from the usual AWS SDK sources (environment, profile, instance role).
+take the defaults the stack was deployed with. The region is the ARN's; AWS
+credentials come from the usual sources (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY,
+AWS_PROFILE, SSO, container or instance role); AWS_ENDPOINT_URL_SFN overrides
+the endpoint. A failure is one line: no credentials, access denied, no such
+state machine (--debug adds the stack trace).
 
 Flags (booleans take --flag, --flag=true or --flag=false):
 ${formatFlags(FLAGS)}
-Exit status: 0 started (with --wait: succeeded), 1 failed, 2 bad flags.
+Exit status: 0 started (with --wait: succeeded), 1 failed or AWS refused, 2 bad flags.
 `;
 
 /** The state machine ARN from the flag or the environment; throws a UsageError naming both when neither is set. */
@@ -56,13 +61,14 @@ export const start: Command = async (argv: string[], io: CliIO): Promise<number>
   if (v['keep-younger-than'] !== undefined) input.keepYoungerThan = v['keep-younger-than'].text;
   // Checked here as the state machine's first task will check it: a mistake is named before anything starts.
   resolveRunOptions(input, {}, new Date().toISOString());
-  const client = new SFNClient({});
-  const started = await client.send(new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(input) }));
+  const client = sfnClient(arn, io.env);
+  const aws = { debug: v.debug, stderr: io.stderr };
+  const started = await awsCall(() => client.send(new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(input) })), arn, aws);
   io.stdout.write(`started ${started.executionArn} (${input.confirm ? 'confirmed' : 'dry run'})\n`);
   if (!v.wait) return 0;
   for (;;) {
     await new Promise((r) => setTimeout(r, 5000));
-    const d = await client.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    const d = await awsCall(() => client.send(new DescribeExecutionCommand({ executionArn: started.executionArn })), started.executionArn ?? arn, aws);
     if (d.status === 'RUNNING') {
       io.stderr.write('.');
       continue;

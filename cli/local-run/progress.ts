@@ -2,7 +2,8 @@
 // deletion kind on a terminal (plain lines otherwise), then the report.
 import type { Writable } from 'node:stream';
 import type { DeletionKind, Report } from '../../shared/workflow/contracts.js';
-import { DELETION_KINDS } from '../../shared/workflow/contracts.js';
+import { DELETION_KINDS, STATE } from '../../shared/workflow/contracts.js';
+import { formatBytes } from '../format.js';
 import type { Progress } from './runner.js';
 
 const LABEL: Record<DeletionKind, string> = {
@@ -33,7 +34,8 @@ export class ProgressPrinter {
     switch (p.type) {
       case 'state':
         if (p.phase === 'entered') this.line(`run: ${p.name}`);
-        else if (p.phase === 'failed') this.line(`run: ${p.name} failed`);
+        // The Fail state's own name says it ("Prune failed"): no second "failed".
+        else if (p.phase === 'failed' && p.name !== STATE.failed) this.line(`run: ${p.name} failed`);
         return;
       case 'planned':
         this.line(`run: plan: ${DELETION_KINDS.map((k) => `${p.totals[k]} ${LABEL[k]}`).join(', ')}`);
@@ -88,7 +90,7 @@ export function formatReport(r: Report, location: string): string {
   if (r.plan) {
     const p = r.plan;
     lines.push(
-      `  plan: ${p.images} images, ${p.removedRevisions} revisions in ${p.streamUpdates} image streams, ${p.manifestLinks} manifest links, ${p.layerLinks} layer links, ${p.blobs} blobs (${p.bytesReclaimed} bytes)${p.warnings ? `, ${p.warnings} warnings` : ''}`,
+      `  plan: ${p.images} images, ${p.removedRevisions} revisions in ${p.streamUpdates} image streams, ${p.manifestLinks} manifest links, ${p.layerLinks} layer links, ${p.blobs} blobs (${formatBytes(p.bytesReclaimed)})${p.warnings ? `, ${p.warnings} warnings` : ''}`,
     );
   }
   if (r.carriedOut) {
@@ -96,7 +98,7 @@ export function formatReport(r: Report, location: string): string {
       const c = r.carriedOut[k];
       if (c) lines.push(`  ${LABEL[k]}: ${c.done} done, ${c.gone} already gone`);
     }
-  } else if (r.mode === 'dry-run') {
+  } else if (r.mode === 'dry-run' && r.status === 'succeeded') {
     lines.push('  dry run: nothing was changed; run again with --confirm to carry out the plan');
   }
   lines.push(`  report: ${location}`);

@@ -15,6 +15,22 @@ export class ClusterConfigError extends PrunerError {
   }
 }
 
+/** The API server did not answer (connection refused, reset, timed out) within the short check before any work. */
+export class ClusterUnreachableError extends PrunerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ClusterUnreachableError';
+  }
+}
+
+/** The API server rejected the credentials (401): the message names where they came from, never the token. */
+export class ClusterAuthError extends PrunerError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ClusterAuthError';
+  }
+}
+
 /**
  * A list that could not be completed (retries or restarts exhausted). The
  * collection fails: a plan is never computed from a partial list.

@@ -37,6 +37,12 @@ export interface RetryOptions<T, V extends AttemptVerdict> {
   stop?: (verdict: V) => boolean;
   /** Called before each backoff: for logs and tests. */
   onRetry?: (verdict: V, attempt: number, delayMs: number) => void;
+  /**
+   * Aborting it ends the loop at once (a backoff in progress included) by
+   * throwing the signal's reason: a caller whose other work already failed
+   * stops this one instead of waiting out its retries.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -72,9 +78,21 @@ export function backoffDelay(policy: RetryPolicy, retry: number, retryAfter?: st
   return Math.round(random() * ceiling);
 }
 
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms` milliseconds; rejects with the signal's reason as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (!signal) return new Promise((resolve) => setTimeout(resolve, ms));
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**
@@ -85,6 +103,7 @@ export function sleep(ms: number): Promise<void> {
  */
 export async function withRetry<T, V extends AttemptVerdict>(fn: () => Promise<T>, policy: RetryPolicy, options: RetryOptions<T, V>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
+    options.signal?.throwIfAborted();
     let verdict: V;
     try {
       const value = await fn();
@@ -96,8 +115,9 @@ export async function withRetry<T, V extends AttemptVerdict>(fn: () => Promise<T
       if (!v.retryable || attempt >= policy.attempts || options.stop?.(v)) throw new AttemptsExhaustedError(v, attempt, { cause: err });
       verdict = v;
     }
+    options.signal?.throwIfAborted();
     const delayMs = backoffDelay(policy, attempt, verdict.retryAfter);
     options.onRetry?.(verdict, attempt, delayMs);
-    await sleep(delayMs);
+    await sleep(delayMs, options.signal);
   }
 }

@@ -21,6 +21,40 @@ function unique(values: string[]): string[] {
   return values.length < 2 ? values : [...new Set(values)];
 }
 
+/** What {@link layerSizesOf} reads of an Image. */
+export type SizedImage = Pick<Image, 'dockerImageLayers'> & { metadata?: { name?: string } };
+
+/** The layer sizes of one image that count, and a warning naming the image when some do not. */
+export interface LayerSizes {
+  /** Layer digest -> size in bytes (the largest, when the image lists a layer twice). */
+  sizes: Map<string, number>;
+  /** Set when a size is not a byte count; such a size counts 0 (docs/rules.md, "The plan"). */
+  warning?: string;
+}
+
+/**
+ * Reads `dockerImageLayers[].size` of one image. A size that is not a
+ * non-negative safe integer (1e30, -1, 1.5) is no byte count: it counts 0, with
+ * a warning naming the image, rather than inflating the bytes reclaimed. An
+ * absent size is not an error (the layer counts 0, as before).
+ */
+export function layerSizesOf(image: SizedImage): LayerSizes {
+  const sizes = new Map<string, number>();
+  const bad: string[] = [];
+  const layers = image.dockerImageLayers ?? [];
+  for (let i = 0; i < layers.length; i++) {
+    const size: unknown = layers[i].size;
+    if (size === undefined || size === null) continue;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+      bad.push(`dockerImageLayers[${i}].size ${typeof size === 'number' ? String(size) : JSON.stringify(size)}`);
+      continue;
+    }
+    if (size > (sizes.get(layers[i].name) ?? -1)) sizes.set(layers[i].name, size);
+  }
+  if (bad.length === 0) return { sizes };
+  return { sizes, warning: `Image ${image.metadata?.name ?? '(unnamed)'}: ${bad.join(', ')} ${bad.length === 1 ? 'is not a byte count' : 'are not byte counts'} (a whole number from 0 to 2^53-1); counted as 0` };
+}
+
 /** Reads the blobs of one image; a manifest that cannot be parsed is a warning, never a throw. */
 export function blobsOfImage(image: Image): ImageBlobs {
   const name = image.metadata.name;

@@ -2,7 +2,7 @@
 // decides what can go, and returns it sorted, so the same input always gives
 // the same plan byte for byte.
 import { InvalidInputError, InvalidReferenceError, InvalidReferencesError } from './errors.js';
-import { blobsOfImage } from './blobs.js';
+import { blobsOfImage, layerSizesOf } from './blobs.js';
 import type { Build, Container, Image, ImageStream, ObjectMeta, PodSpec, Workload } from './kube-types.js';
 import {
   DEFAULT_KEEP_TAG_REVISIONS,
@@ -241,15 +241,12 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
       if (!links.includes(config)) links.push(config);
     }
     facts.push({ image, candidate, links, manifest: id });
-    const layers = image.dockerImageLayers;
-    if (layers) {
-      for (let i = 0; i < layers.length; i++) {
-        const size = layers[i].size;
-        if (typeof size !== 'number') continue;
-        // blobs.layers are these names, so the lookup hits a hash already computed.
-        const lid = digests.intern(layers[i].name);
-        if (size > digests.size[lid]) digests.size[lid] = size;
-      }
+    const sized = layerSizesOf(image);
+    if (sized.warning) warnings.push(sized.warning);
+    for (const [name, size] of sized.sizes) {
+      // blobs.layers are these names, so the lookup hits a hash already computed.
+      const lid = digests.intern(name);
+      if (size > digests.size[lid]) digests.size[lid] = size;
     }
   }
 

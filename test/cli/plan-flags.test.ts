@@ -8,7 +8,7 @@ describe('plan flags', () => {
   it.each([
     { argv: ['--snapshot', 'x.json', '--bogus'], names: '--bogus', says: 'unknown flag' },
     { argv: ['--snapshot'], names: '--snapshot', says: 'needs a value' },
-    { argv: [], names: '--snapshot', says: 'required' },
+    { argv: ['--snapshot='], names: '--snapshot', says: 'give a file' },
     { argv: ['--snapshot', 'x.json', 'extra'], names: 'extra', says: 'unexpected argument' },
     { argv: ['--snapshot', 'x.json', '--keep-tag-revisions', 'three'], names: '--keep-tag-revisions', says: '"three"' },
     { argv: ['--snapshot', 'x.json', '--keep-tag-revisions=-1'], names: '--keep-tag-revisions', says: 'not a whole number' },

@@ -111,7 +111,7 @@ describe('plan --output table', () => {
     const rows = r.stdout.split('\n').filter((l) => /^ {2}ns-\d\d\/app /.test(l));
     expect(rows.map((l) => l.trim().split(/\s+/)[0])).toEqual(['ns-11/app', 'ns-10/app', 'ns-09/app', 'ns-08/app', 'ns-07/app', 'ns-06/app', 'ns-05/app', 'ns-04/app', 'ns-03/app', 'ns-02/app']);
     expect(rows[0]).toMatch(/ns-11\/app\s+12\s+12\.0 MiB$/);
-    expect(r.stdout).toContain('(10 of 12;');
+    expect(r.stdout).toContain('(10 of 12 repositories;');
   });
 
   it('says there is nothing to delete when nothing goes', async () => {

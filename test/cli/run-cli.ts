@@ -29,11 +29,11 @@ function stdinOf(input: StdinInput | undefined): Readable {
   return Readable.from(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
 }
 
-/** Runs `image-pruner <argv>` through `main`, or `command` when given. */
-export async function runCli(argv: string[], o: { stdin?: StdinInput; command?: Command } = {}): Promise<CliResult> {
+/** Runs `image-pruner <argv>` through `main`, or `command` when given; the environment is `env` (default empty). */
+export async function runCli(argv: string[], o: { stdin?: StdinInput; command?: Command; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
   const out = capture();
   const err = capture();
-  const io: CliIO = { stdin: stdinOf(o.stdin), stdout: out.stream, stderr: err.stream, env: {} };
+  const io: CliIO = { stdin: stdinOf(o.stdin), stdout: out.stream, stderr: err.stream, env: o.env ?? {} };
   const code = o.command ? await o.command(argv, io) : await main(argv, io);
   await new Promise((r) => setImmediate(r));
   return { code, stdout: out.text(), stderr: err.text() };

@@ -38,6 +38,6 @@ describe('image-pruner start and history', () => {
         reportKey: 'runs/r/report.json',
       },
     );
-    expect(line).toBe('SUCCEEDED  2026-11-01T03:00:00.000Z      4m5s  nightly  confirmed: plan 12 images, 40 blobs, 1234 bytes; deleted 12 images');
+    expect(line).toBe('SUCCEEDED  2026-11-01T03:00:00.000Z      4m5s  nightly  confirmed: plan 12 images, 40 blobs, 1.2 KiB; deleted 12 images');
   });
 });

@@ -58,7 +58,7 @@ describe('run progress', () => {
         '  error: BatchItemsFailedError: 1 of 1 manifests failed:',
         '      a@b: HTTP 500',
         '  collected: 3 images',
-        '  plan: 1 images, 1 revisions in 1 image streams, 1 manifest links, 2 layer links, 2 blobs (10 bytes)',
+        '  plan: 1 images, 1 revisions in 1 image streams, 1 manifest links, 2 layer links, 2 blobs (10 B)',
         '  layer links: 2 done, 0 already gone',
         '  report: /x/runs/r1/report.json',
         '',

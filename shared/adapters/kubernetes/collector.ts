@@ -9,9 +9,9 @@ import { RESOURCE_GROUPS, RESOURCE_KINDS } from '../../core/kinds.js';
 import type { Snapshot } from '../../core/snapshot.js';
 import { SnapshotBuilder } from '../../core/snapshot.js';
 import type { ClusterClient } from './connection.js';
-import { ListIncompleteError } from '../errors.js';
+import { ClusterAuthError, ListIncompleteError } from '../errors.js';
 import { AttemptsExhaustedError, withRetry, type RetryPolicy } from '../retry.js';
-import { CLUSTER_RETRY_POLICY, describeFailure, failureText, type Failure } from './failure.js';
+import { attemptsText, CLUSTER_RETRY_POLICY, describeFailure, failureText, tokenRejectedText, type Failure } from './failure.js';
 import { StringPool, stripObject } from './strip.js';
 
 /** How lists are paged and retried. */
@@ -77,8 +77,8 @@ export class KubernetesCollector implements ClusterReader {
   private readonly maxRestarts: number;
   /** Shared by every list of this collector: the same layer or image string is kept once. */
   private readonly strings = new StringPool();
-  /** Set when one list of collectAll failed: the others stop at their next page. */
-  private abandoned: Error | undefined;
+  /** Set when one list of collectAll failed: the others stop at once, a backoff in progress included. */
+  private abandoned: AbortController | undefined;
 
   constructor(
     private readonly client: ClusterClient,
@@ -124,18 +124,22 @@ export class KubernetesCollector implements ClusterReader {
       let page = 0;
       let expired = false;
       do {
-        if (this.abandoned) throw this.abandoned;
+        const signal = this.abandoned?.signal;
+        signal?.throwIfAborted();
         page += 1;
         const pageNo = page;
         let result: Page;
+        const started = Date.now();
         try {
           result = await withRetry(() => this.fetchPage(k, token), this.retry, {
             judgeError: describeFailure,
+            signal,
             onRetry: (f: Failure, _n, delayMs) => emit({ type: 'retry', kind: k.kind, page: pageNo, reason: failureText(f), delayMs }),
           });
         } catch (err) {
           if (!(err instanceof AttemptsExhaustedError)) throw err;
           const f = err.verdict as Failure;
+          if (f.status === 401) throw new ClusterAuthError(tokenRejectedText(this.client.server, this.client.credentialSource, f), { cause: err });
           if (f.status === 410 && token !== undefined) {
             expired = true;
             break;
@@ -145,7 +149,7 @@ export class KubernetesCollector implements ClusterReader {
             emit({ type: 'skipped', ...skipped });
             return { items: [], skipped, pages: 0 };
           }
-          throw new ListIncompleteError(k.kind, `list of ${k.kind} (${pathOf(k)}) failed on page ${pageNo}: ${failureText(f)} after ${err.attempts} attempt(s); nothing is planned from a partial list`);
+          throw new ListIncompleteError(k.kind, `list of ${k.kind} (${pathOf(k)}) failed on page ${pageNo}: ${failureText(f)}${attemptsText(err.attempts, Date.now() - started)}; nothing is planned from a partial list`);
         }
         for (const it of result.items) items.push(stripObject(k, it, this.strings));
         token = result.continueToken;
@@ -180,16 +184,26 @@ export class KubernetesCollector implements ClusterReader {
 
   /** Collects every group (concurrently) into a checked {@link Snapshot}. */
   async collectAll(groups: readonly ResourceGroup[] = RESOURCE_GROUPS): Promise<ClusterCollection> {
-    this.abandoned = undefined;
-    // The first failure fails the collection; the other lists stop instead of paging on for nothing.
-    const collected = await Promise.all(
+    const abandon = new AbortController();
+    this.abandoned = abandon;
+    // The first failure fails the collection; the other lists stop at once
+    // instead of paging or retrying on for nothing. The collection settles only
+    // when every list has stopped, so no retry line follows the failure.
+    let first: { error: unknown } | undefined;
+    const settled = await Promise.allSettled(
       groups.map((g) =>
         this.collectGroup(g).catch((err: unknown) => {
-          this.abandoned ??= err instanceof Error ? err : new Error(String(err));
+          if (!first) {
+            first = { error: err };
+            abandon.abort(err);
+          }
           throw err;
         }),
       ),
     );
+    this.abandoned = undefined;
+    if (first) throw first.error;
+    const collected = settled.map((r) => (r as PromiseFulfilledResult<GroupCollection>).value);
     const builder = new SnapshotBuilder();
     const counts: Record<string, number> = {};
     const skipped: SkippedKind[] = [];

@@ -4,7 +4,7 @@
 // connection) per request; a promise middleware puts ours on each request.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Cluster, RequestContext, ResponseContext, User } from '@kubernetes/client-node';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, ServerConfiguration, createConfiguration } from '@kubernetes/client-node';
 import { Agent } from 'undici';
@@ -35,12 +35,20 @@ export interface ClusterConnectionOptions {
   maxConnections?: number;
   /** A request waiting longer than this for headers or body data fails (and is retried); default 60 s. */
   requestTimeoutMs?: number;
+  /** Where `token` came from, for messages (e.g. `--token-file /run/token`); default "the --server token". */
+  tokenSource?: string;
 }
 
 /** An open connection: the client-node API objects, all sharing one connection pool. */
 export interface ClusterClient {
   /** The API server URL. */
   readonly server: string;
+  /**
+   * Where the credentials come from, for a "token rejected" message:
+   * `kubeconfig PATH, context "C", user "U"`, `--token-file PATH`, or the
+   * in-cluster service account. Never the token itself.
+   */
+  readonly credentialSource: string;
   readonly kubeConfig: KubeConfig;
   /** For every non-core group (`/apis/GROUP/VERSION/...`): raw JSON in and out. */
   readonly customObjects: CustomObjectsApi;
@@ -60,7 +68,18 @@ function readPem(path: string, what: string): Buffer {
   }
 }
 
-function loadKubeConfig(o: ClusterConnectionOptions): KubeConfig {
+/** The first line of a parser's message, without the excerpt of the file it may quote (binary junk, secrets). */
+function parseProblem(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code) return e.code;
+  const first = (e.message ?? String(err)).split('\n')[0].trim();
+  // Keep it printable: a YAML parser may quote the offending bytes.
+  return first.replace(/[^\x20-\x7e]/g, '?').slice(0, 160) || 'not a kubeconfig';
+}
+
+const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+function loadKubeConfig(o: ClusterConnectionOptions): { kc: KubeConfig; source: string } {
   const env = o.env ?? process.env;
   const kc = new KubeConfig();
   if (o.server) {
@@ -75,33 +94,46 @@ function loadKubeConfig(o: ClusterConnectionOptions): KubeConfig {
     const cluster: Cluster = { name: 'explicit', server: o.server.replace(/\/+$/, ''), skipTLSVerify: false };
     const user: User = { name: 'explicit', token: o.token };
     kc.loadFromClusterAndUser(cluster, user);
-    return kc;
+    return { kc, source: o.tokenSource ?? 'the --server token' };
   }
   if (o.inCluster) {
     if (!env.KUBERNETES_SERVICE_HOST || !env.KUBERNETES_SERVICE_PORT) {
       throw new ClusterConfigError('in-cluster configuration: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set (not running in a pod?)');
     }
     kc.loadFromCluster();
-    return kc;
+    return { kc, source: `the in-cluster service account token (${IN_CLUSTER_TOKEN})` };
   }
   const path = o.kubeconfig ?? env.KUBECONFIG?.split(process.platform === 'win32' ? ';' : ':').find(Boolean) ?? join(env.HOME ?? homedir(), '.kube', 'config');
+  let text: string;
   try {
-    kc.loadFromFile(path);
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ClusterConfigError(`kubeconfig ${path} cannot be read: ${code ?? (err as Error).message}`);
+    const problem = parseProblem(err);
+    if (problem === 'ENOENT') throw new ClusterConfigError(`kubeconfig ${path} does not exist (log in with oc login, or pass --kubeconfig)`, { cause: err });
+    throw new ClusterConfigError(`kubeconfig ${path} cannot be read: ${problem}`, { cause: err });
   }
+  // A kubeconfig is YAML text: a NUL byte means some other file was named (a
+  // binary, a tarball); say so rather than quote it.
+  if (text.includes('\u0000')) throw new ClusterConfigError(`kubeconfig ${path} is not a kubeconfig: it holds binary data`);
+  try {
+    kc.loadFromString(text);
+    // As loadFromFile does: certificate and key paths are relative to the file.
+    kc.makePathsAbsolute(dirname(path));
+  } catch (err) {
+    throw new ClusterConfigError(`kubeconfig ${path} is not a valid kubeconfig: ${parseProblem(err)}`, { cause: err });
+  }
+  if (kc.contexts.length === 0 && kc.clusters.length === 0) throw new ClusterConfigError(`kubeconfig ${path} is not a kubeconfig: it names no cluster and no context`);
   if (o.context) {
     if (!kc.getContextObject(o.context)) throw new ClusterConfigError(`kubeconfig ${path}: context "${o.context}" does not exist`);
     kc.setCurrentContext(o.context);
   }
   if (!kc.getCurrentCluster()) throw new ClusterConfigError(`kubeconfig ${path}: no current context with a cluster (pass --context)`);
-  return kc;
+  return { kc, source: `kubeconfig ${path}, context "${kc.getCurrentContext()}", user "${kc.getCurrentUser()?.name ?? '(none)'}"` };
 }
 
 /** Opens a {@link ClusterClient}. Throws {@link ClusterConfigError} naming the flag or file that is wrong. */
 export async function connectCluster(o: ClusterConnectionOptions): Promise<ClusterClient> {
-  const kc = loadKubeConfig(o);
+  const { kc, source } = loadKubeConfig(o);
   const current = kc.getCurrentCluster()!;
   const server = current.server;
   // client-node refuses plain http unless the cluster is marked insecure; an
@@ -149,6 +181,7 @@ export async function connectCluster(o: ClusterConnectionOptions): Promise<Clust
   });
   return {
     server,
+    credentialSource: source,
     kubeConfig: kc,
     customObjects: new CustomObjectsApi(config),
     core: new CoreV1Api(config),

@@ -7,6 +7,21 @@ import type { AttemptVerdict, RetryPolicy } from '../retry.js';
 /** Six tries over about 15 s: rides out an API server restart or a burst of 429s. */
 export const CLUSTER_RETRY_POLICY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 8_000, maxRetryAfterMs: 60_000 };
 
+// The words of a status when the body names no reason, so that a line never reads "HTTP 401 HTTP 401".
+const STATUS_TEXT: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+  410: 'Gone',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  502: 'BadGateway',
+  503: 'ServiceUnavailable',
+  504: 'GatewayTimeout',
+};
+
 /** One failed call, in words safe to show (no body, no headers, no token). */
 export interface Failure extends AttemptVerdict {
   /** HTTP status; 0 when no answer came. */
@@ -40,7 +55,7 @@ export function describeFailure(err: unknown): Failure {
     const headers = err.headers as Record<string, string> | undefined;
     return {
       status,
-      reason: reasonFromBody(err.body) ?? `HTTP ${status}`,
+      reason: reasonFromBody(err.body) ?? STATUS_TEXT[status] ?? '',
       retryable: RETRYABLE_STATUS.has(status),
       retryAfter: headers?.['retry-after'] ?? headers?.['Retry-After'],
     };
@@ -61,5 +76,17 @@ export function describeFailure(err: unknown): Failure {
 
 /** A failure in one line: `HTTP 503 ServiceUnavailable`, or the connection error. */
 export function failureText(f: Failure): string {
-  return f.status ? `HTTP ${f.status} ${f.reason}` : f.reason;
+  if (!f.status) return f.reason;
+  return f.reason && f.reason !== `HTTP ${f.status}` ? `HTTP ${f.status} ${f.reason}` : `HTTP ${f.status}`;
+}
+
+/** "after 6 attempts over 7.2 s" for a failure that was retried; "" for one that was not. */
+export function attemptsText(attempts: number, elapsedMs?: number): string {
+  if (attempts <= 1) return '';
+  return ` after ${attempts} attempts${elapsedMs === undefined ? '' : ` over ${(elapsedMs / 1000).toFixed(1)} s`}`;
+}
+
+/** The one line for credentials the API server rejected (401), naming where they came from. */
+export function tokenRejectedText(server: string, credentialSource: string, f: Failure): string {
+  return `token rejected by ${server} (${failureText(f)}): the credentials of ${credentialSource}; log in again (oc login) or give another token`;
 }

@@ -1,8 +1,10 @@
 // The cluster adapter: connection, paged collection, writes.
 export * from './collector.js';
 export * from './connection.js';
-export { ClusterConfigError, ListIncompleteError, ClusterRequestError, ImageStreamConflictError } from '../errors.js';
+export { ClusterAuthError, ClusterConfigError, ClusterUnreachableError, ListIncompleteError, ClusterRequestError, ImageStreamConflictError } from '../errors.js';
 export { CLUSTER_RETRY_POLICY } from './failure.js';
+export * from './probe-policy.js';
 export type { RetryPolicy } from '../retry.js';
 export { StringPool, reduceManifest, stripObject } from './strip.js';
 export * from './writers.js';
+export * from './reachability.js';

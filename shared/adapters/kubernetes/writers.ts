@@ -7,7 +7,7 @@ import type { ImageDeleter, ImageStreamUpdater, ItemStatus } from '../../core/po
 import type { ClusterClient } from './connection.js';
 import { ClusterRequestError, ImageStreamConflictError } from '../errors.js';
 import { AttemptsExhaustedError, withRetry, type RetryPolicy } from '../retry.js';
-import { CLUSTER_RETRY_POLICY, describeFailure, failureText, type Failure } from './failure.js';
+import { attemptsText, CLUSTER_RETRY_POLICY, describeFailure, failureText, type Failure } from './failure.js';
 
 const GROUP = 'image.openshift.io';
 const VERSION = 'v1';
@@ -85,7 +85,7 @@ async function request<T>(what: string, fn: () => Promise<T>, retry: RetryPolicy
     if (!(err instanceof AttemptsExhaustedError)) throw err;
     const f = err.verdict as Failure;
     if (accept.includes(f.status)) return { status: f.status };
-    throw new ClusterRequestError(`${what} failed: ${failureText(f)} after ${err.attempts} attempt(s)`, f.status);
+    throw new ClusterRequestError(`${what} failed: ${failureText(f)}${attemptsText(err.attempts)}`, f.status, { cause: err });
   }
 }
 

@@ -83,7 +83,7 @@ describe('image-pruner collect', () => {
     const t = io();
     // Six tries with real backoff: a few seconds.
     expect(await main(['collect', '--kubeconfig', api.kubeconfigPath, '--out', out], t)).toBe(1);
-    expect(t.err()).toMatch(/image-pruner collect: list of Pod \(\/api\/v1\/pods\) failed on page 1: HTTP 500 InternalError after 6 attempt\(s\)/);
+    expect(t.err()).toMatch(/image-pruner collect: list of Pod \(\/api\/v1\/pods\) failed on page 1: HTTP 500 InternalError after 6 attempts over \d+\.\d s;/);
     await expect(stat(out)).rejects.toThrow(/ENOENT/);
   });
 
@@ -102,6 +102,6 @@ describe('image-pruner collect', () => {
   it('exits 1 naming the kubeconfig when it cannot be read', async () => {
     const t = io();
     expect(await main(['collect', '--kubeconfig', '/nonexistent/kc', '--out', 'x'], t)).toBe(1);
-    expect(t.err()).toBe('image-pruner collect: kubeconfig /nonexistent/kc cannot be read: ENOENT\n');
+    expect(t.err()).toBe('image-pruner collect: kubeconfig /nonexistent/kc does not exist (log in with oc login, or pass --kubeconfig)\n');
   });
 });

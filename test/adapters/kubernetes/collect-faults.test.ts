@@ -62,8 +62,8 @@ describe('retries while listing', () => {
     };
     const err = await cluster.collector().collectAll().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ListIncompleteError);
-    expect((err as Error).message).toBe(
-      'list of Image (/apis/image.openshift.io/v1/images) failed on page 2: HTTP 500 InternalError after 4 attempt(s); nothing is planned from a partial list',
+    expect((err as Error).message).toMatch(
+      /^list of Image \(\/apis\/image\.openshift\.io\/v1\/images\) failed on page 2: HTTP 500 InternalError after 4 attempts over \d+\.\d s; nothing is planned from a partial list$/,
     );
     expect(listRequests(cluster.api, IMAGES_PATH)).toHaveLength(5);
   });
@@ -73,7 +73,8 @@ describe('retries while listing', () => {
     cluster.api.faults.status(403, { path: '/api/v1/pods' });
     const err = await cluster.collector().collectAll().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ListIncompleteError);
-    expect((err as Error).message).toMatch(/^list of Pod \(\/api\/v1\/pods\) failed on page 1: HTTP 403 .* after 1 attempt\(s\)/);
+    // Tried once, so no attempt count; the status named once ("HTTP 403 Forbidden", never "HTTP 403 HTTP 403").
+    expect((err as Error).message).toMatch(/^list of Pod \(\/api\/v1\/pods\) failed on page 1: HTTP 403 \w+; nothing is planned/);
   });
 
   it('never puts the token in an error', async () => {

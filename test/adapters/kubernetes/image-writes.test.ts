@@ -38,7 +38,7 @@ describe('deleting Images', () => {
     cluster.api.faults.status(500, { method: 'DELETE' });
     const err = await writer(cluster).deleteImage(digest('a')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClusterRequestError);
-    expect((err as Error).message).toBe(`delete Image ${digest('a')} failed: HTTP 500 InternalError after 4 attempt(s)`);
+    expect((err as Error).message).toBe(`delete Image ${digest('a')} failed: HTTP 500 InternalError after 4 attempts`);
     expect(cluster.api.objects('Image')).toHaveLength(1);
   });
 });
