@@ -1,7 +1,7 @@
 // The cluster adapter: connection, paged collection, writes.
 export * from './collector.js';
 export * from './connection.js';
-export { ClusterConfigError, ListIncompleteError, ClusterRequestError, ImageStreamConflictError } from '../errors.js';
+export { ClusterConfigError, PlainHttpCredentialsError, ListIncompleteError, ClusterRequestError, ImageStreamConflictError } from '../errors.js';
 export { CLUSTER_RETRY_POLICY } from './failure.js';
 export type { RetryPolicy } from '../retry.js';
 export { StringPool, reduceManifest, stripObject } from './strip.js';
