@@ -39,7 +39,8 @@ afterEach(async () => {
 
 /** The AWS ports with the registry secret holding `secret`. */
 function bindWithSecret(secret: Record<string, string>): void {
-  const env = { [ENV.registryUrl]: proxy.url, [ENV.registrySecretArn]: SECRET_ARN };
+  // The registry behind the proxy is plain http: the deployment says forceInsecure.
+  const env = { [ENV.registryUrl]: proxy.url, [ENV.forceInsecure]: 'true', [ENV.registrySecretArn]: SECRET_ARN };
   ports = awsPorts(env, {
     readSecret: async (arn, envName) => {
       expect([arn, envName]).toEqual([SECRET_ARN, ENV.registrySecretArn]);

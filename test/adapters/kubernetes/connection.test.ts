@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClusterConfigError, KubernetesCollector, ListIncompleteError, connectCluster } from '../../../shared/adapters/kubernetes/index.js';
+import { ClusterConfigError, KubernetesCollector, ListIncompleteError, PlainHttpCredentialsError, connectCluster } from '../../../shared/adapters/kubernetes/index.js';
 import type { ClusterClient } from '../../../shared/adapters/kubernetes/index.js';
 import type { KubeObject } from '../../../shared/core/kube-types.js';
 import { image, pod } from '../../builders.js';
@@ -96,6 +96,17 @@ describe('connection', () => {
     const err = await connectCluster({ ...o, env: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClusterConfigError);
     expect((err as Error).message).toBe(message);
+  });
+
+  it.each([
+    ['a kubeconfig', (a: FakeOpenShift) => ({ kubeconfig: a.kubeconfigPath })],
+    ['--server and a token', (a: FakeOpenShift) => ({ server: a.url, token: a.token })],
+  ])('refuses to send the token to an http:// server through %s unless plain http is allowed', async (_what, o) => {
+    api = await startFakeOpenShift({ objects: OBJECTS.slice(0, 3) });
+    const err = await connectCluster({ ...o(api), env: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlainHttpCredentialsError);
+    expect((err as Error).message).toBe(`API server ${api.url} is plain http: its credentials would cross the network in clear (use https, or allow plain http explicitly)`);
+    expect(api.requests).toEqual([]);
   });
 
   it('fails on a wrong token with 401, without retrying and without showing either token', async () => {
