@@ -41,14 +41,6 @@ export interface ClusterFlagValues {
   'force-insecure'?: boolean;
 }
 
-/**
- * Former name of a cluster flag mistake; it is now a {@link UsageError} like
- * every other (exit status 2, cli/main.ts).
- * @deprecated use UsageError.
- */
-export const ClusterFlagError = UsageError;
-/** @deprecated use UsageError. */
-export type ClusterFlagError = UsageError;
 
 /** The one message for a dump and a live cluster asked for at once. */
 export const SNAPSHOT_WITH_CLUSTER_FLAGS = 'flag --snapshot cannot be combined with cluster flags (--kubeconfig, --server, ...)';

@@ -19,17 +19,37 @@ import { StorageBatchBlobDeleter } from '../shared/workflow/storage-blobs.js';
 import type { PortSource } from './ports-middleware.js';
 import { metrics, tracer } from './powertools.js';
 import { StepFunctionsRunningExecutions } from './running-executions.js';
-import { readJsonSecret } from './secrets.js';
+import type { SecretSource } from './secrets.js';
+import { secretsManagerSource } from './secrets.js';
 
-/** Where secrets come from: Secrets Manager on AWS; tests give their own. */
-export interface SecretSource {
-  readSecret(arn: string, envName: string): Promise<Record<string, string>>;
-}
 
 function required(env: Record<string, string | undefined>, name: string): string {
   const v = env[name];
   if (!v) throw new InvalidInputError(`environment: ${name} is not set`);
   return v;
+}
+
+/**
+ * What `make` built from the latest `read`, made again (and the old one
+ * closed) only when what `read` returns has changed.
+ */
+function rebuiltWhenChanged<S, T>(read: () => Promise<S>, make: (source: S) => Promise<T>, close: (value: T) => Promise<void>): () => Promise<T> {
+  let current: { key: string; value: Promise<T> } | undefined;
+  return async () => {
+    const source = await read();
+    const key = JSON.stringify(source);
+    if (current?.key !== key) {
+      const previous = current;
+      const value = make(source);
+      // A failed build is not kept: the next invocation tries again.
+      value.catch(() => {
+        if (current?.value === value) current = undefined;
+      });
+      current = { key, value };
+      if (previous) void previous.value.then(close).catch(() => undefined);
+    }
+    return current.value;
+  };
 }
 
 function once<T>(make: () => T): () => T {
@@ -56,28 +76,34 @@ export function registryCredentials(secret: Record<string, string>): Pick<Regist
 }
 
 /** Every port, as the environment of this function describes it. */
-export function awsPorts(env: Record<string, string | undefined> = process.env, secrets: SecretSource = { readSecret: readJsonSecret }): PortSource {
+export function awsPorts(env: Record<string, string | undefined> = process.env, secrets: SecretSource = secretsManagerSource()): PortSource {
   const s3 = once(() => tracer.captureAWSv3Client(new S3Client({})));
-  const cluster = once(async () => {
-    const secret = await secrets.readSecret(required(env, ENV.clusterSecretArn), ENV.clusterSecretArn);
-    if (!secret.server || !secret.token) throw new InvalidInputError(`secret of ${ENV.clusterSecretArn}: needs "server" and "token"`);
-    // client-node reads a CA from a file; Lambda's /tmp is the one writable place.
-    let certificateAuthority: string | undefined;
-    if (secret.certificateAuthority) {
-      const { writeFile } = await import('node:fs/promises');
-      certificateAuthority = '/tmp/pruner-cluster-ca.pem';
-      await writeFile(certificateAuthority, secret.certificateAuthority, { mode: 0o600 });
-    }
-    // An http:// server gets the token only when the deployment says insecure (the construct's forceInsecure).
-    const allowPlainHttp = env[ENV.forceInsecure] === 'true';
-    return { client: await connectCluster({ server: secret.server, token: secret.token, certificateAuthority, allowPlainHttp, env: {} }), token: secret.token };
-  });
-  const registry = once(async () => {
-    // The OpenShift registry takes the cluster token unless a registry secret says otherwise.
-    const arn = env[ENV.registrySecretArn];
-    const credentials = arn ? registryCredentials(await secrets.readSecret(arn, ENV.registrySecretArn)) : { token: (await cluster()).token };
-    return RegistryDeleter.fromOptions({ url: required(env, ENV.registryUrl), ...credentials, ca: env[ENV.registryCa], insecure: env[ENV.forceInsecure] === 'true' });
-  });
+  // The connections are made again when their secret changed (it is re-read
+  // at most every few minutes), so a rotated token is used without a cold start.
+  const cluster = rebuiltWhenChanged(
+    () => secrets.readSecret(required(env, ENV.clusterSecretArn), ENV.clusterSecretArn),
+    async (secret) => {
+      if (!secret.server || !secret.token) throw new InvalidInputError(`secret of ${ENV.clusterSecretArn}: needs "server" and "token"`);
+      // client-node reads a CA from a file; Lambda's /tmp is the one writable place.
+      let certificateAuthority: string | undefined;
+      if (secret.certificateAuthority) {
+        const { writeFile } = await import('node:fs/promises');
+        certificateAuthority = '/tmp/pruner-cluster-ca.pem';
+        await writeFile(certificateAuthority, secret.certificateAuthority, { mode: 0o600 });
+      }
+      // An http:// server gets the token only when the deployment says insecure (the construct's forceInsecure).
+      const allowPlainHttp = env[ENV.forceInsecure] === 'true';
+      return { client: await connectCluster({ server: secret.server, token: secret.token, certificateAuthority, allowPlainHttp, env: {} }), token: secret.token };
+    },
+    (c) => c.client.close(),
+  );
+  // The OpenShift registry takes the cluster token unless a registry secret says otherwise.
+  const registryArn = env[ENV.registrySecretArn];
+  const registry = rebuiltWhenChanged(
+    async () => (registryArn ? registryCredentials(await secrets.readSecret(registryArn, ENV.registrySecretArn)) : { token: (await cluster()).token }),
+    async (credentials) => RegistryDeleter.fromOptions({ url: required(env, ENV.registryUrl), ...credentials, ca: env[ENV.registryCa], insecure: env[ENV.forceInsecure] === 'true' }),
+    (r) => r.close(),
+  );
   const storageRoot = () => (env[ENV.registryStorageRoot] ?? '').replace(/^\/+|\/+$/g, '');
   const storage = once(() => openRegistryStorage({ kind: 's3', bucket: required(env, ENV.registryStorageBucket), root: storageRoot() }, { s3Client: s3() }));
   const defaults = once((): Partial<Omit<RunOptions, 'now'>> => {
@@ -91,13 +117,13 @@ export function awsPorts(env: Record<string, string | undefined> = process.env, 
   });
   return {
     artifacts: once(async () => new S3Artifacts(s3(), required(env, ENV.artifactsBucket))),
-    cluster: once(async () => new KubernetesCollector((await cluster()).client)),
-    clusterWriter: once(async () => new KubernetesClusterWriter((await cluster()).client)),
-    clusterCreator: once(async () => new KubernetesClusterWriter((await cluster()).client)),
+    cluster: async () => new KubernetesCollector((await cluster()).client),
+    clusterWriter: async () => new KubernetesClusterWriter((await cluster()).client),
+    clusterCreator: async () => new KubernetesClusterWriter((await cluster()).client),
     registry,
     // Blobs go to the registry's storage when the deployment names its bucket (a
     // plain distribution registry has no blob delete endpoint), else through the registry.
-    blobs: once(async () => (env[ENV.registryStorageBucket] ? new StorageBatchBlobDeleter(storage()) : registry())),
+    blobs: async () => (env[ENV.registryStorageBucket] ? new StorageBatchBlobDeleter(storage()) : registry()),
     storage: once(async () => storage()),
     lock: once(async () => new StepFunctionsRunningExecutions(tracer.captureAWSv3Client(new SFNClient({})), required(env, ENV.stateMachineArn))),
     metrics: once(async () => ({ add: (name: string, value: number, unit: 'Count' | 'Bytes') => metrics.addMetric(name, unit as never, value) })),

@@ -4,6 +4,7 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ImagePruner } from './image-pruner.js';
+import { InvalidInputError } from '../shared/errors.js';
 import { suppressJustifiedFindings } from './nag.js';
 import { RegistryStorageTools, suppressStorageToolsFindings } from './storage-tools.js';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -24,6 +25,11 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
     : new secretsmanager.Secret(stack, 'ClusterSecret', {
         description: 'Cluster API access for the image pruner: {"server":"https://api...:6443","token":"...","certificateAuthority":"PEM (optional)"}',
       });
+  const required = (key: string, what: string): string => {
+    const v = ctx(key);
+    if (v === undefined) throw new InvalidInputError(`context ${key} is required: ${what}`);
+    return v;
+  };
   const num = (key: string) => (ctx(key) === undefined ? undefined : Number(ctx(key)));
   const bool = (key: string) => (ctx(key) === undefined ? undefined : ctx(key) === 'true');
   // The registry's storage bucket: -c registryStorageBucket=NAME [-c registryStorageRoot=DIR].
@@ -37,7 +43,7 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
   if (bool('deleteBlobsInStorage') && !registryStorage) throw new Error('context deleteBlobsInStorage=true needs registryStorageBucket');
   const pruner = new ImagePruner(stack, 'Pruner', {
     registryStorage: bool('deleteBlobsInStorage') ? registryStorage : undefined,
-    registryUrl: ctx('registryUrl') ?? 'https://image-registry.openshift-image-registry.svc:5000',
+    registryUrl: required('registryUrl', "the registry's route, e.g. -c registryUrl=https://default-route-openshift-image-registry.apps.example.com"),
     registryCa: ctx('registryCa'),
     // -c forceInsecure=true: an http:// registryUrl (or API server) gets the credentials in clear.
     forceInsecure: bool('forceInsecure'),

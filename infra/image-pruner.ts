@@ -1,14 +1,14 @@
-// The reusable construct: the prune workflow of DESIGN.md as a Step Functions
+// The reusable construct: the prune workflow of docs/workflow.md as a Step Functions
 // state machine with one Lambda per task, a schedule, logs, an alarm and a
 // dashboard. Wiring only: what each task does lives in shared/workflow.
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -17,10 +17,12 @@ import { Construct } from 'constructs';
 import { RESOURCE_GROUPS } from '../shared/core/kinds.js';
 import type { DeletionKind } from '../shared/workflow/contracts.js';
 import { parseImagePrunerProps } from '../shared/workflow/schemas/construct-props.js';
+import { parseDeployedRegistryUrl } from '../shared/workflow/schemas/registry-url.js';
 import { collectStateName, DELETION_STEPS, STATE } from '../shared/workflow/contracts.js';
 import { ERROR } from '../shared/workflow/errors.js';
 import { BATCH_TASKS, PRUNE_TASKS } from '../shared/workflow/tables/prune.js';
 import type { AnyTask } from '../shared/workflow/task.js';
+import { failureAlarm } from './failure-alarm.js';
 import { TaskFunctions } from './task-function.js';
 
 
@@ -94,6 +96,8 @@ export class ImagePruner extends Construct {
   readonly failureAlarm: cloudwatch.Alarm;
   readonly logGroup: logs.LogGroup;
   readonly schedule?: scheduler.Schedule;
+  /** Schedule starts that failed after their retries. */
+  readonly scheduleDeadLetterQueue?: sqs.Queue;
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: ImagePrunerProps) {
@@ -102,6 +106,7 @@ export class ImagePruner extends Construct {
     const namespace = props.metricsNamespace ?? 'ImagePruner';
     // A bad prop fails synth with one line naming it, not a run months later.
     const settings = parseImagePrunerProps(props);
+    parseDeployedRegistryUrl(props.registryUrl);
     const { batchSize, mapConcurrency, defaults } = settings;
 
     this.artifactsBucket = new s3.Bucket(this, 'Artifacts', {
@@ -227,29 +232,27 @@ export class ImagePruner extends Construct {
     });
 
     if (props.schedule) {
+      // A start the Scheduler cannot make (throttled, the machine gone) is retried
+      // twice within the hour, then kept in a queue instead of 185 tries over a day.
+      this.scheduleDeadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
       this.schedule = new scheduler.Schedule(this, 'Schedule', {
         schedule: scheduler.ScheduleExpression.expression(props.schedule.cron, props.schedule.timeZone ? TimeZone.of(props.schedule.timeZone) : undefined),
-        target: new targets.StepFunctionsStartExecution(this.stateMachine, { input: scheduler.ScheduleTargetInput.fromObject({}) }),
+        target: new targets.StepFunctionsStartExecution(this.stateMachine, {
+          input: scheduler.ScheduleTargetInput.fromObject({}),
+          deadLetterQueue: this.scheduleDeadLetterQueue,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+        }),
         enabled: props.schedule.enabled ?? true,
         description: 'Scheduled image prune (options: the construct defaults)',
       });
     }
 
-    const failedOrTimedOut = new cloudwatch.MathExpression({
-      expression: 'failed + timedOut',
-      usingMetrics: { failed: this.stateMachine.metricFailed({ statistic: 'Sum' }), timedOut: this.stateMachine.metricTimedOut({ statistic: 'Sum' }) },
-      period: Duration.minutes(5),
-      label: 'Failed or timed-out executions',
-    });
-    this.failureAlarm = new cloudwatch.Alarm(this, 'FailedRuns', {
-      metric: failedOrTimedOut,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: 'An image prune execution failed or timed out; its report.json says why.',
-    });
-    if (props.alarmTopic) this.failureAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+    this.failureAlarm = failureAlarm(this, 'FailedRuns', this.stateMachine, 'An image prune execution failed, timed out or was aborted; its report.json says why.', props.alarmTopic);
 
     const metric = (name: string, statistic = 'Sum') =>
       new cloudwatch.Metric({ namespace, metricName: name, dimensionsMap: { service: 'image-pruner' }, statistic, period: Duration.days(1) });

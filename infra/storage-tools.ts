@@ -2,14 +2,17 @@
 // started by hand (no schedule). Wiring only: what each task does lives in
 // shared/workflow/storage-tools, the decisions in shared/core.
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { failureAlarm } from './failure-alarm.js';
 import { TaskFunctions } from './task-function.js';
 import { collectStateName } from '../shared/workflow/contracts.js';
 import { parseStorageToolsProps } from '../shared/workflow/schemas/construct-props.js';
@@ -36,6 +39,8 @@ export interface RegistryStorageToolsProps {
   prefixesPerBatch?: number;
   /** Repositories per batch task (default 20). */
   repositoriesPerBatch?: number;
+  /** Notified when a HardPrune or Fsck execution fails, times out or is aborted. */
+  alarmTopic?: sns.ITopic;
 }
 
 
@@ -58,6 +63,8 @@ export class RegistryStorageTools extends Construct {
   /** Each Lambda task state of both machines and the task-table row it runs (the local runner binds by this). */
   readonly taskStates: ReadonlyMap<string, AnyTask>;
   readonly logGroup: logs.LogGroup;
+  /** One failure alarm per state machine. */
+  readonly failureAlarms: { hardPrune: cloudwatch.Alarm; fsck: cloudwatch.Alarm };
 
   constructor(scope: Construct, id: string, props: RegistryStorageToolsProps) {
     super(scope, id);
@@ -200,6 +207,10 @@ export class RegistryStorageTools extends Construct {
     }
     this.functions = functions.all();
     this.taskStates = functions.states;
+    this.failureAlarms = {
+      hardPrune: failureAlarm(this, 'HardPruneFailed', this.hardPrune, 'A hard prune execution failed, timed out or was aborted; its report.json says why.', props.alarmTopic),
+      fsck: failureAlarm(this, 'FsckFailed', this.fsck, 'An fsck execution failed, timed out or was aborted; its report.json says why.', props.alarmTopic),
+    };
   }
 }
 

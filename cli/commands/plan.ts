@@ -1,5 +1,8 @@
 // image-pruner plan: computes the prune plan from a cluster dump, offline. It
 // never deletes anything; it is what a person reads before confirming.
+import type { ExecutionInput } from '../../shared/workflow/contracts.js';
+import { resolveRunOptions } from '../../shared/workflow/contracts.js';
+import { planOptionsOf } from '../../shared/workflow/compute-plan.js';
 import { computePlan } from '../../shared/core/plan.js';
 import { DEFAULT_KEEP_TAG_REVISIONS, type Plan, type PlanOptions } from '../../shared/core/plan-types.js';
 import type { Snapshot } from '../../shared/core/snapshot.js';
@@ -56,16 +59,18 @@ export function parsePlanFlags(argv: string[], clock: () => Date = () => new Dat
     throw new UsageError('flag --snapshot FILE is required (a cluster dump; - reads stdin), or cluster flags (--kubeconfig, --server, ...) to plan from a live cluster');
   }
   const keepYoungerThan = values['keep-younger-than'];
+  // The flags become an execution input, parsed as a run's is: one set of rules for every path to computePlan.
+  const input: ExecutionInput = {
+    keepTagRevisions: values['keep-tag-revisions'],
+    keepYoungerThan: keepYoungerThan.text,
+    all: values.all,
+    ignoreInvalidRefs: values['ignore-invalid-refs'],
+  };
+  const now = (values.now ?? clock()).toISOString();
   return {
     snapshot: values.snapshot ?? '',
     ...(cluster ? { cluster } : {}),
-    options: {
-      keepTagRevisions: values['keep-tag-revisions'],
-      keepYoungerThanMs: keepYoungerThan.ms,
-      now: values.now ?? clock(),
-      all: values.all,
-      ignoreInvalidRefs: values['ignore-invalid-refs'],
-    },
+    options: planOptionsOf(resolveRunOptions(input, {}, now)),
     keepYoungerThan: keepYoungerThan.text,
     output: values.output,
   };

@@ -2,6 +2,7 @@
 // with --wait, follows it to the end and prints its report.
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ExecutionInput, Report } from '../../shared/workflow/contracts.js';
+import { resolveRunOptions } from '../../shared/workflow/contracts.js';
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 import type { CliIO, Command } from '../io.js';
 import { formatReport } from '../local-run/progress.js';
@@ -53,6 +54,8 @@ export const start: Command = async (argv: string[], io: CliIO): Promise<number>
   if (v['ignore-invalid-refs']) input.ignoreInvalidRefs = true;
   if (v['keep-tag-revisions'] !== undefined) input.keepTagRevisions = v['keep-tag-revisions'];
   if (v['keep-younger-than'] !== undefined) input.keepYoungerThan = v['keep-younger-than'].text;
+  // Checked here as the state machine's first task will check it: a mistake is named before anything starts.
+  resolveRunOptions(input, {}, new Date().toISOString());
   const client = new SFNClient({});
   const started = await client.send(new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify(input) }));
   io.stdout.write(`started ${started.executionArn} (${input.confirm ? 'confirmed' : 'dry run'})\n`);

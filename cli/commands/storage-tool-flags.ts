@@ -7,14 +7,6 @@ import { DEFAULT_KEEP_YOUNGER_THAN_MS } from '../../shared/core/plan-types.js';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, SNAPSHOT_WITH_CLUSTER_FLAGS } from '../cluster-flags.js';
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 
-/**
- * Former name of the storage tools' usage error; every command now throws
- * {@link UsageError} (exit status 2, cli/main.ts).
- * @deprecated use UsageError.
- */
-export const StorageToolUsageError = UsageError;
-/** @deprecated use UsageError. */
-export type StorageToolUsageError = UsageError;
 
 const REGISTRY_STORAGE = {
   type: 'url',

@@ -10,7 +10,7 @@ import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { ArtifactStore } from '../../shared/adapters/artifacts/artifact-store.js';
 import { getJson } from '../../shared/adapters/artifacts/artifact-store.js';
 import { InvalidInputError } from '../../shared/errors.js';
-import type { AnyTask, PortName, Ports } from '../../shared/workflow/task.js';
+import type { AnyTask, Ports } from '../../shared/workflow/task.js';
 import type { AslDefinition } from './definition.js';
 import { LOCAL_READER_RESOURCE, resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
 

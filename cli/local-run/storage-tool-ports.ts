@@ -39,7 +39,7 @@ export interface OpenedStorageToolPorts {
 export const DEFAULT_ARTIFACTS_DIR = '.artifacts';
 
 /**
- * Opens the ports. Throws ClusterFlagError for a wrong cluster flag (exit 2)
+ * Opens the ports. Throws UsageError for a wrong cluster flag (exit 2)
  * and the snapshot reader's errors for a bad file.
  */
 export async function openStorageToolPorts(s: StorageToolSources, io: Pick<CliIO, 'env' | 'stdin' | 'stderr'>): Promise<OpenedStorageToolPorts> {

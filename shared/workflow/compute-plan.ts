@@ -2,12 +2,12 @@
 // (JSON arrays the Distributed Maps read) and summary.json.
 import { parseDuration } from '../core/duration.js';
 import { computePlan } from '../core/plan.js';
-import type { Plan } from '../core/plan-types.js';
+import type { Plan, PlanOptions } from '../core/plan-types.js';
 import type { KubeList } from '../core/kube-types.js';
 import { SnapshotBuilder } from '../core/snapshot.js';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { getGzipJson, putJson } from '../adapters/artifacts/artifact-store.js';
-import type { DeletionKind, PlanCounts, PlanEvent, PlanResult } from './contracts.js';
+import type { DeletionKind, PlanCounts, PlanEvent, PlanResult, RunOptions } from './contracts.js';
 import { DELETION_KINDS, runKeys } from './contracts.js';
 
 /** The items of each plan file: objects, so that item readers and batchers treat every kind alike. */
@@ -36,6 +36,21 @@ export function planCounts(plan: Plan): PlanCounts {
 }
 
 /**
+ * The rules' options of a run: the one step from the parsed execution input
+ * (the same for a Lambda run, `image-pruner run` and `image-pruner plan`) to
+ * what computePlan reads.
+ */
+export function planOptionsOf(o: RunOptions): PlanOptions {
+  return {
+    keepTagRevisions: o.keepTagRevisions,
+    keepYoungerThanMs: parseDuration(o.keepYoungerThan, 'keepYoungerThan'),
+    now: new Date(o.now),
+    all: o.all,
+    ignoreInvalidRefs: o.ignoreInvalidRefs,
+  };
+}
+
+/**
  * Reads every collected group, computes the plan, writes the plan files.
  * Throws InvalidReferencesError (from the rules) when references are invalid
  * and not ignored: the run stops before anything is changed.
@@ -47,13 +62,7 @@ export async function computePrunePlan(event: PlanEvent, artifacts: ArtifactStor
     list.items.forEach((item, i) => builder.add(item, i));
   }
   const o = event.run.options;
-  const plan = computePlan(builder.build(), {
-    keepTagRevisions: o.keepTagRevisions,
-    keepYoungerThanMs: parseDuration(o.keepYoungerThan, 'keepYoungerThan'),
-    now: new Date(o.now),
-    all: o.all,
-    ignoreInvalidRefs: o.ignoreInvalidRefs,
-  });
+  const plan = computePlan(builder.build(), planOptionsOf(o));
   const runId = event.run.runId;
   const items = planItems(plan);
   const keys = {} as PlanResult['keys'];

@@ -1,8 +1,9 @@
-// The contract between the state machine (infra/), its Lambda handlers
-// (functions/) and the local runner (cli/local-run/): state names, payloads,
-// environment variable names, error names that Retry/Catch match, and retry
-// policies. Everything both sides must agree on lives here and only here.
-// The payload types are inferred from the schemas in ./schemas/, which check them.
+// The prune workflow's contract between the state machine (infra/), the task
+// table (./tables/prune.ts) and the local runner (cli/local-run/): state
+// names, payload types and artifact keys. The payload types are inferred from
+// the schemas in ./schemas/, which check them. Error names are in ./errors.ts,
+// environment names in ./environment.ts, retry policies and ports in ./task.ts
+// (re-exported here for the code that predates the split).
 import type { z } from 'zod';
 import type { ResourceGroup } from '../core/kinds.js';
 import { parseWith } from './schemas/parse.js';
@@ -26,7 +27,7 @@ import { deletionKindSchema, resourceGroupSchema } from './schemas/prune.js';
 export type { ExecutionInput, RunDefaults, RunOptions } from './schemas/prune.js';
 export { DEFAULT_RUN_OPTIONS, parseRunDefaults, resolveRunOptions } from './schemas/prune.js';
 
-/** State names, in the order DESIGN.md draws them. Short sentences. */
+/** State names, in the order docs/workflow.md ("The states") lists them. Short sentences. */
 export const STATE = {
   refuseSecondRun: 'Refuse to run twice',
   collect: 'Collect cluster resources',

@@ -3,7 +3,7 @@
 // gets follows from the ports its task row names (infra/task-function.ts).
 /** Environment variables the handlers read; the construct sets them. */
 export const ENV = {
-  /** Which row of which task table this function serves (`<workflow>/<task id>`). */
+  /** Which task-table row this function serves: the row's id (unique over every table). */
   task: 'PRUNER_TASK',
   artifactsBucket: 'PRUNER_ARTIFACTS_BUCKET',
   stateMachineArn: 'PRUNER_STATE_MACHINE_ARN',

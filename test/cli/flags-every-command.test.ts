@@ -165,7 +165,9 @@ describe('--flag=true is the flag, --flag=false is the flag left out', () => {
 
   it('fsck --recover=false reads a snapshot as no --recover does; --recover=true is refused as --recover is', async () => {
     const base = ['--registry-storage', STORAGE, '--snapshot', EXAMPLE, '-o', 'json'];
-    const [off, none] = await Promise.all([runCli(['fsck', ...base, '--recover=false']), runCli(['fsck', ...base])]);
+    // One after the other: each run holds the artifacts folder's run lock.
+    const off = await runCli(['fsck', ...base, '--recover=false']);
+    const none = await runCli(['fsck', ...base]);
     expect(off.code).toBe(none.code);
     expect(off.stdout).toBe(none.stdout);
     expect(JSON.parse(off.stdout)).toMatchObject({ recover: false });

@@ -81,6 +81,17 @@ describe('the registry secret of a batch handler on AWS', () => {
     expect(proxy.log.filter((r) => r.method === 'DELETE')).toEqual([]);
   });
 
+  it('uses a rotated secret from the next invocation on, in the same container', async () => {
+    const secret = { token: 'sha256~before-rotation' };
+    const env = { [ENV.registryUrl]: proxy.url, [ENV.registrySecretArn]: SECRET_ARN };
+    // The secret store answers with whatever the secret holds now (Powertools' cache expiry is its business).
+    ports = awsPorts(env, { readSecret: async () => ({ ...secret }) });
+    expect(await deleteOneManifest()).toEqual({ kind: 'manifests', done: 1, gone: 0 });
+    secret.token = 'sha256~after-rotation';
+    expect(await deleteOneManifest()).toEqual({ kind: 'manifests', done: 1, gone: 0 });
+    expect(proxy.log.filter((r) => r.method === 'DELETE').map((r) => r.authorization)).toEqual(['Bearer sha256~after-rotation']);
+  });
+
   it('never puts the password in its error', async () => {
     bindWithSecret({ username: 'pruner', password: 'hunter2-secret', token: 'tok-secret' });
     const err = (await deleteOneManifest().catch((e: unknown) => e)) as Error;

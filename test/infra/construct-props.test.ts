@@ -21,6 +21,10 @@ describe('ImagePruner props at synth', () => {
     [{ batchSize: 0 }, /^ImagePruner props\.batchSize: must be a whole number from 1 to \d+$/],
     [{ batchSize: 100_000 }, /^ImagePruner props\.batchSize: /],
     [{ mapConcurrency: 0 }, /^ImagePruner props\.mapConcurrency: /],
+    [{ registryUrl: 'https://image-registry.openshift-image-registry.svc:5000' }, /^ImagePruner props\.registryUrl: host image-registry\.openshift-image-registry\.svc is a cluster-internal service name, unreachable from Lambda/],
+    [{ registryUrl: 'https://registry.ns.svc.cluster.local' }, /^ImagePruner props\.registryUrl: host .* is a cluster-internal service name/],
+    [{ registryUrl: 'https://user:secret@registry.example.com' }, /^ImagePruner props\.registryUrl: must not carry credentials/],
+    [{ registryUrl: 'ftp://registry.example.com' }, /^ImagePruner props\.registryUrl: must be https:\/\/ or http:\/\//],
   ])('refuses %o naming the prop', (props, message) => {
     expect(pruner(props)).toThrow(message);
   });
@@ -28,7 +32,7 @@ describe('ImagePruner props at synth', () => {
   it.each<[Partial<ImagePrunerProps>, RegExp]>([
     [{ registryUrl: 'http://registry.example.com:5000' }, /^ImagePruner props\.registryUrl: an http:\/\/ registry would receive the credentials in clear: use https, or set forceInsecure: true/],
     [{ registryUrl: 'http://registry.example.com:5000', forceInsecure: false }, /^ImagePruner props\.registryUrl: an http:\/\/ registry/],
-    [{ registryUrl: 'https://pruner:s3cr3t@registry.example.com' }, /^ImagePruner props\.registryUrl: must not carry a user name or password/],
+    [{ registryUrl: 'https://pruner:s3cr3t@registry.example.com' }, /^ImagePruner props\.registryUrl: must not carry/],
   ])('refuses the registry %o naming the prop, never echoing a password', (props, message) => {
     expect(pruner(props)).toThrow(message);
     expect(pruner(props)).not.toThrow(/s3cr3t/);
@@ -64,5 +68,13 @@ describe('RegistryStorageTools props at synth', () => {
         prefixesPerBatch: 300,
       });
     expect(make).toThrow(/^RegistryStorageTools props\.prefixesPerBatch: /);
+  });
+});
+
+describe('infra/app.ts context', () => {
+  it('needs the registry URL: there is no default, a cluster-internal one would not be reachable', async () => {
+    const { buildApp } = await import('../../infra/app.js');
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => buildApp(app)).toThrow(/^context registryUrl is required: the registry's route, e\.g\. -c registryUrl=https:\/\//);
   });
 });

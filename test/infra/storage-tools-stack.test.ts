@@ -48,6 +48,15 @@ describe('the storage tools in the stack', () => {
     for (const id of ['StorageToolsHardPrune', 'StorageToolsFsck']) expect(targets).not.toContain(id);
   });
 
+  it('alarms on each storage tool state machine, apart from the prune workflow', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as { Properties: { Metrics: { Expression?: string; MetricStat?: { Metric: { Dimensions: { Value: unknown }[] } } }[] } }[];
+    const filled = alarms.filter((a) => a.Properties.Metrics.some((m) => m.Expression === 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)'));
+    // The prune workflow's, HardPrune's and Fsck's: each watches its own machine.
+    expect(filled).toHaveLength(3);
+    const watched = filled.map((a) => JSON.stringify(a.Properties.Metrics.find((m) => m.MetricStat)?.MetricStat?.Metric.Dimensions[0].Value));
+    expect(new Set(watched).size).toBe(3);
+  });
+
   it('hard prune refuses confirm without registryReadOnlyConfirmed before any task runs', () => {
     expect(hard.StartAt).toBe(HARD_PRUNE_STATE.guard);
     const guard = hard.States[HARD_PRUNE_STATE.guard] as { Type: string; Choices: { Next: string; And: unknown[] }[]; Default: string };

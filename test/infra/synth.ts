@@ -5,7 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../infra/app.js';
 
 export function synthApp(context: Record<string, unknown> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], registryUrl: 'https://default-route-openshift-image-registry.apps.example.com', ...context } });
   const built = buildApp(app);
   return { ...built, template: Template.fromStack(built.stack) };
 }

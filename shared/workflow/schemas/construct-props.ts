@@ -5,7 +5,6 @@
 // CDK tokens are not accepted for these props: their values are written into
 // the ItemBatcher and the functions' environment at synth.
 import { z } from 'zod';
-import { hasUserInfo } from '../../adapters/url-credentials.js';
 import { parseWith } from './parse.js';
 import type { RunDefaults } from './prune.js';
 import { parseRunDefaults } from './prune.js';
@@ -55,16 +54,13 @@ export const imagePrunerLimitsSchema = z.object(
  * token or the registry secret) go with every delete, so an `http://` URL,
  * which would send them in clear, needs `forceInsecure: true`, as
  * `--force-insecure` for `image-pruner run`; forceInsecure also lets the
- * cluster token go to an `http://` API server. A URL with user info is refused
- * and never echoed (the registry secret holds credentials).
+ * cluster token go to an `http://` API server.
  */
 export const imagePrunerRegistrySchema = z
   .object(
     {
-      registryUrl: z
-        .string({ error: 'must be a URL such as https://registry.example.com' })
-        .min(1, { error: 'must be a URL such as https://registry.example.com' })
-        .refine((url) => !hasUserInfo(url), { error: 'must not carry a user name or password (put credentials in registrySecret)' }),
+      // The rest of the URL (scheme, user info, host) is checked by deployedRegistryUrlSchema (registry-url.ts).
+      registryUrl: z.string({ error: 'must be a URL such as https://registry.example.com' }),
       /** Allow plain http (and unverified TLS) where credentials are sent. */
       forceInsecure: z.boolean({ error: 'must be true or false' }).default(false),
     },
