@@ -83,7 +83,7 @@ describe('the registry secret of a batch handler on AWS', () => {
 
   it('uses a rotated secret from the next invocation on, in the same container', async () => {
     const secret = { token: 'sha256~before-rotation' };
-    const env = { [ENV.registryUrl]: proxy.url, [ENV.registrySecretArn]: SECRET_ARN };
+    const env = { [ENV.registryUrl]: proxy.url, [ENV.forceInsecure]: 'true', [ENV.registrySecretArn]: SECRET_ARN };
     // The secret store answers with whatever the secret holds now (Powertools' cache expiry is its business).
     ports = awsPorts(env, { readSecret: async () => ({ ...secret }) });
     expect(await deleteOneManifest()).toEqual({ kind: 'manifests', done: 1, gone: 0 });
