@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { ClusterCollection, ClusterConnectionOptions, CollectEvent, CollectOptions } from '../shared/adapters/kubernetes/index.js';
+import type { ClusterClient, ClusterCollection, ClusterConnectionOptions, CollectEvent, CollectOptions } from '../shared/adapters/kubernetes/index.js';
 import { PROBE_HELP } from '../shared/adapters/kubernetes/probe-policy.js';
 import { formatFlags, UsageError, type FlagSpecs } from './flags.js';
 
@@ -17,7 +17,14 @@ export const CLUSTER_FLAGS = {
   'in-cluster': { type: 'boolean', help: "use the pod's service account" },
   'cluster-certificate-authority': { type: 'string', metavar: 'PATH', help: "PEM file of CAs to trust for the API server" },
   'insecure-skip-tls-verify': { type: 'boolean', help: "do not verify the API server's certificate (unsafe)" },
+  'force-insecure': {
+    type: 'boolean',
+    help: 'allow plain http where a token is sent: an http:// API server\n(run: also an http:// registry, and unverified TLS to the registry)',
+  },
 } as const satisfies FlagSpecs;
+
+/** Flags that say how to talk to the cluster, not which cluster: alone they do not mean "read the live cluster". */
+const MANNER_FLAGS: ReadonlySet<string> = new Set(['force-insecure']);
 
 /** Their help text, to paste into a command's help. */
 export const CLUSTER_FLAGS_HELP = `Cluster flags (default: $KUBECONFIG or ~/.kube/config, else the pod's service account):
@@ -36,6 +43,7 @@ export interface ClusterFlagValues {
   'cluster-certificate-authority'?: string;
   'insecure-skip-tls-verify'?: boolean;
   'in-cluster'?: boolean;
+  'force-insecure'?: boolean;
 }
 
 
@@ -45,7 +53,7 @@ export const SNAPSHOT_WITH_CLUSTER_FLAGS = 'flag --snapshot cannot be combined w
 /** True when any cluster flag was given (e.g. `plan` then reads the live cluster). */
 export function clusterFlagsGiven(v: ClusterFlagValues): boolean {
   // `--in-cluster=false` says the same as leaving the flag out.
-  return Object.keys(CLUSTER_FLAGS).some((k) => v[k as keyof ClusterFlagValues] !== undefined && v[k as keyof ClusterFlagValues] !== false);
+  return Object.keys(CLUSTER_FLAGS).some((k) => !MANNER_FLAGS.has(k) && v[k as keyof ClusterFlagValues] !== undefined && v[k as keyof ClusterFlagValues] !== false);
 }
 
 /** Just the cluster flags of a command's parsed values. */
@@ -63,6 +71,7 @@ export function connectionOptionsFromFlags(v: ClusterFlagValues, env: Record<str
   const common = {
     certificateAuthority: v['cluster-certificate-authority'],
     insecureSkipTlsVerify: v['insecure-skip-tls-verify'] ?? false,
+    allowPlainHttp: v['force-insecure'] ?? false,
     env,
   };
   const explicit = v.server !== undefined || v['token-file'] !== undefined;
@@ -117,6 +126,21 @@ export function progressLines(out: Writable, prefix: string, pageEvery = 20): (e
   };
 }
 
+/**
+ * Connects to the cluster the flags name. A token bound for an `http://` API
+ * server without --force-insecure is a {@link UsageError} naming the flag
+ * (exit status 2), as for an `http://` registry.
+ */
+export async function connectFromFlags(v: ClusterFlagValues, env: Record<string, string | undefined>): Promise<ClusterClient> {
+  const { connectCluster, PlainHttpCredentialsError } = await import('../shared/adapters/kubernetes/index.js');
+  try {
+    return await connectCluster(connectionOptionsFromFlags(v, env));
+  } catch (err) {
+    if (!(err instanceof PlainHttpCredentialsError)) throw err;
+    throw new UsageError(`flag --force-insecure is required to send credentials over plain http: ${err.message}`, { cause: err });
+  }
+}
+
 /** Connects with the flags, collects the whole cluster, closes the connection. */
 export async function collectFromFlags(
   v: ClusterFlagValues,
@@ -125,8 +149,8 @@ export async function collectFromFlags(
   options: CollectOptions = {},
 ): Promise<ClusterCollection & { server: string }> {
   // Loaded only when a cluster is used: the Kubernetes client is slow to import.
-  const { KubernetesCollector, checkCluster, connectCluster } = await import('../shared/adapters/kubernetes/index.js');
-  const client = await connectCluster(connectionOptionsFromFlags(v, io.env));
+  const { KubernetesCollector, checkCluster } = await import('../shared/adapters/kubernetes/index.js');
+  const client = await connectFromFlags(v, io.env);
   try {
     // A server that is down or a rejected token is one line before any list starts.
     await checkCluster(client);

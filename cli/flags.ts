@@ -5,6 +5,7 @@
 // a UsageError with the same words in every command, and exit status 2 (set
 // once, in cli/main.ts).
 import { parseDuration } from '../shared/core/duration.js';
+import { hasUserInfo } from '../shared/adapters/url-credentials.js';
 import { InvalidInputError, PrunerError } from '../shared/errors.js';
 
 /** A flag the user got wrong: one line naming the flag, exit status 2 (cli/main.ts). */
@@ -47,8 +48,8 @@ export interface DurationFlag extends BaseSpec {
   default?: string;
 }
 /**
- * A URL with one of `schemes`. `bareHost` also takes `host[:port]` (no
- * scheme). `check` may throw a PrunerError for what the scheme alone does not
+ * A URL with one of `schemes`, without user info (`user:pass@` is refused
+ * and never echoed). `bareHost` also takes `host[:port]` (no scheme). `check` may throw a PrunerError for what the scheme alone does not
  * show (a bad bucket name); its message becomes the usage error.
  */
 export interface UrlFlag extends BaseSpec {
@@ -170,6 +171,9 @@ function convert(name: string, spec: FlagSpec, text: string): unknown {
         throw new UsageError((err as Error).message, { cause: err });
       }
     case 'url': {
+      // A password in a URL would be echoed by every message below (and sits in
+      // shell history): refused, and never printed.
+      if (hasUserInfo(text)) throw new UsageError(`${flag}: the URL must not carry a user name or password (credentials have their own flags or files)`);
       const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(text)?.[1]?.toLowerCase();
       const ok = scheme === undefined ? spec.bareHost === true && /^[^\s/:?#]+(:\d+)?(\/\S*)?$/.test(text) : spec.schemes.includes(scheme);
       if (!ok) throw new UsageError(`${flag}: "${text}" is not an ${schemeList(spec.schemes)} URL`);

@@ -91,7 +91,9 @@ export function awsPorts(env: Record<string, string | undefined> = process.env, 
         certificateAuthority = '/tmp/pruner-cluster-ca.pem';
         await writeFile(certificateAuthority, secret.certificateAuthority, { mode: 0o600 });
       }
-      return { client: await connectCluster({ server: secret.server, token: secret.token, certificateAuthority, env: {} }), token: secret.token };
+      // An http:// server gets the token only when the deployment says insecure (the construct's forceInsecure).
+      const allowPlainHttp = env[ENV.forceInsecure] === 'true';
+      return { client: await connectCluster({ server: secret.server, token: secret.token, certificateAuthority, allowPlainHttp, env: {} }), token: secret.token };
     },
     (c) => c.client.close(),
   );

@@ -45,6 +45,8 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
     registryStorage: bool('deleteBlobsInStorage') ? registryStorage : undefined,
     registryUrl: required('registryUrl', "the registry's route, e.g. -c registryUrl=https://default-route-openshift-image-registry.apps.example.com"),
     registryCa: ctx('registryCa'),
+    // -c forceInsecure=true: an http:// registryUrl (or API server) gets the credentials in clear.
+    forceInsecure: bool('forceInsecure'),
     clusterSecret,
     schedule: { cron: ctx('scheduleCron') ?? 'cron(0 3 ? * SUN *)', timeZone: ctx('scheduleTimeZone') ?? 'UTC', enabled: bool('scheduleEnabled') ?? false },
     keepTagRevisions: num('keepTagRevisions'),

@@ -47,8 +47,15 @@ export interface ImagePrunerProps {
   ignoreInvalidRefs?: boolean;
   /** Whether scheduled runs delete (default false: scheduled runs are dry runs). */
   confirm?: boolean;
-  /** The registry's URL, e.g. `https://registry.example.com`; `http://` means plain http. */
+  /** The registry's URL, e.g. `https://registry.example.com`; `http://` (plain http) needs {@link forceInsecure}. */
   registryUrl: string;
+  /**
+   * Allow credentials over plain http: an `http://` registryUrl, and an
+   * `http://` server in the cluster secret; also skips the registry's TLS
+   * verification (as `--force-insecure`). Default false: synth refuses an
+   * `http://` registryUrl without it.
+   */
+  forceInsecure?: boolean;
   /** PEM of the CA that signed the registry's certificate, when not a public CA. */
   registryCa?: string;
   /** Secrets Manager secret with `{"username","password"}` or `{"token"}` for the registry. */
@@ -119,7 +126,8 @@ export class ImagePruner extends Construct {
     const functions = new TaskFunctions(this, {
       artifactsBucket: this.artifactsBucket,
       clusterSecret: props.clusterSecret,
-      registry: { url: props.registryUrl, ca: props.registryCa, secret: props.registrySecret },
+      registry: { url: settings.registryUrl, ca: props.registryCa, secret: props.registrySecret },
+      forceInsecure: settings.forceInsecure,
       registryStorage: props.registryStorage,
       settings: { defaults, itemConcurrency: settings.itemConcurrency },
       metricsNamespace: namespace,

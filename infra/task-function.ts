@@ -37,6 +37,8 @@ export interface PortWiring {
   clusterSecret?: secretsmanager.ISecret;
   /** The registry's API (ports registry, blobs). */
   registry?: { url: string; ca?: string; secret?: secretsmanager.ISecret };
+  /** Credentials may go over plain http (an http:// registry or API server); the construct checked it was asked for. */
+  forceInsecure?: boolean;
   /** The registry's storage bucket (port storage; port blobs deletes there when given). */
   registryStorage?: { bucket: s3.IBucket; rootDirectory?: string };
   /** Port settings: the deployment's defaults of the execution input and the item concurrency. */
@@ -93,6 +95,7 @@ export class TaskFunctions {
           if (!w.clusterSecret) throw missing(port, 'a cluster secret');
           environment[ENV.clusterSecretArn] = w.clusterSecret.secretArn;
           grants.push((fn) => w.clusterSecret!.grantRead(fn));
+          if (w.forceInsecure) environment[ENV.forceInsecure] = 'true';
           break;
         case 'registry':
         case 'blobs': {
@@ -110,7 +113,8 @@ export class TaskFunctions {
           const { url, ca, secret } = w.registry;
           environment[ENV.registryUrl] = url;
           if (ca) environment[ENV.registryCa] = ca;
-          if (url.startsWith('http://')) environment[ENV.forceInsecure] = 'true';
+          // Only when the construct was told so (ImagePruner's forceInsecure), never because the URL says http.
+          if (w.forceInsecure) environment[ENV.forceInsecure] = 'true';
           if (secret) {
             environment[ENV.registrySecretArn] = secret.secretArn;
             grants.push((fn) => secret.grantRead(fn));

@@ -53,7 +53,8 @@ async function writeSnapshotFile(path: string, snapshot: Snapshot, io: CliIO): P
   if (path === '-') return writeList(io.stdout, snapshot);
   // Write next to the target and rename, so FILE is either complete or absent.
   const tmp = `${path}.${process.pid}.tmp`;
-  const file = createWriteStream(tmp);
+  // Private from its creation (0600): a snapshot names every image, stream and pod of the cluster.
+  const file = createWriteStream(tmp, { mode: 0o600 });
   try {
     await writeList(file, snapshot);
     file.end();

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/local-folder.js';
 import type { ClusterClient } from '../../shared/adapters/kubernetes/connection.js';
-import { clusterBearerToken, connectCluster } from '../../shared/adapters/kubernetes/connection.js';
+import { clusterBearerToken } from '../../shared/adapters/kubernetes/connection.js';
 import { checkCluster } from '../../shared/adapters/kubernetes/reachability.js';
 import { KubernetesCollector } from '../../shared/adapters/kubernetes/collector.js';
 import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writers.js';
@@ -15,7 +15,7 @@ import { StorageBatchBlobDeleter } from '../../shared/workflow/storage-blobs.js'
 import type { BlobDeleter, ImageDeleter, ImageStreamUpdater } from '../../shared/core/ports.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import type { ExecutionInput } from '../../shared/workflow/contracts.js';
-import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, connectionOptionsFromFlags, pickClusterFlags, SNAPSHOT_WITH_CLUSTER_FLAGS } from '../cluster-flags.js';
+import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, connectFromFlags, pickClusterFlags, SNAPSHOT_WITH_CLUSTER_FLAGS } from '../cluster-flags.js';
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 import type { CliIO, Command } from '../io.js';
 import { checkOutputDir } from '../output-path.js';
@@ -31,7 +31,6 @@ const FLAGS = {
   snapshot: { type: 'string', metavar: 'FILE', help: 'plan from a cluster dump instead of a live cluster (dry run only)' },
   'registry-url': { type: 'url', schemes: ['https', 'http'], bareHost: true, check: (url) => void resolveOrigins(url, false), help: "the registry (https unless the URL says http://)" },
   'certificate-authority': { type: 'string', metavar: 'PATH', help: "PEM of the CA that signed the registry's certificate" },
-  'force-insecure': { type: 'boolean', default: false, help: 'allow plain http and unverified TLS to the registry' },
   'registry-storage': {
     type: 'url',
     schemes: ['s3', 'file'],
@@ -74,6 +73,10 @@ export function parseRunFlags(argv: string[]) {
   if (v.snapshot !== undefined && input.confirm) throw new UsageError('flag --snapshot: a dump can only be planned, not pruned; leave out --confirm');
   if (v.snapshot !== undefined && clusterFlagsGiven(v)) throw new UsageError(SNAPSHOT_WITH_CLUSTER_FLAGS);
   if (input.confirm && v['registry-url'] === undefined) throw new UsageError('flag --confirm needs --registry-url (the registry to delete from)');
+  // The cluster's token goes with every delete: over plain http only when asked for, as oc does.
+  if (v['registry-url'] !== undefined && /^http:\/\//i.test(v['registry-url']) && !v['force-insecure']) {
+    throw new UsageError('flag --registry-url http://... needs --force-insecure: plain http would send the cluster token in clear (or use https)');
+  }
   return { values: v, input, cluster: pickClusterFlags(v) };
 }
 
@@ -105,7 +108,7 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
       const read = await readSnapshotFile(v.snapshot, io.stdin);
       cluster = new SnapshotClusterReader(read.snapshot);
     } else {
-      clusterClient = await connectCluster(connectionOptionsFromFlags(clusterFlags, io.env));
+      clusterClient = await connectFromFlags(clusterFlags, io.env);
       closers.push(() => clusterClient!.close());
       // A server that is down or a rejected token is one line before the run starts.
       await checkCluster(clusterClient);
@@ -121,7 +124,7 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
         url: v['registry-url'],
         token,
         caFile: v['certificate-authority'],
-        insecure: v['force-insecure'],
+        insecure: v['force-insecure'] ?? false,
       });
       closers.push(() => registry!.close());
     }

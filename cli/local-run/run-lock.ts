@@ -1,7 +1,9 @@
 // "Another run going?" for local runs: a lock file in the artifacts folder,
-// taken by the run's first state and released when the run ends.
+// taken by the run's first state and released when the run ends. Private, as
+// every artifact (shared/adapters/artifacts/local-folder.ts).
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ARTIFACT_FILE_MODE, ARTIFACT_FOLDER_MODE } from '../../shared/adapters/artifacts/local-folder.js';
 import type { RunningExecutions } from '../../shared/workflow/refuse-second-run.js';
 
 interface LockContent {
@@ -28,10 +30,10 @@ export class FolderRunLock implements RunningExecutions {
   }
 
   async othersRunning(executionId: string): Promise<string[]> {
-    await mkdir(join(this.path, '..'), { recursive: true });
+    await mkdir(join(this.path, '..'), { recursive: true, mode: ARTIFACT_FOLDER_MODE });
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        await writeFile(this.path, JSON.stringify({ pid: process.pid, executionId } satisfies LockContent), { flag: 'wx' });
+        await writeFile(this.path, JSON.stringify({ pid: process.pid, executionId } satisfies LockContent), { flag: 'wx', mode: ARTIFACT_FILE_MODE });
         this.held = executionId;
         return [];
       } catch (err) {

@@ -5,11 +5,10 @@
 import { resolve } from 'node:path';
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/local-folder.js';
 import type { ClusterClient } from '../../shared/adapters/kubernetes/connection.js';
-import { connectCluster } from '../../shared/adapters/kubernetes/connection.js';
 import { KubernetesCollector } from '../../shared/adapters/kubernetes/collector.js';
 import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writers.js';
 import type { RegistryStorage } from '../../shared/adapters/storage/index.js';
-import { connectionOptionsFromFlags, progressLines, type ClusterFlagValues } from '../cluster-flags.js';
+import { connectFromFlags, progressLines, type ClusterFlagValues } from '../cluster-flags.js';
 import type { CliIO } from '../io.js';
 import { readSnapshotFile } from '../snapshot-input.js';
 import { FolderRunLock } from './run-lock.js';
@@ -50,7 +49,7 @@ export async function openStorageToolPorts(s: StorageToolSources, io: Pick<CliIO
     const { snapshot } = await readSnapshotFile(s.snapshot, io.stdin);
     return { ports: { ...base, cluster: new SnapshotClusterReader(snapshot) }, close: async () => undefined };
   }
-  const client: ClusterClient = await connectCluster(connectionOptionsFromFlags(s.cluster as ClusterFlagValues, io.env));
+  const client: ClusterClient = await connectFromFlags(s.cluster as ClusterFlagValues, io.env);
   const cluster = new KubernetesCollector(client, { onProgress: progressLines(io.stderr, `image-pruner ${s.command}`) });
   return {
     ports: { ...base, cluster, ...(s.write ? { clusterWriter: new KubernetesClusterWriter(client) } : {}) },

@@ -32,6 +32,19 @@ export class ClusterAuthError extends PrunerError {
 }
 
 /**
+ * The API server is plain http (`http://`) and the connection carries
+ * credentials (a token, a password, a plugin's token): they would cross the
+ * network in clear. Refused unless the caller allows it explicitly
+ * (`--force-insecure`, the construct's `forceInsecure`).
+ */
+export class PlainHttpCredentialsError extends ClusterConfigError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PlainHttpCredentialsError';
+  }
+}
+
+/**
  * A list that could not be completed (retries or restarts exhausted). The
  * collection fails: a plan is never computed from a partial list.
  */

@@ -1,6 +1,12 @@
 // "Collect <group>": one resource group of the cluster, every page, into
-// runs/<id>/snapshot/<group>.json.gz as a Kubernetes List.
+// runs/<id>/snapshot/<group>.json.gz as a Kubernetes List. Every snapshot a
+// run writes goes through here, so here every object is stripped to what the
+// rules read (docs/rules.md, "What is read"), whatever the reader: the live
+// collector strips as it pages, a dump (`run --snapshot`) holds everything oc
+// printed (pod env values, args, annotations, build sources and env).
 import type { ClusterReader } from '../adapters/kubernetes/collector.js';
+import { stripObject } from '../adapters/kubernetes/strip.js';
+import { kindByName } from '../core/kinds.js';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { putGzipJson } from '../adapters/artifacts/artifact-store.js';
 import type { CollectEvent, CollectResult } from './contracts.js';
@@ -15,6 +21,12 @@ export async function collectGroup(event: CollectEvent, collector: ClusterReader
   } catch (err) {
     if (err instanceof CollectError) throw err;
     throw new CollectError(event.group, err instanceof Error ? err.message.split('\n')[0] : String(err), { cause: err });
+  }
+  // Stripping twice gives the same object; in place, so the unstripped copies can go.
+  for (let i = 0; i < items.length; i += 1) {
+    const kind = kindByName(String(items[i].kind));
+    if (!kind) throw new CollectError(event.group, `item ${i} has kind ${JSON.stringify(items[i].kind ?? null)}, which is not read`);
+    items[i] = stripObject(kind, items[i]);
   }
   const key = runKeys.snapshot(event.run.runId, event.group);
   await putGzipJson(artifacts, key, { apiVersion: 'v1', kind: 'List', metadata: {}, items });

@@ -17,7 +17,7 @@ describe('the blob deleter on AWS', () => {
   });
 
   it('is the registry API, one blob at a time, without registry storage', async () => {
-    const deps = awsPorts({ [ENV.registryUrl]: 'http://127.0.0.1:1', [ENV.registrySecretArn]: 'arn:aws:secretsmanager:eu-west-1:1:secret:r' }, secrets);
+    const deps = awsPorts({ [ENV.registryUrl]: 'http://127.0.0.1:1', [ENV.forceInsecure]: 'true', [ENV.registrySecretArn]: 'arn:aws:secretsmanager:eu-west-1:1:secret:r' }, secrets);
     const deleter = await deps.blobs();
     expect(takesBlobBatches(deleter)).toBe(false);
     await (deleter as RegistryDeleter).close();

@@ -39,7 +39,8 @@ afterEach(async () => {
 
 /** The AWS ports with the registry secret holding `secret`. */
 function bindWithSecret(secret: Record<string, string>): void {
-  const env = { [ENV.registryUrl]: proxy.url, [ENV.registrySecretArn]: SECRET_ARN };
+  // The registry behind the proxy is plain http: the deployment says forceInsecure.
+  const env = { [ENV.registryUrl]: proxy.url, [ENV.forceInsecure]: 'true', [ENV.registrySecretArn]: SECRET_ARN };
   ports = awsPorts(env, {
     readSecret: async (arn, envName) => {
       expect([arn, envName]).toEqual([SECRET_ARN, ENV.registrySecretArn]);
@@ -82,7 +83,7 @@ describe('the registry secret of a batch handler on AWS', () => {
 
   it('uses a rotated secret from the next invocation on, in the same container', async () => {
     const secret = { token: 'sha256~before-rotation' };
-    const env = { [ENV.registryUrl]: proxy.url, [ENV.registrySecretArn]: SECRET_ARN };
+    const env = { [ENV.registryUrl]: proxy.url, [ENV.forceInsecure]: 'true', [ENV.registrySecretArn]: SECRET_ARN };
     // The secret store answers with whatever the secret holds now (Powertools' cache expiry is its business).
     ports = awsPorts(env, { readSecret: async () => ({ ...secret }) });
     expect(await deleteOneManifest()).toEqual({ kind: 'manifests', done: 1, gone: 0 });

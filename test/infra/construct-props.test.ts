@@ -1,15 +1,16 @@
 // Construct props are checked at synth: a bad prop stops `cdk synth` with one
 // line naming it, instead of reaching every execution as a default.
 import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { ImagePruner, type ImagePrunerProps } from '../../infra/image-pruner.js';
 import { RegistryStorageTools } from '../../infra/storage-tools.js';
 
-function pruner(over: Partial<ImagePrunerProps>): () => ImagePruner {
+function pruner(over: Partial<ImagePrunerProps>): () => ImagePruner & { stack: Stack } {
   const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Props');
-  return () => new ImagePruner(stack, 'Pruner', { registryUrl: 'https://registry.example.com', clusterSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'C', 'c'), ...over });
+  return () => Object.assign(new ImagePruner(stack, 'Pruner', { registryUrl: 'https://registry.example.com', clusterSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'C', 'c'), ...over }), { stack });
 }
 
 describe('ImagePruner props at synth', () => {
@@ -26,6 +27,27 @@ describe('ImagePruner props at synth', () => {
     [{ registryUrl: 'ftp://registry.example.com' }, /^ImagePruner props\.registryUrl: must be https:\/\/ or http:\/\//],
   ])('refuses %o naming the prop', (props, message) => {
     expect(pruner(props)).toThrow(message);
+  });
+
+  it.each<[Partial<ImagePrunerProps>, RegExp]>([
+    [{ registryUrl: 'http://registry.example.com:5000' }, /^ImagePruner props\.registryUrl: an http:\/\/ registry would receive the credentials in clear: use https, or set forceInsecure: true/],
+    [{ registryUrl: 'http://registry.example.com:5000', forceInsecure: false }, /^ImagePruner props\.registryUrl: an http:\/\/ registry/],
+    [{ registryUrl: 'https://pruner:s3cr3t@registry.example.com' }, /^ImagePruner props\.registryUrl: must not carry/],
+  ])('refuses the registry %o naming the prop, never echoing a password', (props, message) => {
+    expect(pruner(props)).toThrow(message);
+    expect(pruner(props)).not.toThrow(/s3cr3t/);
+  });
+
+  it('gives the functions PRUNER_FORCE_INSECURE only when forceInsecure says so', () => {
+    const insecureEnv = (over: Partial<ImagePrunerProps>) => {
+      const { stack } = pruner(over)();
+      const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function') as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
+      return Object.values(functions).map((fn) => fn.Properties.Environment?.Variables?.PRUNER_FORCE_INSECURE);
+    };
+    // Before: any http:// URL turned it on by itself.
+    expect(insecureEnv({ registryUrl: 'https://registry.example.com' }).filter(Boolean)).toEqual([]);
+    const forced = insecureEnv({ registryUrl: 'http://registry.example.com:5000', forceInsecure: true });
+    expect(forced.filter((v) => v === 'true').length).toBeGreaterThan(0);
   });
 
   it('takes good props and their defaults', () => {

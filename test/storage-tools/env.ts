@@ -178,7 +178,7 @@ export async function runCommand(command: Command, argv: string[], name = 'hard-
 
 /** Cluster flags for the fake server. */
 export function clusterFlags(api: FakeOpenShift): string[] {
-  return ['--kubeconfig', api.kubeconfigPath];
+  return ['--kubeconfig', api.kubeconfigPath, '--force-insecure'];
 }
 
 /** True when the file exists. */

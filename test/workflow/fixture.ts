@@ -101,6 +101,8 @@ export function runFlags(c: Cluster, extra: string[] = []): string[] {
     c.api.kubeconfigPath,
     '--registry-url',
     c.proxy.url,
+    // Registry and fake API server are plain http on loopback.
+    '--force-insecure',
     '--registry-storage',
     `file://${c.registry.rootDirectory}`,
     '--artifacts',

@@ -222,7 +222,15 @@ describe('the constructs\' props, checked at synth', () => {
 
   it('take the run defaults among the props, and only those given', () => {
     expect(parseRunDefaults({ ...base, keepTagRevisions: 5, keepYoungerThan: '2h', all: undefined })).toEqual({ keepTagRevisions: 5, keepYoungerThan: '2h' });
-    expect(parseImagePrunerProps(base)).toEqual({ batchSize: 100, mapConcurrency: 10, itemConcurrency: 8, artifactRetentionDays: 90, defaults: {} });
+    expect(parseImagePrunerProps(base)).toEqual({
+      registryUrl: 'https://registry.example.com',
+      forceInsecure: false,
+      batchSize: 100,
+      mapConcurrency: 10,
+      itemConcurrency: 8,
+      artifactRetentionDays: 90,
+      defaults: {},
+    });
     expect(parseImagePrunerProps({ ...base, batchSize: MAX_ITEMS_PER_BATCH, confirm: true }).batchSize).toBe(MAX_ITEMS_PER_BATCH);
     expect(parseStorageToolsProps({})).toEqual({ mapConcurrency: 16, prefixesPerBatch: 8, repositoriesPerBatch: 20 });
   });

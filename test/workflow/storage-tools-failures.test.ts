@@ -33,7 +33,7 @@ describe('HardPrune with an unreadable manifest-list child', () => {
     api = await startCluster([arm.image, index.image, stale.image], [streamOf('ns', 'multi', { latest: [index.image] })]);
     for await (const r of env.storage.deleteBlobs([amd.manifestDigest])) expect(r.status).toBe('done');
     await env.ageAll(new Date(Date.now() - 3 * 3_600_000));
-    client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
+    client = await connectCluster({ kubeconfig: api.kubeconfigPath, allowPlainHttp: true, env: {} });
     artifactsDir = await mkdtemp(join(tmpdir(), 'storage-tools-fail-'));
     ports = { artifacts: new LocalFolderArtifacts(artifactsDir), cluster: new KubernetesCollector(client), storage: openRegistryStorage(env.storageUrl) };
   });

@@ -32,7 +32,7 @@ describe('the Fsck state machine, run locally on filesystem storage', () => {
     ({ api, a2, untagged, b, orphan } = await damagedCluster(env, 'sm-'));
     command = makeFsckCommand({ artifactsDir: env.artifactsDir });
 
-    client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
+    client = await connectCluster({ kubeconfig: api.kubeconfigPath, allowPlainHttp: true, env: {} });
     artifactsDir = await mkdtemp(join(tmpdir(), 'storage-tools-fsck-sm-'));
     ports = { artifacts: new LocalFolderArtifacts(artifactsDir), cluster: new KubernetesCollector(client), storage: openRegistryStorage(env.storageUrl) };
   });

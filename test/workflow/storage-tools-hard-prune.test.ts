@@ -56,7 +56,7 @@ describe.each(BACKENDS)('the HardPrune state machine, run locally on %s storage'
     expect(api.remove('Image', gone.manifestDigest)).toBe(true);
     expect(api.remove('ImageStream', 'gone', 'ns')).toBe(true);
 
-    client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
+    client = await connectCluster({ kubeconfig: api.kubeconfigPath, allowPlainHttp: true, env: {} });
     artifactsDir = await mkdtemp(join(tmpdir(), 'storage-tools-sm-'));
     ports = { artifacts: new LocalFolderArtifacts(artifactsDir), cluster: new KubernetesCollector(client), storage: env.storage };
     command = makeHardPruneCommand({ storageOptions: env.storageOptions, artifactsDir: env.artifactsDir });

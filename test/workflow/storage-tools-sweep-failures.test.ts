@@ -35,7 +35,7 @@ describe('HardPrune on storage that refuses to delete one blob', () => {
     refused = orphan.layers[0].digest;
     const hex = refused.slice('sha256:'.length);
     env.s3!.failDeletes.add(`tools/root/docker/registry/v2/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`);
-    client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
+    client = await connectCluster({ kubeconfig: api.kubeconfigPath, allowPlainHttp: true, env: {} });
     artifactsDir = await mkdtemp(join(tmpdir(), 'storage-tools-sweep-fail-'));
     ports = { artifacts: new LocalFolderArtifacts(artifactsDir), cluster: new KubernetesCollector(client), storage: env.storage };
   });

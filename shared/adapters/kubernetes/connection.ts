@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import type { Cluster, RequestContext, ResponseContext, User } from '@kubernetes/client-node';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, ServerConfiguration, createConfiguration } from '@kubernetes/client-node';
 import { Agent } from 'undici';
-import { ClusterConfigError } from '../errors.js';
+import { ClusterConfigError, PlainHttpCredentialsError } from '../errors.js';
+import { hasUserInfo, redactUserInfo } from '../url-credentials.js';
 
 /**
  * Where the cluster is and how to talk to it. Precedence: `server` (with
@@ -29,6 +30,12 @@ export interface ClusterConnectionOptions {
   certificateAuthority?: string;
   /** Skip TLS verification: only when the user asked for it. */
   insecureSkipTlsVerify?: boolean;
+  /**
+   * Send the credentials to an `http://` API server, in clear: only when the
+   * user asked for it (`--force-insecure`). Without it such a connection is
+   * refused with {@link PlainHttpCredentialsError}.
+   */
+  allowPlainHttp?: boolean;
   /** Environment (for `$KUBECONFIG` and `$HOME`); process.env when absent. */
   env?: Record<string, string | undefined>;
   /** Most concurrent connections in the pool (default 8). */
@@ -83,11 +90,13 @@ function loadKubeConfig(o: ClusterConnectionOptions): { kc: KubeConfig; source: 
   const env = o.env ?? process.env;
   const kc = new KubeConfig();
   if (o.server) {
+    // Never echo a URL with a password in it; the token has its own flag.
+    if (hasUserInfo(o.server)) throw new ClusterConfigError('--server: the URL must not carry a user name or password (the token goes in --token-file)');
     let url: URL;
     try {
       url = new URL(o.server);
     } catch {
-      throw new ClusterConfigError(`--server ${JSON.stringify(o.server)} is not a URL (expected e.g. https://api.example.com:6443)`);
+      throw new ClusterConfigError(`--server ${JSON.stringify(redactUserInfo(o.server))} is not a URL (expected e.g. https://api.example.com:6443)`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ClusterConfigError(`--server ${o.server}: the scheme must be https (or http)`);
     if (!o.token) throw new ClusterConfigError(`--server ${o.server} needs a bearer token (--token-file)`);
@@ -127,11 +136,25 @@ function loadKubeConfig(o: ClusterConnectionOptions): { kc: KubeConfig; source: 
     if (!kc.getContextObject(o.context)) throw new ClusterConfigError(`kubeconfig ${path}: context "${o.context}" does not exist`);
     kc.setCurrentContext(o.context);
   }
-  if (!kc.getCurrentCluster()) throw new ClusterConfigError(`kubeconfig ${path}: no current context with a cluster (pass --context)`);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new ClusterConfigError(`kubeconfig ${path}: no current context with a cluster (pass --context)`);
+  if (hasUserInfo(cluster.server)) {
+    throw new ClusterConfigError(`kubeconfig ${path}: the server of cluster "${cluster.name}" must not carry a user name or password in its URL (put them in the user entry)`);
+  }
   return { kc, source: `kubeconfig ${path}, context "${kc.getCurrentContext()}", user "${kc.getCurrentUser()?.name ?? '(none)'}"` };
 }
 
-/** Opens a {@link ClusterClient}. Throws {@link ClusterConfigError} naming the flag or file that is wrong. */
+/** True when the user entry sends something secret with each request (not client certificates: plain http has no TLS to carry them). */
+function carriesCredentials(user: User | null): boolean {
+  if (!user) return false;
+  return Boolean(user.token || user.username || user.password || user.authProvider || user.exec);
+}
+
+/**
+ * Opens a {@link ClusterClient}. Throws {@link ClusterConfigError} naming the
+ * flag or file that is wrong, and {@link PlainHttpCredentialsError} for
+ * credentials to an `http://` server without `allowPlainHttp`.
+ */
 export async function connectCluster(o: ClusterConnectionOptions): Promise<ClusterClient> {
   const { kc, source } = loadKubeConfig(o);
   const current = kc.getCurrentCluster()!;
@@ -139,6 +162,9 @@ export async function connectCluster(o: ClusterConnectionOptions): Promise<Clust
   // client-node refuses plain http unless the cluster is marked insecure; an
   // http:// URL is the user's explicit choice of no TLS, so say so for it.
   const plainHttp = server.startsWith('http:');
+  if (plainHttp && !o.allowPlainHttp && carriesCredentials(kc.getCurrentUser())) {
+    throw new PlainHttpCredentialsError(`API server ${server} is plain http: its credentials would cross the network in clear (use https, or allow plain http explicitly)`);
+  }
   const skipTLSVerify = Boolean(o.insecureSkipTlsVerify || current.skipTLSVerify || plainHttp);
   const caFile = o.certificateAuthority ?? current.caFile;
   const caData = o.certificateAuthority ? undefined : current.caData;

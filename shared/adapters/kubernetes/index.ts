@@ -1,7 +1,7 @@
 // The cluster adapter: connection, paged collection, writes.
 export * from './collector.js';
 export * from './connection.js';
-export { ClusterAuthError, ClusterConfigError, ClusterUnreachableError, ListIncompleteError, ClusterRequestError, ImageStreamConflictError } from '../errors.js';
+export { ClusterAuthError, ClusterConfigError, ClusterUnreachableError, PlainHttpCredentialsError, ListIncompleteError, ClusterRequestError, ImageStreamConflictError } from '../errors.js';
 export { CLUSTER_RETRY_POLICY } from './failure.js';
 export * from './probe-policy.js';
 export type { RetryPolicy } from '../retry.js';

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, type Dispatcher } from 'undici';
 import { InvalidInputError } from '../../core/errors.js';
 import { RegistryRequestError, RegistryUnreachableError, errorCode } from '../errors.js';
+import { hasUserInfo } from '../url-credentials.js';
 import { AttemptsExhaustedError, withRetry, type AttemptVerdict, type RetryPolicy } from '../retry.js';
 
 /**
@@ -58,7 +59,7 @@ export interface RegistryClientOptions {
   caFile?: string;
   /** The same PEM, given as text. */
   ca?: string | Buffer;
-  /** `--force-insecure`: allow plain http and skip TLS verification. */
+  /** `--force-insecure`: allow plain http and skip TLS verification. Without it, credentials to an `http://` registry are refused. */
   insecure?: boolean;
   /** Retries of one request; default {@link REGISTRY_RETRY_POLICY}. */
   retry?: Partial<RetryPolicy>;
@@ -108,6 +109,10 @@ export class RegistryClient {
     this.candidates = origins;
     this.prefix = prefix;
     this.authorization = authorizationHeader(opts);
+    if (this.authorization !== undefined && !opts.insecure && origins.some((o) => o.startsWith('http:'))) {
+      // The token or password would cross the network in clear: only when the user said so (--force-insecure).
+      throw new InvalidInputError(`--registry-url ${origins[0]}: plain http would send the registry credentials in clear; use https or allow insecure (--force-insecure)`);
+    }
     this.policy = { ...REGISTRY_RETRY_POLICY, ...opts.retry };
     if (!Number.isInteger(this.policy.attempts) || this.policy.attempts < 1) {
       throw new InvalidInputError(`registry retry.attempts: ${this.policy.attempts} is not a whole number of at least 1`);
@@ -264,8 +269,10 @@ const HEALTH_PROBES: ReadonlyArray<readonly [string, readonly number[]]> = [
  * says http; with insecure and no scheme, https first and then http (as oc).
  */
 export function resolveOrigins(url: string, insecure: boolean): { origins: string[]; prefix: string } {
-  const field = `--registry-url ${JSON.stringify(url)}`;
   if (typeof url !== 'string' || url.trim() === '') throw new InvalidInputError('--registry-url: is required');
+  // Checked before any message quotes the URL: a password in it is never echoed.
+  if (hasUserInfo(url)) throw new InvalidInputError('--registry-url: must not carry a user or password (use the token)');
+  const field = `--registry-url ${JSON.stringify(url)}`;
   const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url);
   let parsed: URL;
   try {
@@ -278,7 +285,7 @@ export function resolveOrigins(url: string, insecure: boolean): { origins: strin
   }
   if (parsed.username || parsed.password) {
     // Credentials in a URL end up in logs; the token has its own flag.
-    throw new InvalidInputError(`--registry-url: must not carry a user or password (use the token)`);
+    throw new InvalidInputError('--registry-url: must not carry a user or password (use the token)');
   }
   if (parsed.search || parsed.hash) throw new InvalidInputError(`${field}: must not have a query or fragment`);
   const prefix = parsed.pathname.replace(/\/+$/, '');

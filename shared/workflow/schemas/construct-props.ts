@@ -49,19 +49,47 @@ export const imagePrunerLimitsSchema = z.object(
   { error: 'must be an object' },
 );
 
+/**
+ * The registry the ImagePruner deletes from. Its credentials (the cluster
+ * token or the registry secret) go with every delete, so an `http://` URL,
+ * which would send them in clear, needs `forceInsecure: true`, as
+ * `--force-insecure` for `image-pruner run`; forceInsecure also lets the
+ * cluster token go to an `http://` API server.
+ */
+export const imagePrunerRegistrySchema = z
+  .object(
+    {
+      // The rest of the URL (scheme, user info, host) is checked by deployedRegistryUrlSchema (registry-url.ts).
+      registryUrl: z.string({ error: 'must be a URL such as https://registry.example.com' }),
+      /** Allow plain http (and unverified TLS) where credentials are sent. */
+      forceInsecure: z.boolean({ error: 'must be true or false' }).default(false),
+    },
+    { error: 'must be an object' },
+  )
+  .superRefine((v, ctx) => {
+    if (/^http:\/\//i.test(v.registryUrl) && !v.forceInsecure) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['registryUrl'],
+        message: 'an http:// registry would receive the credentials in clear: use https, or set forceInsecure: true to allow it',
+      });
+    }
+  });
+
 /** What {@link parseImagePrunerProps} hands the construct. */
-export type ImagePrunerSettings = z.output<typeof imagePrunerLimitsSchema> & { defaults: RunDefaults };
+export type ImagePrunerSettings = z.output<typeof imagePrunerLimitsSchema> & z.output<typeof imagePrunerRegistrySchema> & { defaults: RunDefaults };
 
 /**
  * Checks the ImagePruner props the workflow reads and fills in the construct's
  * defaults: the run defaults (keepTagRevisions, keepYoungerThan, all,
  * ignoreInvalidRefs, confirm: what PRUNER_DEFAULT_OPTIONS carries) and the
- * batching (batchSize, mapConcurrency, itemConcurrency, artifactRetentionDays).
+ * batching (batchSize, mapConcurrency, itemConcurrency, artifactRetentionDays)
+ * and the registry (registryUrl, forceInsecure).
  * Throws InvalidInputError, e.g. `ImagePruner props.batchSize: must be a whole number from 1 to 614`.
  */
 export function parseImagePrunerProps(props: object, name = 'ImagePruner props'): ImagePrunerSettings {
   const defaults = parseRunDefaults(props, name);
-  return { ...parseWith(imagePrunerLimitsSchema, props, name), defaults };
+  return { ...parseWith(imagePrunerRegistrySchema, props, name), ...parseWith(imagePrunerLimitsSchema, props, name), defaults };
 }
 
 /** The RegistryStorageTools props the state machines read, with the construct's defaults. */

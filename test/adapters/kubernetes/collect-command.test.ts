@@ -46,7 +46,7 @@ describe('image-pruner collect', () => {
     api = await startFakeOpenShift({ objects: OBJECTS, notServed: ['apps.openshift.io'] });
     const out = await outFile();
     const t = io();
-    expect(await main(['collect', '--kubeconfig', api.kubeconfigPath, '--out', out], t)).toBe(0);
+    expect(await main(['collect', '--kubeconfig', api.kubeconfigPath, '--force-insecure', '--out', out], t)).toBe(0);
     const snapshot = snapshotFromList(JSON.parse(await readFile(out, 'utf8')));
     expect(snapshot.images).toHaveLength(2);
     expect(snapshot.streams).toHaveLength(1);
@@ -63,7 +63,7 @@ describe('image-pruner collect', () => {
   it('plans from the collected file', async () => {
     api = await startFakeOpenShift({ objects: OBJECTS });
     const out = await outFile();
-    expect(await main(['collect', '--kubeconfig', api.kubeconfigPath, '--out', out], io())).toBe(0);
+    expect(await main(['collect', '--kubeconfig', api.kubeconfigPath, '--force-insecure', '--out', out], io())).toBe(0);
     const t = io();
     expect(await main(['plan', '--snapshot', out, '--output', 'json'], t)).toBe(0);
     expect(JSON.parse(t.out())).toMatchObject({ images: [] });
@@ -72,7 +72,7 @@ describe('image-pruner collect', () => {
   it('connects with --server and --token-file, and writes to stdout with --out -', async () => {
     api = await startFakeOpenShift({ objects: OBJECTS });
     const t = io();
-    expect(await main(['collect', '--server', api.url, '--token-file', api.tokenPath, '--out', '-'], t)).toBe(0);
+    expect(await main(['collect', '--server', api.url, '--token-file', api.tokenPath, '--force-insecure', '--out', '-'], t)).toBe(0);
     expect(snapshotFromList(JSON.parse(t.out())).images).toHaveLength(2);
   });
 
@@ -82,7 +82,7 @@ describe('image-pruner collect', () => {
     const out = await outFile();
     const t = io();
     // Six tries with real backoff: a few seconds.
-    expect(await main(['collect', '--kubeconfig', api.kubeconfigPath, '--out', out], t)).toBe(1);
+    expect(await main(['collect', '--kubeconfig', api.kubeconfigPath, '--force-insecure', '--out', out], t)).toBe(1);
     expect(t.err()).toMatch(/image-pruner collect: list of Pod \(\/api\/v1\/pods\) failed on page 1: HTTP 500 InternalError after 6 attempts over \d+\.\d s;/);
     await expect(stat(out)).rejects.toThrow(/ENOENT/);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClusterAuthError, ClusterConfigError, KubernetesCollector, connectCluster } from '../../../shared/adapters/kubernetes/index.js';
+import { ClusterAuthError, ClusterConfigError, KubernetesCollector, ListIncompleteError, PlainHttpCredentialsError, connectCluster } from '../../../shared/adapters/kubernetes/index.js';
 import type { ClusterClient } from '../../../shared/adapters/kubernetes/index.js';
 import type { KubeObject } from '../../../shared/core/kube-types.js';
 import { image, pod } from '../../builders.js';
@@ -24,7 +24,7 @@ const OBJECTS = [...Array.from({ length: 60 }, (_, i) => image(`i${i}`)), ...Arr
 describe('connection', () => {
   it('sends a whole paged list over one kept-alive connection', async () => {
     api = await startFakeOpenShift({ objects: OBJECTS, pageSizeCap: 2 });
-    client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {} });
+    client = await connectCluster({ kubeconfig: api.kubeconfigPath, allowPlainHttp: true, env: {} });
     await new KubernetesCollector(client, { retry: FAST_RETRY }).collectGroup('images');
     expect(api.requests.length).toBe(30);
     // undici hands a connection back to the pool a moment after the body is
@@ -48,7 +48,7 @@ describe('connection', () => {
 
   it('keeps concurrent lists within the pool: many requests, few connections', async () => {
     api = await startFakeOpenShift({ objects: OBJECTS, pageSizeCap: 2 });
-    client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {}, maxConnections: 8 });
+    client = await connectCluster({ kubeconfig: api.kubeconfigPath, allowPlainHttp: true, env: {}, maxConnections: 8 });
     await new KubernetesCollector(client, { retry: FAST_RETRY }).collectAll();
     expect(api.requests.length).toBeGreaterThan(60);
     expect(api.connections).toBeLessThanOrEqual(8);
@@ -56,7 +56,7 @@ describe('connection', () => {
 
   it('connects with an explicit server URL and bearer token', async () => {
     api = await startFakeOpenShift({ objects: OBJECTS.slice(0, 3) });
-    client = await connectCluster({ server: api.url, token: api.token, env: {} });
+    client = await connectCluster({ server: api.url, token: api.token, allowPlainHttp: true, env: {} });
     const r = await new KubernetesCollector(client, { retry: FAST_RETRY }).collectGroup('images');
     expect(r.items).toHaveLength(3);
   });
@@ -80,7 +80,7 @@ describe('connection', () => {
       'current-context': 'bad',
     };
     await writeFile(path, JSON.stringify(kc));
-    client = await connectCluster({ kubeconfig: path, context: 'good', env: {} });
+    client = await connectCluster({ kubeconfig: path, context: 'good', allowPlainHttp: true, env: {} });
     expect(client.server).toBe(api.url);
     expect((await new KubernetesCollector(client, { retry: FAST_RETRY }).collectGroup('images')).items).toHaveLength(3);
     await expect(connectCluster({ kubeconfig: path, context: 'missing', env: {} })).rejects.toThrow(new ClusterConfigError(`kubeconfig ${path}: context "missing" does not exist`));
@@ -98,9 +98,20 @@ describe('connection', () => {
     expect((err as Error).message).toBe(message);
   });
 
+  it.each([
+    ['a kubeconfig', (a: FakeOpenShift) => ({ kubeconfig: a.kubeconfigPath })],
+    ['--server and a token', (a: FakeOpenShift) => ({ server: a.url, token: a.token })],
+  ])('refuses to send the token to an http:// server through %s unless plain http is allowed', async (_what, o) => {
+    api = await startFakeOpenShift({ objects: OBJECTS.slice(0, 3) });
+    const err = await connectCluster({ ...o(api), env: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlainHttpCredentialsError);
+    expect((err as Error).message).toBe(`API server ${api.url} is plain http: its credentials would cross the network in clear (use https, or allow plain http explicitly)`);
+    expect(api.requests).toEqual([]);
+  });
+
   it('fails on a wrong token with 401, without retrying and without showing either token', async () => {
     api = await startFakeOpenShift({ objects: OBJECTS.slice(0, 3) });
-    client = await connectCluster({ server: api.url, token: 'wrong-token-value', env: {} });
+    client = await connectCluster({ server: api.url, token: 'wrong-token-value', allowPlainHttp: true, env: {} });
     const err = (await new KubernetesCollector(client, { retry: FAST_RETRY }).collectGroup('images').catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(ClusterAuthError);
     expect(err.message).toBe(`token rejected by ${api.url} (HTTP 401 Unauthorized): the credentials of the --server token; log in again (oc login) or give another token`);

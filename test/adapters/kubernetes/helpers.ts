@@ -20,7 +20,7 @@ export interface Cluster {
 /** Starts the fake server and connects to it through its kubeconfig. */
 export async function startCluster(options: FakeOpenShiftOptions = {}, connect: { requestTimeoutMs?: number } = {}): Promise<Cluster> {
   const api = await startFakeOpenShift(options);
-  const client = await connectCluster({ kubeconfig: api.kubeconfigPath, env: {}, requestTimeoutMs: connect.requestTimeoutMs });
+  const client = await connectCluster({ kubeconfig: api.kubeconfigPath, allowPlainHttp: true, env: {}, requestTimeoutMs: connect.requestTimeoutMs });
   return {
     api,
     client,

@@ -37,9 +37,9 @@ describe('image-pruner plan on a live cluster', () => {
   it('plans from the cluster the flags name, exactly as from a collected snapshot', async () => {
     api = await startFakeOpenShift({ objects: OBJECTS, pageSizeCap: 2 });
     const live = io();
-    expect(await main(['plan', '--kubeconfig', api.kubeconfigPath, '--now', '2026-03-01T12:00:00Z', '--output', 'json'], live)).toBe(0);
+    expect(await main(['plan', '--kubeconfig', api.kubeconfigPath, '--force-insecure', '--now', '2026-03-01T12:00:00Z', '--output', 'json'], live)).toBe(0);
     const file = join(await mkdtemp(join(tmpdir(), 'plan-live-')), 's.json');
-    expect(await main(['collect', '--server', api.url, '--token-file', api.tokenPath, '--out', file], io())).toBe(0);
+    expect(await main(['collect', '--server', api.url, '--token-file', api.tokenPath, '--force-insecure', '--out', file], io())).toBe(0);
     const offline = io();
     expect(await main(['plan', '--snapshot', file, '--now', '2026-03-01T12:00:00Z', '--output', 'json'], offline)).toBe(0);
     const plan = JSON.parse(live.out());

@@ -105,7 +105,7 @@ describe('a delete that keeps failing', () => {
 describe('basic credentials', () => {
   it('are sent as a Basic header with every delete', async () => {
     const digest = await freshManifest();
-    const deleter = deleterFor(proxy.url, { basicAuth: { username: 'pruner', password: 'p4ss' } });
+    const deleter = deleterFor(proxy.url, { basicAuth: { username: 'pruner', password: 'p4ss' }, insecure: true });
     expect(await deleter.deleteManifest('retry/app', digest)).toBe('done');
     expect(proxy.log.filter((r) => r.method === 'DELETE').map((r) => r.authorization)).toEqual([
       `Basic ${Buffer.from('pruner:p4ss').toString('base64')}`,
@@ -127,14 +127,24 @@ describe('the bearer token', () => {
 
   it('is sent with every delete', async () => {
     const digest = await freshManifest();
-    const deleter = deleterFor(proxy.url, { token });
+    const deleter = deleterFor(proxy.url, { token, insecure: true });
     expect(await deleter.deleteManifest('retry/app', digest)).toBe('done');
     expect(proxy.log.filter((r) => r.method === 'DELETE').map((r) => r.authorization)).toEqual([`Bearer ${token}`]);
     await deleter.close();
   });
 
+  it.each([
+    ['a token', { token }],
+    ['basic credentials', { basicAuth: { username: 'pruner', password: 'p4ss' } }],
+  ])('is not sent to an http:// registry without insecure: %s is refused before any request', (_what, credentials) => {
+    proxy.reset();
+    expect(() => deleterFor(proxy.url, credentials)).toThrow(/plain http would send the registry credentials in clear; use https or allow insecure \(--force-insecure\)/);
+    expect(() => deleterFor(proxy.url, credentials)).not.toThrow(/p4ss|not-a-real-token/);
+    expect(proxy.log).toEqual([]);
+  });
+
   it.each([401, 403])('is never repeated in the error of a %i', async (status) => {
-    const deleter = deleterFor(proxy.url, { token });
+    const deleter = deleterFor(proxy.url, { token, insecure: true });
     proxy.inject([{ kind: 'status', status, body: `{"errors":[{"code":"UNAUTHORIZED","message":"token ${token} rejected"}]}` }], onDelete);
     const attempt = deleter.deleteManifest('retry/app', `sha256:${'4'.repeat(64)}`);
     await expect(attempt).rejects.toMatchObject({ name: 'RegistryAuthError' });
