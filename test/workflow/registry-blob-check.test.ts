@@ -27,6 +27,8 @@ describe('a confirmed run against a registry without a blob delete endpoint', ()
       '--keep-tag-revisions', '2',
       '--now', NOW,
       '--confirm',
+      // The fake API server and the test registry speak plain http.
+      '--force-insecure',
     ]);
     expect(r.code).toBe(1);
     const failure = r.stderr.split('\n').filter((l) => l.includes('the run failed'));

@@ -83,6 +83,8 @@ describe.each(BACKENDS)('a confirmed run on %s storage', (backend) => {
       '--keep-tag-revisions', '2',
       '--now', NOW,
       '--confirm',
+      // The fake API server and the test registry speak plain http.
+      '--force-insecure',
     ]);
     expect(r.stderr + r.stdout).toContain('succeeded (confirmed)');
     expect(r.code).toBe(0);

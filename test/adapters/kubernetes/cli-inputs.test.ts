@@ -32,7 +32,7 @@ describe('output paths are checked before any work', () => {
   ])('collect --out into %s: one line, exit 1, no request to the cluster', async (_, out, message) => {
     api = await startFakeOpenShift({ objects: OBJECTS });
     const dir = await mkdtemp(join(tmpdir(), 'cli-inputs-'));
-    const r = await runCli(['collect', '--kubeconfig', api.kubeconfigPath, '--out', out(dir)]);
+    const r = await runCli(['collect', '--kubeconfig', api.kubeconfigPath, '--force-insecure', '--out', out(dir)]);
     expect(r.code).toBe(1);
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr.trimEnd()).toMatch(message);
@@ -44,7 +44,7 @@ describe('output paths are checked before any work', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cli-inputs-'));
     const file = join(dir, 'file');
     await writeFile(file, 'x');
-    const r = await runCli(['run', '--kubeconfig', api.kubeconfigPath, '--artifacts', file]);
+    const r = await runCli(['run', '--kubeconfig', api.kubeconfigPath, '--force-insecure', '--artifacts', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`image-pruner run: --artifacts ${file}: is not a directory\n`);
     expect(api.requests).toHaveLength(0);
@@ -54,7 +54,7 @@ describe('output paths are checked before any work', () => {
 describe('plan without flags', () => {
   it('reads the live cluster of the default kubeconfig, as its help says', async () => {
     api = await startFakeOpenShift({ objects: OBJECTS });
-    const r = await runCli(['plan', '--now', '2026-11-01T00:00:00Z'], { env: { KUBECONFIG: api.kubeconfigPath } });
+    const r = await runCli(['plan', '--force-insecure', '--now', '2026-11-01T00:00:00Z'], { env: { KUBECONFIG: api.kubeconfigPath } });
     expect(r.stderr).not.toContain('--snapshot');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Prune plan for cluster ${api.url}`);
@@ -93,7 +93,7 @@ describe('a run that fails', () => {
     // The API server is up and takes the token, but refuses one list.
     api.faults.status(403, { path: '/apis/build.openshift.io/v1/builds' });
     const dir = await mkdtemp(join(tmpdir(), 'cli-inputs-'));
-    const r = await runCli(['run', '--kubeconfig', api.kubeconfigPath, '--artifacts', dir]);
+    const r = await runCli(['run', '--kubeconfig', api.kubeconfigPath, '--force-insecure', '--artifacts', dir]);
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/\b(\w+) \1\b/);
     expect(r.stderr).toContain('run: Prune failed\n');

@@ -81,7 +81,7 @@ describe('a token the API server rejects', () => {
   it('says "token rejected" and names the kubeconfig context and user', async () => {
     api = await startFakeOpenShift({ objects: OBJECTS });
     const { path, dir } = await kubeconfig(api.url, 'not-the-token');
-    const r = await runCli(['collect', '--kubeconfig', path, '--out', join(dir, 'out.json')]);
+    const r = await runCli(['collect', '--kubeconfig', path, '--force-insecure', '--out', join(dir, 'out.json')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
       `image-pruner collect: token rejected by ${api.url} (HTTP 401 Unauthorized): the credentials of kubeconfig ${path}, context "ops", user "ops-user"; log in again (oc login) or give another token\n`,
@@ -94,7 +94,7 @@ describe('a token the API server rejects', () => {
     const dir = await mkdtemp(join(tmpdir(), 'fail-fast-'));
     const tokenFile = join(dir, 'token');
     await writeFile(tokenFile, 'not-the-token\n');
-    const r = await runCli(['plan', '--server', api.url, '--token-file', tokenFile]);
+    const r = await runCli(['plan', '--server', api.url, '--token-file', tokenFile, '--force-insecure']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`image-pruner plan: token rejected by ${api.url} (HTTP 401 Unauthorized): the credentials of --token-file ${tokenFile}; log in again (oc login) or give another token\n`);
   });
@@ -111,7 +111,7 @@ describe('a token the API server rejects', () => {
     err.on('data', (d) => (stderr += String(d)));
     const io: CliIO = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: err, env: {} };
     const started = Date.now();
-    const code = await main(['collect', '--kubeconfig', api.kubeconfigPath, '--out', join(dir, 'out.json')], io);
+    const code = await main(['collect', '--kubeconfig', api.kubeconfigPath, '--force-insecure', '--out', join(dir, 'out.json')], io);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(code).toBe(1);
     const fatal = /^image-pruner collect: token rejected by .*\(HTTP 401 Unauthorized\): the credentials of kubeconfig .*, context "fake", user "fake-user"/;
