@@ -117,6 +117,8 @@ export const toolKeys = {
   repositoryResult: (runId: string, tool: StorageTool, batch: string) => `runs/${runId}/${tool}/repositories/${batch}.json`,
   repositoryResults: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/repositories/`,
   recovery: (runId: string) => `runs/${runId}/fsck/recovery.json`,
+  /** Manifests of list children that have no Image object, read from storage by "Compute expectations". */
+  children: (runId: string) => `runs/${runId}/fsck/children.json`,
   report: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/report.json`,
 };
 
