@@ -171,6 +171,16 @@ export class StorageLayoutError extends PrunerError {
   }
 }
 
+/** `--registry-storage` names a place without the distribution layout: a wrong path would read as an empty registry. */
+export class NotARegistryRootError extends PrunerError {
+  readonly location: string;
+  constructor(location: string, options?: ErrorOptions) {
+    super(`${location} is not a registry root: no docker/registry/v2/blobs or docker/registry/v2/repositories below it (give the registry's storage rootdirectory)`, options);
+    this.name = 'NotARegistryRootError';
+    this.location = location;
+  }
+}
+
 /** One blob could not be deleted from storage; `digest` names it. */
 export class StorageBlobDeleteError extends PrunerError {
   readonly digest: string;

@@ -70,6 +70,7 @@ export const repositoryDir = (repo: string) => `${repositoriesDir}${checkReposit
 /** The three directories that make up a repository itself (not its nested repositories). */
 export const REPOSITORY_PARTS = ['_layers', '_manifests', '_uploads'] as const;
 
+export const uploadsDir = (repo: string) => `${repositoryDir(repo)}_uploads/`;
 export const layerLinksDir = (repo: string) => `${repositoryDir(repo)}_layers/sha256/`;
 export const revisionsDir = (repo: string) => `${repositoryDir(repo)}_manifests/revisions/sha256/`;
 export const tagsDir = (repo: string) => `${repositoryDir(repo)}_manifests/tags/`;

@@ -2,7 +2,7 @@
 // the blob store, in the distribution layout, on whichever driver holds them.
 // Everything is listed as it is paged in (async iterables), never collected.
 import type { ItemResult, ItemStatus } from '../../core/ports.js';
-import { StorageLayoutError } from '../errors.js';
+import { NotARegistryRootError, StorageLayoutError } from '../errors.js';
 import type { StorageDriver } from './driver.js';
 import {
   REPOSITORY_PARTS,
@@ -22,6 +22,8 @@ import {
   tagDir,
   tagIndexDir,
   tagsDir,
+  uploadsDir,
+  V2,
   type LinkRef,
 } from './layout.js';
 
@@ -47,12 +49,28 @@ export interface ReadBlobOptions {
   maxBytes?: number;
 }
 
+/**
+ * One folder of `repositories/`: a repository, or a folder whose name no
+ * repository can have (`Bad`, `a..b`), which is reported and never entered.
+ */
+export type RepositoryFolder = { kind: 'repository'; name: string } | { kind: 'invalid'; location: string; reason: string };
+
 /** Lists, reads and deletes a registry's repositories, links and blobs in its storage. */
 export interface RegistryStorage {
   /** `s3://bucket/root` or the root directory: for messages. */
   readonly location: string;
+  /**
+   * Throws NotARegistryRootError unless the location holds the distribution
+   * layout (`docker/registry/v2/blobs/` or `.../repositories/`): a wrong path
+   * must not read as an empty registry.
+   */
+  checkRoot(): Promise<void>;
   /** Every repository name (`ns/name`, `a/b/c`): a directory holding `_manifests`, `_layers` or `_uploads`. */
   repositories(): AsyncIterable<string>;
+  /** Every repository, and every folder below `repositories/` whose name is not a repository name. */
+  repositoryFolders(): AsyncIterable<RepositoryFolder>;
+  /** When the newest file of the repository's `_uploads/` was written (a push in progress); undefined when it has none. */
+  newestUpload(repository: string): Promise<Date | undefined>;
   /** Digests of the repository's manifest revision links. */
   manifestRevisions(repository: string): AsyncIterable<string>;
   /** Digests of the repository's layer links. */
@@ -108,22 +126,40 @@ export class DistributionStorage implements RegistryStorage {
     this.location = driver.location;
   }
 
+  async checkRoot(): Promise<void> {
+    for await (const child of this.driver.children(`${V2}/`)) if (child.dir && (child.name === 'blobs' || child.name === 'repositories')) return;
+    throw new NotARegistryRootError(this.location);
+  }
+
   async *repositories(): AsyncIterable<string> {
+    for await (const f of this.repositoryFolders()) if (f.kind === 'repository') yield f.name;
+  }
+
+  async *repositoryFolders(): AsyncIterable<RepositoryFolder> {
     yield* this.repositoriesBelow(repositoriesDir, '');
   }
 
-  private async *repositoriesBelow(dir: string, name: string): AsyncIterable<string> {
+  private async *repositoriesBelow(dir: string, name: string): AsyncIterable<RepositoryFolder> {
     let isRepository = false;
     for await (const child of this.driver.children(dir)) {
       if (!child.dir) continue;
       if ((REPOSITORY_PARTS as readonly string[]).includes(child.name)) {
-        if (name && !isRepository) yield name;
+        if (name && !isRepository) yield { kind: 'repository', name };
         isRepository = true;
-      } else if (!child.name.startsWith('_')) {
-        const nested = name ? `${name}/${child.name}` : child.name;
-        if (isValidRepository(nested)) yield* this.repositoriesBelow(`${dir}${child.name}/`, nested);
+        continue;
       }
+      const nested = name ? `${name}/${child.name}` : child.name;
+      const reason = invalidRepositoryReason(nested);
+      if (reason === undefined) yield* this.repositoriesBelow(`${dir}${child.name}/`, nested);
+      // Never entered: a name the registry cannot serve may hold anything, and a sweep must not guess.
+      else yield { kind: 'invalid', location: this.driver.locate(`${dir}${child.name}/`), reason };
     }
+  }
+
+  async newestUpload(repository: string): Promise<Date | undefined> {
+    let newest: Date | undefined;
+    for await (const f of this.driver.files(uploadsDir(repository))) if (!newest || f.lastModified > newest) newest = f.lastModified;
+    return newest;
   }
 
   async *manifestRevisions(repository: string): AsyncIterable<string> {
@@ -254,11 +290,13 @@ export class DistributionStorage implements RegistryStorage {
   }
 }
 
-function isValidRepository(name: string): boolean {
+function invalidRepositoryReason(name: string): string | undefined {
   try {
     checkRepository(name);
-    return true;
+    return undefined;
   } catch {
-    return false;
+    return name.split('/').pop()!.startsWith('_')
+      ? 'not a repository name (a folder of the layout starting with "_" that the registry does not write)'
+      : 'not a repository name (lowercase letters, digits and . _ - only)';
   }
 }
