@@ -51,12 +51,16 @@ export function formatFsckReport(r: FsckReport): string {
     else if (f.problem) lines.push(`  Cannot recover: ${f.problem}. hard-prune removes it.`);
     else lines.push(`  To do: image-pruner fsck --recover tags it as ${f.repository}:${lostFoundTag(f.digest)}; or hard-prune removes it.`);
   }
-  const total = r.missingImages.length + r.missingBlobs.length + r.missingLinks.length + r.lostManifests.length;
+  for (const f of r.invalidRepositories) {
+    lines.push(`INVALID REPOSITORY FOLDER ${f.location}: ${f.reason}; not checked.`);
+    lines.push(`  To do: the registry cannot serve it. Move it out of the registry's storage if it is not needed (hard-prune leaves it too).`);
+  }
+  const total = r.missingImages.length + r.missingBlobs.length + r.missingLinks.length + r.lostManifests.length + r.invalidRepositories.length;
   if (total === 0) lines.push('No problems found.');
   const recovered = r.lostManifests.filter((f) => f.recoveredAs).length + r.missingImages.filter((f) => f.recreated).length + r.missingLinks.filter((f) => f.restored).length;
   lines.push(
     '',
-    `Summary: ${r.missingImages.length} broken revision(s), ${r.missingBlobs.length} broken image(s), ${r.missingLinks.length} revision(s) with missing links, ${r.lostManifests.length} lost manifest(s)` +
+    `Summary: ${r.missingImages.length} broken revision(s), ${r.missingBlobs.length} broken image(s), ${r.missingLinks.length} revision(s) with missing links, ${r.lostManifests.length} lost manifest(s), ${r.invalidRepositories.length} invalid repository folder(s)` +
       `${r.recover ? `, ${recovered} recovered` : ''}; ` +
       `listed ${r.listed.prefixes} blob prefix(es) and ${r.listed.repositories} repositories.`,
   );

@@ -6,7 +6,9 @@
 // the links again, after which they pull; a list child without an Image whose
 // layer is gone is a broken image; a lost manifest whose layer is gone is
 // reported and never restored.
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFsckCommand } from '../../cli/commands/fsck.js';
 import type { FsckReport } from '../../shared/workflow/storage-tools/reports.js';
@@ -65,6 +67,17 @@ describe.each(BACKENDS)('fsck safety on %s storage', (backend) => {
       ],
     );
     command = makeFsckCommand({ storageOptions: env.storageOptions, artifactsDir: env.artifactsDir });
+    // A folder no repository can be named after, with a link in it, behind the registry's back.
+    const rel = 'docker/registry/v2/repositories/ns/Bad_Name/_layers/sha256/x/link';
+    if (backend === 'filesystem') {
+      await mkdir(path.dirname(path.join(env.filesDir, rel)), { recursive: true });
+      await writeFile(path.join(env.filesDir, rel), 'junk');
+    } else {
+      const s3 = env.s3!;
+      const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
+      await client.send(new PutObjectCommand({ Bucket: 'registry', Key: `tools/root/${rel}`, Body: 'junk' }));
+      client.destroy();
+    }
   });
 
   afterAll(async () => {
@@ -126,5 +139,21 @@ describe.each(BACKENDS)('fsck safety on %s storage', (backend) => {
 
     const after = await check();
     expect(after.missingLinks).toEqual([]);
+  });
+
+  it('reports a repository folder whose name is invalid instead of skipping it silently', async () => {
+    const report = await check();
+    expect(report.invalidRepositories).toEqual([{ location: expect.stringMatching(/repositories\/ns\/Bad_Name\/$/), reason: expect.stringMatching(/not a repository name/) }]);
+    const text = await runCommand(command, args().slice(0, -2), 'fsck');
+    expect(text.stdout).toMatch(/INVALID REPOSITORY FOLDER \S+ns\/Bad_Name\/: not a repository name/);
+  });
+
+  it('says "not a registry root" for a path that is not one, instead of calling every image broken', async () => {
+    const wrong = backend === 'filesystem' ? `file://${path.join(env.filesDir, 'docker')}` : env.storageUrl.replace('tools/root', 'tools/elsewhere');
+    const r = await runCommand(command, ['--registry-storage', wrong, ...clusterFlags(api)], 'fsck');
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toMatch(/BROKEN/);
+    expect(r.stderr).toMatch(/is not a registry root/);
+    expect(r.stderr.split('\n').filter((l) => /not a registry root/.test(l))).toHaveLength(1);
   });
 });

@@ -73,15 +73,25 @@ function collectedOf(event: unknown): CollectedGroup[] {
  */
 export async function computeFsckExpectations(event: unknown, artifacts: ArtifactStore, storage: RegistryStorage): Promise<ExpectResult> {
   const state = parseToolState(event, TOOL);
+  // A wrong path must say so, not report every image broken (docs/rules.md, "Hard prune and fsck").
+  await storage.checkRoot();
   await readChildManifests(state, artifacts, storage);
   cached = undefined;
   const e = await expectations(state, artifacts);
   const prefixes = [...new Set([...e.blobs.keys()].map(prefixOf))].sort();
-  const repositories = (await all(storage.repositories())).sort();
+  const repositories: string[] = [];
+  const invalid: { location: string; reason: string }[] = [];
+  for await (const f of storage.repositoryFolders()) {
+    if (f.kind === 'repository') repositories.push(f.name);
+    else invalid.push({ location: f.location, reason: f.reason });
+  }
+  repositories.sort();
+  invalid.sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0));
+  await putJson(artifacts, toolKeys.invalidFolders(state.run.runId, TOOL), invalid);
   const keys = { prefixes: toolKeys.prefixes(state.run.runId, TOOL), repositories: toolKeys.repositories(state.run.runId, TOOL) };
   await putJson(artifacts, keys.prefixes, prefixes.map((prefix) => ({ prefix })));
   await putJson(artifacts, keys.repositories, repositories.map((repository) => ({ repository })));
-  return { keys, counts: { prefixes: prefixes.length, repositories: repositories.length, missingImages: e.missingImages.length } };
+  return { keys, counts: { prefixes: prefixes.length, repositories: repositories.length, missingImages: e.missingImages.length, invalidRepositories: invalid.length } };
 }
 
 /** "Check a batch of blob prefixes": the needed blobs each prefix lacks. */
@@ -239,6 +249,7 @@ export async function reportFsck(event: unknown, artifacts: ArtifactStore, locat
       missingBlobs: missingBlobFindings(e, found.missing),
       missingLinks: links,
       lostManifests: lost,
+      invalidRepositories: await getJson<{ location: string; reason: string }[]>(artifacts, toolKeys.invalidFolders(runId, TOOL)),
       listed: { prefixes: expected.counts.prefixes, repositories: expected.counts.repositories },
       warnings: e.warnings,
     };

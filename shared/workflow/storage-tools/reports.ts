@@ -53,12 +53,6 @@ export interface MissingLinksReport extends MissingLinksFinding {
   problem?: string;
 }
 
-/** A repository folder whose name is not a repository name: left alone, never checked. */
-export interface InvalidRepositoryReport {
-  path: string;
-  reason: string;
-}
-
 /** What fsck found (and, with confirm, recovered). */
 export interface FsckReport {
   location: string;
@@ -69,6 +63,8 @@ export interface FsckReport {
   missingBlobs: MissingBlobsFinding[];
   missingLinks: MissingLinksReport[];
   lostManifests: LostManifestReport[];
+  /** Folders below `repositories/` whose names no repository can have: never checked, reported so they are not missed. */
+  invalidRepositories: { location: string; reason: string }[];
   /** Blob prefixes listed and repositories checked, for the record. */
   listed: { prefixes: number; repositories: number };
   warnings: string[];
@@ -79,6 +75,7 @@ export function openFindings(r: FsckReport): number {
   return (
     r.missingImages.filter((f) => !f.recreated).length +
     r.missingBlobs.length +
+    r.invalidRepositories.length +
     r.missingLinks.filter((f) => !f.restored).length +
     r.lostManifests.filter((f) => !f.recoveredAs).length
   );
