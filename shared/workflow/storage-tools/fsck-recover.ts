@@ -77,7 +77,7 @@ export async function verifiedManifests(digests: Iterable<string>, storage: Regi
     const absent: string[] = [];
     for (const d of needed) if (!(await storage.statBlob(d))) absent.push(d);
     if (absent.length > 0) {
-      out.problems.set(digest, `blob ${absent.join(', ')} it needs is missing from storage, so it is not restored (it would not pull)`);
+      out.problems.set(digest, `blobs it needs are missing from storage (${absent.join(', ')}), so it is not restored (it would not pull)`);
       continue;
     }
     out.manifests.set(digest, text);
