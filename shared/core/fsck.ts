@@ -29,8 +29,8 @@ export interface MissingImageFinding extends TagPointer {
   image: string;
   /**
    * Storage still holds the manifest (its revision link in the stream's
-   * repository and its blob), so recovery can recreate the Image. Set by the
-   * repository check; absent when the repository was not looked at.
+   * repository and its blob), so recovery can recreate the Image. Set from
+   * the repository check's results.
    */
   manifestInStorage?: boolean;
 }
@@ -92,8 +92,12 @@ export interface FsckExpectations {
   reached: Map<string, Set<string>>;
   images: Set<string>;
   tagsOfImage: Map<string, TagPointer[]>;
-  /** Per repository in scope, per stream revision whose Image is managed, the links a pull of it needs. */
-  links: Map<string, Map<string, NeededLink[]>>;
+  /**
+   * Per stream revision of the repository's stream (in scope) whose Image is
+   * managed, the links a pull of it needs; undefined without such a stream.
+   * Computed on demand: a batch asks only for its own repositories.
+   */
+  linksOf(repository: string): Map<string, NeededLink[]> | undefined;
   /** Findings that need no storage: revisions whose Image is missing. */
   missingImages: MissingImageFinding[];
   warnings: string[];
@@ -155,7 +159,10 @@ export function fsckExpectations(
     reached: new Map(),
     images: new Set(byName.keys()),
     tagsOfImage: new Map(),
-    links: new Map(),
+    linksOf: (repository) => {
+      const stream = streamOfRepository.get(repository);
+      return stream ? neededLinks(stream) : undefined;
+    },
     missingImages: [],
     warnings: [],
   };
@@ -176,12 +183,33 @@ export function fsckExpectations(
     }
     return blobsCache.get(d);
   };
+  /**
+   * A pull of a revision needs its revision link and a layer link per blob
+   * (the config's too), for a list's children as well; only managed Images
+   * live in this registry.
+   */
+  const neededLinks = (stream: ImageStream): Map<string, NeededLink[]> => {
+    const links = new Map<string, NeededLink[]>();
+    for (const digest of streamHistoryDigests(stream)) {
+      if (!managed(digest)) continue;
+      const needed = new Map<string, NeededLink>();
+      for (const d of withChildren([digest], byName)) {
+        if (d !== digest && byName.has(d) && !managed(d)) continue;
+        needed.set(`revision ${d}`, { kind: 'revision', digest: d });
+        const b = blobsOf(d);
+        for (const l of [...(b?.config ? [b.config] : []), ...(b?.layers ?? [])]) needed.set(`layer ${l}`, { kind: 'layer', digest: l });
+      }
+      links.set(digest, [...needed.values()]);
+    }
+    return links;
+  };
+  const streamOfRepository = new Map<string, ImageStream>();
   const scopedStreams = streams.filter((s) => inScope(scope, s.metadata.namespace));
   for (const stream of scopedStreams) {
     const { namespace = '', name } = stream.metadata;
     const repository = repositoryOfStream(stream);
     e.reached.set(repository, withChildren(streamHistoryDigests(stream), byName));
-    const links = new Map<string, NeededLink[]>();
+    streamOfRepository.set(repository, stream);
     for (const tag of stream.status?.tags ?? []) {
       (tag.items ?? []).forEach((item, index) => {
         const pointer: TagPointer = { namespace, name, tag: tag.tag, index };
@@ -191,20 +219,8 @@ export function fsckExpectations(
           list.push(pointer);
           e.tagsOfImage.set(d, list);
         }
-        // A pull of the revision needs its revision link and a layer link per
-        // blob, for the list's children too; only managed Images live here.
-        if (!managed(item.image) || links.has(item.image)) return;
-        const needed = new Map<string, NeededLink>();
-        for (const d of withChildren([item.image], byName)) {
-          if (d !== item.image && byName.has(d) && !managed(d)) continue;
-          needed.set(`revision ${d}`, { kind: 'revision', digest: d });
-          const b = blobsOf(d);
-          for (const l of [...(b?.config ? [b.config] : []), ...(b?.layers ?? [])]) needed.set(`layer ${l}`, { kind: 'layer', digest: l });
-        }
-        links.set(item.image, [...needed.values()]);
       });
     }
-    if (links.size > 0) e.links.set(repository, links);
   }
   for (const list of e.tagsOfImage.values()) list.sort(compareTags);
   e.missingImages.sort((a, b) => compareTags(a, b) || a.image.localeCompare(b.image));
@@ -303,7 +319,7 @@ export function lostManifests(e: FsckExpectations, repository: string, manifestL
  * without a stream in scope give nothing.
  */
 export function missingLinks(e: FsckExpectations, repository: string, revisions: Iterable<string>, layers: Iterable<string>): MissingLinksFinding[] {
-  const needed = e.links.get(repository);
+  const needed = e.linksOf(repository);
   if (!needed) return [];
   const have = { revision: new Set(revisions), layer: new Set(layers) };
   const split = splitRepository(repository);

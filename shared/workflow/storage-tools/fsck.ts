@@ -131,7 +131,7 @@ export async function checkRepositories(event: unknown, artifacts: ArtifactStore
   const result: RepositoryCheckResult = { lost: [], links: [], imagesInStorage: [] };
   for (const repository of batch.items) {
     const revisions = new Set(await all(storage.linked(repository, 'revision')));
-    const layers = e.links.has(repository) ? await all(storage.linked(repository, 'layer')) : [];
+    const layers = e.linksOf(repository)?.size ? await all(storage.linked(repository, 'layer')) : [];
     for (const f of lostManifests(e, repository, revisions)) {
       const report: LostManifestReport = { ...f, manifestReadable: true };
       // A missing Image can only be recreated from its manifest in storage.
