@@ -1,6 +1,8 @@
 // Every command reads its flags with the one parser (cli/flags.ts): the same
 // mistake gets the same line and exit status 2 everywhere, `--flag=false` is
 // the flag left out, `--flag=true` is the flag given, and `--help=true` is help.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXAMPLE, EXAMPLE_NOW, runCli, tempDir } from './run-cli.js';
 
@@ -8,6 +10,8 @@ const COMMANDS = ['plan', 'collect', 'run', 'start', 'history', 'hard-prune', 'f
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
+// An empty registry root: the storage tools refuse a path without the layout ("not a registry root").
+mkdirSync(path.join(tmp.dir, 'docker/registry/v2/blobs'), { recursive: true });
 const STORAGE = `file://${tmp.dir}`;
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:P';
 
