@@ -134,6 +134,7 @@ export class TaskFunctions {
           grants.push((fn) => {
             bucket.grantRead(fn, layout);
             if (task.deletesFromStorage) bucket.grantDelete(fn, layout);
+            if (task.writesToStorage) bucket.grantPut(fn, layout);
           });
           break;
         }

@@ -25,13 +25,25 @@ function tagList(tags: TagPointer[]): string {
 export function formatFsckReport(r: FsckReport): string {
   const lines = [`fsck of ${r.location} (${r.namespace ? `namespace ${r.namespace}` : 'all namespaces'}${r.recover ? ', recovering' : ', check only'})`, ''];
   for (const f of r.missingImages) {
-    lines.push(`BROKEN REVISION ${f.namespace}/${f.name}:${f.tag} revision ${f.index}: Image ${f.image} does not exist.`);
-    lines.push(`  To do: pulls of this revision fail. Push the image again if it is needed; a prune removes the revision once it is old.`);
+    lines.push(`BROKEN REVISION ${f.namespace}/${f.name}:${f.tag} revision ${f.index}: Image ${f.image} does not exist${f.manifestInStorage ? ', but storage still holds its manifest' : ''}.`);
+    if (f.recreated) lines.push(`  Recovered: Image recreated from the manifest in storage.`);
+    else if (f.problem) lines.push(`  Cannot recover: ${f.problem}.`);
+    else if (f.manifestInStorage) lines.push(`  To do: pulls of this revision fail. image-pruner fsck --recover recreates the Image from storage (a prune would remove the revision once it is old).`);
+    else lines.push(`  To do: pulls of this revision fail. Push the image again if it is needed; a prune removes the revision once it is old.`);
   }
   for (const f of r.missingBlobs) {
     lines.push(`BROKEN IMAGE ${f.image}: missing from storage: ${f.missing.map((m) => `${m.role} ${m.digest}`).join(', ')}.`);
     lines.push(`  Tags: ${tagList(f.tags)}.`);
     lines.push(`  To do: pulls of these tags fail. Push the image again (same content restores the same digest), or re-tag the streams to a good image.`);
+  }
+  for (const f of r.missingLinks) {
+    const kinds = (kind: 'revision' | 'layer') => f.missing.filter((l) => l.kind === kind).map((l) => l.digest);
+    const parts = [kinds('revision').length ? `revision link ${kinds('revision').join(', ')}` : '', kinds('layer').length ? `layer link ${kinds('layer').join(', ')}` : ''].filter(Boolean);
+    lines.push(`MISSING LINKS ${f.repository}@${f.image}: ${parts.join('; ')} (the blobs are in storage).`);
+    lines.push(`  Tags: ${tagList(f.tags)}.`);
+    if (f.restored) lines.push(`  Recovered: links written.`);
+    else if (f.problem) lines.push(`  Cannot recover: ${f.problem}.`);
+    else lines.push(`  To do: pulls of these tags fail (the registry answers 404). image-pruner fsck --recover writes the links again.`);
   }
   for (const f of r.lostManifests) {
     lines.push(`LOST MANIFEST ${f.repository}@${f.digest}: no tag of ${f.streamExists ? 'its image stream' : 'any image stream (there is none)'} reaches it${f.imageExists ? ' (its Image exists)' : ' (its Image is gone too)'}.`);
@@ -39,12 +51,17 @@ export function formatFsckReport(r: FsckReport): string {
     else if (f.problem) lines.push(`  Cannot recover: ${f.problem}. hard-prune removes it.`);
     else lines.push(`  To do: image-pruner fsck --recover tags it as ${f.repository}:${lostFoundTag(f.digest)}; or hard-prune removes it.`);
   }
-  const total = r.missingImages.length + r.missingBlobs.length + r.lostManifests.length;
+  for (const f of r.invalidRepositories) {
+    lines.push(`INVALID REPOSITORY FOLDER ${f.location}: ${f.reason}; not checked.`);
+    lines.push(`  To do: the registry cannot serve it. Move it out of the registry's storage if it is not needed (hard-prune leaves it too).`);
+  }
+  const total = r.missingImages.length + r.missingBlobs.length + r.missingLinks.length + r.lostManifests.length + r.invalidRepositories.length;
   if (total === 0) lines.push('No problems found.');
+  const recovered = r.lostManifests.filter((f) => f.recoveredAs).length + r.missingImages.filter((f) => f.recreated).length + r.missingLinks.filter((f) => f.restored).length;
   lines.push(
     '',
-    `Summary: ${r.missingImages.length} broken revision(s), ${r.missingBlobs.length} broken image(s), ${r.lostManifests.length} lost manifest(s)` +
-      `${r.recover ? `, ${r.lostManifests.filter((f) => f.recoveredAs).length} recovered` : ''}; ` +
+    `Summary: ${r.missingImages.length} broken revision(s), ${r.missingBlobs.length} broken image(s), ${r.missingLinks.length} revision(s) with missing links, ${r.lostManifests.length} lost manifest(s), ${r.invalidRepositories.length} invalid repository folder(s)` +
+      `${r.recover ? `, ${recovered} recovered` : ''}; ` +
       `listed ${r.listed.prefixes} blob prefix(es) and ${r.listed.repositories} repositories.`,
   );
   if (r.warnings.length > 0) {

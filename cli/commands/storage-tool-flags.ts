@@ -33,7 +33,7 @@ const FSCK_FLAGS = {
   'registry-storage': REGISTRY_STORAGE,
   namespace: { type: 'string', metavar: 'NS', help: "check only this namespace's streams, repositories and their images" },
   snapshot: { type: 'string', metavar: 'FILE', help: 'read Images and ImageStreams from a dump (not with --recover)' },
-  recover: { type: 'boolean', default: false, help: 'tag lost manifests as lost-found-<hex> through the cluster API' },
+  recover: { type: 'boolean', default: false, help: 'restore what storage still holds: lost manifests, missing Images, missing links' },
   concurrency: { type: 'int', min: 1, max: 256, default: 16, help: 'blob prefixes listed at once' },
   output: OUTPUT,
   ...CLUSTER_FLAGS,
@@ -84,15 +84,24 @@ export const FSCK_HELP = `Usage: image-pruner fsck --registry-storage URL [clust
 
 Checks the cluster against the registry's storage and reports, each with what
 to do about it:
-  - broken revisions: image stream revisions whose Image object is missing;
-  - broken images: managed Images whose manifest, config or layer blobs are
-    missing from storage, with the tags that point at them;
+  - broken revisions: image stream revisions whose Image object is missing
+    (saying when storage still holds the manifest);
+  - broken images: managed Images (and children of manifest lists without an
+    Image) whose manifest, config or layer blobs are missing from storage, with
+    the tags that point at them;
+  - missing links: revisions whose revision or layer links are missing from
+    their repository although the blobs are there (pulls answer 404);
   - lost manifests: manifests in a repository's storage that no tag of its
-    image stream reaches.
-With --recover, each lost manifest is tagged in its stream as
-lost-found-<hex digest> (the stream is created when missing, the Image is
-recreated from the manifest in storage when missing). Labels, annotations and
-the original tag names cannot be recovered. Storage is never changed.
+    image stream reaches;
+  - invalid repository folders: names no repository can have (not checked).
+A path that is not a registry root is refused.
+With --recover, after checking that each manifest's config and layers are in
+storage (a manifest with a missing blob is never restored): each lost manifest
+is tagged in its stream as lost-found-<hex digest> (the stream is created when
+missing, the Image recreated from storage when missing); the missing Image a
+revision names is recreated from storage; missing links whose blobs are present
+are written again (the only change fsck makes to storage). Labels, annotations
+and the original tag names cannot be recovered.
 
 Flags (booleans take --flag, --flag=true or --flag=false):
 ${formatFlags(ownFlags(FSCK_FLAGS))}

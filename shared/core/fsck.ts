@@ -27,6 +27,33 @@ export interface TagPointer {
 export interface MissingImageFinding extends TagPointer {
   kind: 'missing-image';
   image: string;
+  /**
+   * Storage still holds the manifest (its revision link in the stream's
+   * repository and its blob), so recovery can recreate the Image. Set from
+   * the repository check's results.
+   */
+  manifestInStorage?: boolean;
+}
+
+/** A link of a repository: a manifest revision link or a layer link. */
+export interface NeededLink {
+  kind: 'revision' | 'layer';
+  digest: string;
+}
+
+/**
+ * A stream revision whose revision link or layer links are missing in its
+ * repository: the registry answers 404 for the manifest or the blob although
+ * the blobs may be in storage.
+ */
+export interface MissingLinksFinding {
+  kind: 'missing-links';
+  repository: string;
+  /** The revision's image (for a manifest list, the links of its children count too). */
+  image: string;
+  missing: NeededLink[];
+  /** The tags of this repository's stream whose history holds the image. */
+  tags: TagPointer[];
 }
 
 /** The role of a blob in an image. */
@@ -54,7 +81,7 @@ export interface LostManifestFinding {
   recoverable: boolean;
 }
 
-export type FsckFinding = MissingImageFinding | MissingBlobsFinding | LostManifestFinding;
+export type FsckFinding = MissingImageFinding | MissingBlobsFinding | LostManifestFinding | MissingLinksFinding;
 
 /** What fsck learned from the cluster before looking at storage. */
 export interface FsckExpectations {
@@ -65,6 +92,12 @@ export interface FsckExpectations {
   reached: Map<string, Set<string>>;
   images: Set<string>;
   tagsOfImage: Map<string, TagPointer[]>;
+  /**
+   * Per stream revision of the repository's stream (in scope) whose Image is
+   * managed, the links a pull of it needs; undefined without such a stream.
+   * Computed on demand: a batch asks only for its own repositories.
+   */
+  linksOf(repository: string): Map<string, NeededLink[]> | undefined;
   /** Findings that need no storage: revisions whose Image is missing. */
   missingImages: MissingImageFinding[];
   warnings: string[];
@@ -79,13 +112,46 @@ function compareTags(a: TagPointer, b: TagPointer): number {
 }
 
 /**
- * Reads the cluster side of fsck: which blobs the images need, which manifests
- * each stream reaches, and which revisions point at missing Images. Checked
- * images are the managed ones (annotation `openshift.io/image.managed: "true"`:
- * only those live in the registry's storage), restricted with a namespace to
- * the images that namespace's streams reach.
+ * The children of managed manifest lists (in scope) that have no Image object:
+ * their manifests must be read from storage to know their blobs
+ * (docs/rules.md: children of listed manifest lists whose blobs are missing).
  */
-export function fsckExpectations(images: readonly Image[], streams: readonly ImageStream[], scope: FsckScope = {}): FsckExpectations {
+export function childrenWithoutImages(images: readonly Image[], streams: readonly ImageStream[], scope: FsckScope = {}): string[] {
+  const byName = new Map(images.map((i) => [i.metadata.name, i]));
+  const reached = scope.namespace === undefined ? undefined : withChildren(streams.filter((s) => inScope(scope, s.metadata.namespace)).flatMap((s) => [...streamHistoryDigests(s)]), byName);
+  const out = new Set<string>();
+  for (const image of images) {
+    if (image.metadata.annotations?.[MANAGED_ANNOTATION] !== 'true') continue;
+    if (reached && !reached.has(image.metadata.name)) continue;
+    for (const c of image.dockerImageManifests ?? []) if (!byName.has(c.digest)) out.add(c.digest);
+  }
+  return [...out].sort();
+}
+
+/** The blobs of a manifest read from storage (a child without Image), or undefined when it is no manifest. */
+function blobsOfManifestText(digest: string, text: string | undefined): { manifest: string; config?: string; layers: string[] } | undefined {
+  const m = text === undefined ? undefined : parseManifest(text).manifest;
+  if (!m) return undefined;
+  return { manifest: digest, ...(m.config ? { config: m.config } : {}), layers: [...new Set(m.layers.map((l) => l.digest))] };
+}
+
+/**
+ * Reads the cluster side of fsck: which blobs the images need, which manifests
+ * each stream reaches, which links each stream revision needs in its
+ * repository, and which revisions point at missing Images. Checked images are
+ * the managed ones (annotation `openshift.io/image.managed: "true"`: only
+ * those live in the registry's storage), restricted with a namespace to the
+ * images that namespace's streams reach. `childManifests` holds the manifests,
+ * read from storage, of list children that have no Image object
+ * ({@link childrenWithoutImages}); a child missing from it is still checked
+ * for its manifest blob.
+ */
+export function fsckExpectations(
+  images: readonly Image[],
+  streams: readonly ImageStream[],
+  scope: FsckScope = {},
+  childManifests: ReadonlyMap<string, string> = new Map(),
+): FsckExpectations {
   const byName = new Map(images.map((i) => [i.metadata.name, i]));
   const e: FsckExpectations = {
     scope,
@@ -93,13 +159,57 @@ export function fsckExpectations(images: readonly Image[], streams: readonly Ima
     reached: new Map(),
     images: new Set(byName.keys()),
     tagsOfImage: new Map(),
+    linksOf: (repository) => {
+      const stream = streamOfRepository.get(repository);
+      return stream ? neededLinks(stream) : undefined;
+    },
     missingImages: [],
     warnings: [],
   };
+  const managed = (d: string) => byName.get(d)?.metadata.annotations?.[MANAGED_ANNOTATION] === 'true';
+  const blobsCache = new Map<string, { manifest: string; config?: string; layers: string[] } | undefined>();
+  /** The blobs of a managed Image, or of a child without Image read from storage. */
+  const blobsOf = (d: string) => {
+    if (!blobsCache.has(d)) {
+      const image = byName.get(d);
+      if (image) {
+        if (!managed(d)) blobsCache.set(d, undefined);
+        else {
+          const b = blobsOfImage(image);
+          if (b.warning) e.warnings.push(b.warning);
+          blobsCache.set(d, b);
+        }
+      } else blobsCache.set(d, blobsOfManifestText(d, childManifests.get(d)));
+    }
+    return blobsCache.get(d);
+  };
+  /**
+   * A pull of a revision needs its revision link and a layer link per blob
+   * (the config's too), for a list's children as well; only managed Images
+   * live in this registry.
+   */
+  const neededLinks = (stream: ImageStream): Map<string, NeededLink[]> => {
+    const links = new Map<string, NeededLink[]>();
+    for (const digest of streamHistoryDigests(stream)) {
+      if (!managed(digest)) continue;
+      const needed = new Map<string, NeededLink>();
+      for (const d of withChildren([digest], byName)) {
+        if (d !== digest && byName.has(d) && !managed(d)) continue;
+        needed.set(`revision ${d}`, { kind: 'revision', digest: d });
+        const b = blobsOf(d);
+        for (const l of [...(b?.config ? [b.config] : []), ...(b?.layers ?? [])]) needed.set(`layer ${l}`, { kind: 'layer', digest: l });
+      }
+      links.set(digest, [...needed.values()]);
+    }
+    return links;
+  };
+  const streamOfRepository = new Map<string, ImageStream>();
   const scopedStreams = streams.filter((s) => inScope(scope, s.metadata.namespace));
   for (const stream of scopedStreams) {
     const { namespace = '', name } = stream.metadata;
-    e.reached.set(repositoryOfStream(stream), withChildren(streamHistoryDigests(stream), byName));
+    const repository = repositoryOfStream(stream);
+    e.reached.set(repository, withChildren(streamHistoryDigests(stream), byName));
+    streamOfRepository.set(repository, stream);
     for (const tag of stream.status?.tags ?? []) {
       (tag.items ?? []).forEach((item, index) => {
         const pointer: TagPointer = { namespace, name, tag: tag.tag, index };
@@ -117,18 +227,28 @@ export function fsckExpectations(images: readonly Image[], streams: readonly Ima
 
   const need = (digest: string, image: string, role: BlobRole): void => {
     const list = e.blobs.get(digest) ?? [];
-    list.push({ image, role });
+    if (!list.some((x) => x.image === image && x.role === role)) list.push({ image, role });
     e.blobs.set(digest, list);
   };
-  for (const image of images) {
-    const name = image.metadata.name;
-    if (image.metadata.annotations?.[MANAGED_ANNOTATION] !== 'true') continue;
-    if (scope.namespace !== undefined && !e.tagsOfImage.has(name)) continue;
-    const b = blobsOfImage(image);
-    if (b.warning) e.warnings.push(b.warning);
+  const needAll = (name: string) => {
+    const b = blobsOf(name);
+    if (!b) return;
     need(b.manifest, name, 'manifest');
     if (b.config) need(b.config, name, 'config');
     for (const l of b.layers) if (l !== b.config) need(l, name, 'layer');
+  };
+  for (const image of images) {
+    const name = image.metadata.name;
+    if (!managed(name)) continue;
+    if (scope.namespace !== undefined && !e.tagsOfImage.has(name)) continue;
+    needAll(name);
+    // Children without an Image object: their manifest blob, and their blobs when storage had the manifest.
+    for (const c of image.dockerImageManifests ?? []) {
+      if (byName.has(c.digest)) continue;
+      if (childManifests.has(c.digest)) needAll(c.digest);
+      else need(c.digest, c.digest, 'manifest');
+      if (!e.tagsOfImage.has(c.digest)) e.tagsOfImage.set(c.digest, e.tagsOfImage.get(name) ?? []);
+    }
   }
   return e;
 }
@@ -192,6 +312,35 @@ export function lostManifests(e: FsckExpectations, repository: string, manifestL
   return out.sort((a, b) => a.digest.localeCompare(b.digest));
 }
 
+/**
+ * The links the stream revisions of one repository need that it does not
+ * hold: `revisions` and `layers` are the digests of its revision and layer
+ * links that have a link file (an empty folder is no link). Repositories
+ * without a stream in scope give nothing.
+ */
+export function missingLinks(e: FsckExpectations, repository: string, revisions: Iterable<string>, layers: Iterable<string>): MissingLinksFinding[] {
+  const needed = e.linksOf(repository);
+  if (!needed) return [];
+  const have = { revision: new Set(revisions), layer: new Set(layers) };
+  const split = splitRepository(repository);
+  const out: MissingLinksFinding[] = [];
+  for (const [image, links] of needed) {
+    const missing = links.filter((l) => !have[l.kind].has(l.digest));
+    if (missing.length === 0) continue;
+    const tags = (e.tagsOfImage.get(image) ?? []).filter((t) => t.namespace === split?.namespace && t.name === split?.name);
+    out.push({ kind: 'missing-links', repository, image, missing: missing.sort((a, b) => a.kind.localeCompare(b.kind) || a.digest.localeCompare(b.digest)), tags });
+  }
+  return out.sort((a, b) => a.image.localeCompare(b.image));
+}
+
+/**
+ * Drops from link findings the links whose blob is missing from storage:
+ * those are broken images already, and a link to nothing would not help.
+ */
+export function linksToPresentBlobs(found: readonly MissingLinksFinding[], missingBlobs: ReadonlySet<string>): MissingLinksFinding[] {
+  return found.map((f) => ({ ...f, missing: f.missing.filter((l) => !missingBlobs.has(l.digest)) })).filter((f) => f.missing.length > 0);
+}
+
 /** The tag a recovered manifest gets: `lost-found-<hex digest>`. */
 export function lostFoundTag(digest: string): string {
   return `lost-found-${digest.slice(digest.indexOf(':') + 1)}`;
@@ -227,14 +376,31 @@ export function recoveryActions(lost: readonly LostManifestFinding[]): RecoveryA
   ];
 }
 
+/** What a config blob says that the registry copies into `dockerImageMetadata` (docker's names, as image-registry writes them). */
+const CONFIG_FIELDS: [string, string][] = [
+  ['parent', 'Parent'],
+  ['comment', 'Comment'],
+  ['created', 'Created'],
+  ['container', 'Container'],
+  ['container_config', 'ContainerConfig'],
+  ['docker_version', 'DockerVersion'],
+  ['author', 'Author'],
+  ['config', 'Config'],
+  ['architecture', 'Architecture'],
+  ['os', 'OS'],
+];
+
 /**
- * Rebuilds an Image object from a manifest read from storage: name, manifest,
- * media type, layers with their sizes, config, children of a list. What the
- * cluster knew besides (labels, annotations, metadata) cannot be recovered;
- * the image is marked managed because it lives in the registry's storage.
- * Returns undefined when the text is not a manifest.
+ * Rebuilds an Image object from a manifest read from storage, with what the
+ * registry itself records on a push: name, manifest, media type, layers with
+ * their sizes and media types, children of a list, and, from the config blob
+ * (`config`, its text), `dockerImageMetadata` (Id = the config digest,
+ * created, architecture, os, the container config, Size = the layers' sizes
+ * plus the config's). What the cluster knew besides (labels, annotations)
+ * cannot be recovered; the image is marked managed because it lives in the
+ * registry's storage. Returns undefined when the text is not a manifest.
  */
-export function imageFromManifest(input: { digest: string; manifest: string; dockerImageRepository: string; now: Date }): Image | undefined {
+export function imageFromManifest(input: { digest: string; manifest: string; dockerImageRepository: string; now: Date; config?: string }): Image | undefined {
   const m = parseManifest(input.manifest).manifest;
   if (!m?.mediaType) return undefined;
   const image: Image = {
@@ -249,7 +415,37 @@ export function imageFromManifest(input: { digest: string; manifest: string; doc
   // An Image lists its layers base first; schema 1 lists them newest first.
   if (m.schemaVersion === 1) layers.reverse();
   if (layers.length > 0) image.dockerImageLayers = layers;
-  if (m.config) image.dockerImageMetadata = { Id: m.config, Size: layers.reduce((s, l) => s + (l.size ?? 0), 0) };
+  if (m.config) {
+    const layerBytes = layers.reduce((s, l) => s + (l.size ?? 0), 0);
+    const metadata: NonNullable<Image['dockerImageMetadata']> = { kind: 'DockerImage', apiVersion: '1.0', Id: m.config, Size: layerBytes };
+    const config = input.config === undefined ? undefined : parseObject(input.config);
+    if (config) {
+      for (const [from, to] of CONFIG_FIELDS) if (config[from] !== undefined && config[from] !== '') metadata[to] = config[from];
+      metadata.Size = layerBytes + new TextEncoder().encode(input.config).length;
+    }
+    image.dockerImageMetadata = metadata;
+    image.dockerImageMetadataVersion = '1.0';
+  }
   if (m.children.length > 0) image.dockerImageManifests = m.children;
   return image;
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The blobs a manifest read from storage needs before it may be restored
+ * (docs/rules.md: a manifest with a missing blob is reported, never
+ * restored): its config and every layer, or a list's children.
+ */
+export function blobsToVerify(manifest: string): string[] | undefined {
+  const m = parseManifest(manifest).manifest;
+  if (!m) return undefined;
+  return [...new Set([...(m.config ? [m.config] : []), ...m.layers.map((l) => l.digest), ...m.children.map((c) => c.digest)])];
 }

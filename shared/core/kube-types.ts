@@ -34,6 +34,7 @@ export interface Image {
   dockerImageManifest?: string;
   dockerImageManifestMediaType?: string;
   dockerImageMetadata?: { Id?: string; Size?: number; [k: string]: unknown };
+  dockerImageMetadataVersion?: string;
   dockerImageManifests?: ImageManifestRef[];
 }
 

@@ -95,6 +95,8 @@ export interface Task<E = never, R = unknown, P extends PortName = PortName> {
   readonly retry: readonly RetryPolicy[];
   /** The task deletes from the registry's storage (grants delete, not only read, for ports storage and blobs). */
   readonly deletesFromStorage?: boolean;
+  /** The task writes links into the registry's storage (fsck's recovery; grants put, not only read). */
+  readonly writesToStorage?: boolean;
 }
 
 /** Any row of any table, for code that handles rows generically. */

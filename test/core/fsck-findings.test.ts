@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fsckExpectations, lostManifests, missingBlobFindings, missingInPrefix, prefixOf } from '../../shared/core/fsck.js';
+import { childrenWithoutImages, fsckExpectations, linksToPresentBlobs, lostManifests, missingBlobFindings, missingInPrefix, missingLinks, prefixOf } from '../../shared/core/fsck.js';
 import { dg, image, stream } from '../storage-tools/builders.js';
 
 const images = [
@@ -90,5 +90,69 @@ describe('fsck: manifests in storage that no tag reaches', () => {
     const scoped = fsckExpectations(images, streams, { namespace: 'other' });
     expect(lostManifests(scoped, 'ns/app', [dg('zzz')])).toEqual([]);
     expect(lostManifests(scoped, 'other/svc', [dg('zzz')])).toHaveLength(1);
+  });
+});
+
+describe('fsck: links a stream revision needs in its repository', () => {
+  const imgs = [image('a1', { layers: ['la', 'lb'], config: 'ca' }), image('list', { children: ['child', 'bare'] }), image('child', { layers: ['lc'] }), image('ext', { layers: ['lx'], managed: false })];
+  const bare = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { digest: dg('cb') }, layers: [{ digest: dg('lbare') }] });
+  const e = fsckExpectations(imgs, [stream('ns', 'app', { latest: ['a1'], multi: ['list'], other: ['ext'] })], {}, new Map([[dg('bare'), bare]]));
+  const all = ['a1', 'la', 'lb', 'ca', 'list', 'child', 'lc', 'bare', 'cb', 'lbare'].map(dg);
+
+  it('reports nothing when every revision and layer link is there', () => {
+    expect(missingLinks(e, 'ns/app', all, all)).toEqual([]);
+  });
+
+  it('reports a missing revision link and a missing layer link (the config counts as a layer), with the tags', () => {
+    const found = missingLinks(e, 'ns/app', all.filter((d) => d !== dg('a1')), all.filter((d) => d !== dg('ca')));
+    expect(found).toEqual([
+      {
+        kind: 'missing-links',
+        repository: 'ns/app',
+        image: dg('a1'),
+        missing: [{ kind: 'layer', digest: dg('ca') }, { kind: 'revision', digest: dg('a1') }],
+        tags: [{ namespace: 'ns', name: 'app', tag: 'latest', index: 0 }],
+      },
+    ]);
+  });
+
+  it('counts the links of a list and its children, with or without Image, under the list', () => {
+    const found = missingLinks(e, 'ns/app', all.filter((d) => d !== dg('child')), all.filter((d) => d !== dg('lbare')));
+    expect(found.map((f) => [f.image, f.missing])).toEqual([[dg('list'), [{ kind: 'layer', digest: dg('lbare') }, { kind: 'revision', digest: dg('child') }]]]);
+  });
+
+  it('does not ask links of an unmanaged image (it lives elsewhere) or of a repository without stream', () => {
+    expect(missingLinks(e, 'ns/app', all, all).some((f) => f.image === dg('ext'))).toBe(false);
+    expect(missingLinks(e, 'ns/none', [], [])).toEqual([]);
+  });
+
+  it('leaves links to missing blobs to the broken-image finding', () => {
+    const found = missingLinks(e, 'ns/app', all, all.filter((d) => d !== dg('la') && d !== dg('lb')));
+    expect(linksToPresentBlobs(found, new Set([dg('la')])).map((f) => f.missing)).toEqual([[{ kind: 'layer', digest: dg('lb') }]]);
+    expect(linksToPresentBlobs(found, new Set([dg('la'), dg('lb')]))).toEqual([]);
+  });
+});
+
+describe('fsck: children of manifest lists that have no Image', () => {
+  const imgs = [image('list', { children: ['bare'] })];
+  const streams2 = [stream('ns', 'multi', { latest: ['list'] })];
+
+  it('are the children to read from storage', () => {
+    expect(childrenWithoutImages(imgs, streams2)).toEqual([dg('bare')]);
+    expect(childrenWithoutImages(imgs, streams2, { namespace: 'other' })).toEqual([]);
+  });
+
+  it('need their manifest blob even when storage did not give their manifest', () => {
+    const e = fsckExpectations(imgs, streams2);
+    expect(missingBlobFindings(e, [dg('bare')])).toEqual([
+      { kind: 'missing-blobs', image: dg('bare'), missing: [{ digest: dg('bare'), role: 'manifest' }], tags: [{ namespace: 'ns', name: 'multi', tag: 'latest', index: 0 }] },
+    ]);
+  });
+
+  it('need their config and layers when storage gave their manifest', () => {
+    const bare = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { digest: dg('cb') }, layers: [{ digest: dg('lbare') }] });
+    const e = fsckExpectations(imgs, streams2, {}, new Map([[dg('bare'), bare]]));
+    expect(missingBlobFindings(e, [dg('lbare')])).toMatchObject([{ image: dg('bare'), missing: [{ digest: dg('lbare'), role: 'layer' }] }]);
+    expect(missingBlobFindings(e, [dg('cb')])).toMatchObject([{ image: dg('bare'), missing: [{ digest: dg('cb'), role: 'config' }] }]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blobsOfImage } from '../../shared/core/blobs.js';
-import { imageFromManifest, lostFoundTag, recoveryActions, type LostManifestFinding } from '../../shared/core/fsck.js';
+import { blobsToVerify, imageFromManifest, lostFoundTag, recoveryActions, type LostManifestFinding } from '../../shared/core/fsck.js';
 import { dg } from '../storage-tools/builders.js';
 
 const lost = (repository: string, word: string, o: Partial<LostManifestFinding> = {}): LostManifestFinding => ({
@@ -79,5 +79,43 @@ describe('recreating an Image from a manifest in storage', () => {
     { name: 'an object without manifest fields', manifest: '{"hello":1}' },
   ])('refuses $name', ({ manifest }) => {
     expect(imageFromManifest({ digest: dg('m'), manifest, dockerImageRepository: 'ns/app', now })).toBeUndefined();
+  });
+});
+
+describe('recreating an Image with what the registry records', () => {
+  const now = new Date('2026-01-01T00:00:00Z');
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    config: { digest: dg('cfg'), size: 3 },
+    layers: [{ digest: dg('l1'), size: 100 }, { digest: dg('l2'), size: 50 }],
+  });
+  const config = JSON.stringify({ architecture: 'arm64', os: 'linux', created: '2025-05-05T00:00:00Z', author: 'me', config: { Env: ['A=1'] }, docker_version: '' });
+
+  it('copies the config blob into dockerImageMetadata: Id, architecture, os, created, config, and Size = layers + config', () => {
+    const img = imageFromManifest({ digest: dg('m'), manifest, dockerImageRepository: 'ns/app', now, config })!;
+    expect(img.dockerImageMetadata).toEqual({
+      kind: 'DockerImage',
+      apiVersion: '1.0',
+      Id: dg('cfg'),
+      Architecture: 'arm64',
+      OS: 'linux',
+      Created: '2025-05-05T00:00:00Z',
+      Author: 'me',
+      Config: { Env: ['A=1'] },
+      Size: 150 + config.length,
+    });
+    expect(img.dockerImageMetadataVersion).toBe('1.0');
+  });
+
+  it('without a readable config, still records the config digest and the layer sizes', () => {
+    const img = imageFromManifest({ digest: dg('m'), manifest, dockerImageRepository: 'ns/app', now, config: 'not json' })!;
+    expect(img.dockerImageMetadata).toMatchObject({ Id: dg('cfg'), Size: 150 });
+  });
+
+  it('names the blobs to verify before restoring: config, every layer, a list\'s children', () => {
+    expect(blobsToVerify(manifest)).toEqual([dg('cfg'), dg('l1'), dg('l2')]);
+    expect(blobsToVerify(JSON.stringify({ schemaVersion: 2, manifests: [{ digest: dg('c1') }] }))).toEqual([dg('c1')]);
+    expect(blobsToVerify('garbage')).toBeUndefined();
   });
 });

@@ -168,6 +168,19 @@ describe('the storage tools in the stack', () => {
     expect(deletes.filter((d) => d.id.startsWith('StorageTools') && !d.resource.includes('registry-data'))).toEqual([]);
   });
 
+  it("lets only fsck's recover task write into the registry bucket (the links it restores), under its root directory", () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    type Statement = { Action: string | string[]; Resource: unknown };
+    const puts = Object.entries(policies).flatMap(([id, p]) =>
+      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:PutObject'))).map(
+        (st) => ({ id, resource: JSON.stringify(st.Resource) }),
+      ),
+    );
+    const onRegistry = puts.filter((d) => d.resource.includes('registry-data'));
+    expect(onRegistry.map((d) => d.id)).toEqual([expect.stringMatching(/fsckrecover/i)]);
+    expect(onRegistry[0].resource).toContain('/registry/docker/registry/v2/*');
+  });
+
   it('gives each storage function the bucket and root it works on', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ PRUNER_REGISTRY_STORAGE_BUCKET: 'registry-data', PRUNER_REGISTRY_STORAGE_ROOT: 'registry' }) },

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFsckCommand } from '../../cli/commands/fsck.js';
 import type { FsckReport, LostManifestReport } from '../../shared/workflow/storage-tools/reports.js';
 import type { FsckRunReport } from '../../shared/workflow/storage-tools/fsck.js';
-import type { ImageStream } from '../../shared/core/kube-types.js';
+import type { Image, ImageStream } from '../../shared/core/kube-types.js';
 import type { FakeOpenShift } from '../support/fake-openshift.js';
 import { pullCheck, type PushedImage } from '../support/push.js';
 import { BACKENDS, clusterFlags, damagedCluster, runCommand, startStorageEnv, type StorageEnv } from './env.js';
@@ -38,7 +38,9 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
     const r = await runCommand(command, args(), 'fsck');
     expect(r.code, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout) as FsckReport;
-    expect(report.missingImages).toEqual([{ kind: 'missing-image', namespace: 'ns', name: 'app', tag: 'v2', index: 0, image: a2.manifestDigest }]);
+    // a2's Image is gone but ns/app still holds its manifest: recover can recreate it.
+    expect(report.missingImages).toEqual([{ kind: 'missing-image', namespace: 'ns', name: 'app', tag: 'v2', index: 0, image: a2.manifestDigest, manifestInStorage: true }]);
+    expect(report.missingLinks).toEqual([]);
     expect(report.missingBlobs).toEqual([
       {
         kind: 'missing-blobs',
@@ -55,7 +57,8 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
 
   it('says what to do about each finding', async () => {
     const r = await runCommand(command, args().slice(0, -2), 'fsck');
-    expect(r.stdout).toMatch(/BROKEN REVISION ns\/app:v2 revision 0/);
+    expect(r.stdout).toMatch(/BROKEN REVISION ns\/app:v2 revision 0: Image \S+ does not exist, but storage still holds its manifest\./);
+    expect(r.stdout).toMatch(/fsck --recover recreates the Image from storage/);
     expect(r.stdout).toMatch(new RegExp(`BROKEN IMAGE ${b.manifestDigest}: missing from storage: layer ${b.layers[1].digest}`));
     expect(r.stdout).toMatch(/Tags: other\/svc:latest\./);
     expect(r.stdout).toMatch(new RegExp(`fsck --recover tags it as ns/app:lost-found-${hexOf(untagged.manifestDigest)}`));
@@ -75,7 +78,7 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
     expect(r.stderr).toMatch(/--recover writes through the cluster API/);
   });
 
-  it('--recover tags lost manifests as lost-found-<hex>, recreating stream and Image, and they pull', async () => {
+  it('--recover tags lost manifests as lost-found-<hex>, recreating stream and Image, recreates the Image a stream names, and they pull', async () => {
     const before = await env.listAll();
     const r = await runCommand(command, [...args(), '--recover'], 'fsck');
     const report = JSON.parse(r.stdout) as FsckReport;
@@ -83,7 +86,8 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
       ['lost/thing', `lost/thing:lost-found-${hexOf(orphan.manifestDigest)}`, undefined],
       ['ns/app', `ns/app:lost-found-${hexOf(untagged.manifestDigest)}`, undefined],
     ]);
-    // Broken revision and broken image are still there: recovery does not fix those.
+    // The Image ns/app:v2 names is recreated from storage; the broken image (a blob gone) stays broken.
+    expect(report.missingImages.map((f) => [f.image, f.recreated])).toEqual([[a2.manifestDigest, true]]);
     expect(r.code).toBe(1);
     expect(await env.listAll()).toEqual(before);
 
@@ -94,15 +98,27 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
     expect(stored.status).toBe('succeeded');
     expect(stored.report).toEqual(report);
     expect(report.recover).toBe(true);
-    const recovery = JSON.parse(await readFile(join(dirname(reportPath!), 'recovery.json'), 'utf8')) as LostManifestReport[];
-    expect(recovery.map((f) => f.recoveredAs)).toEqual(report.lostManifests.map((f) => f.recoveredAs));
+    const recovery = JSON.parse(await readFile(join(dirname(reportPath!), 'recovery.json'), 'utf8')) as { lostManifests: LostManifestReport[] };
+    expect(recovery.lostManifests.map((f) => f.recoveredAs)).toEqual(report.lostManifests.map((f) => f.recoveredAs));
 
     const thing = api.get('ImageStream', 'thing', 'lost') as unknown as ImageStream;
     const tag = thing.status?.tags?.find((t) => t.tag === `lost-found-${hexOf(orphan.manifestDigest)}`);
     expect(tag?.items?.[0].image).toBe(orphan.manifestDigest);
-    const recreated = api.get('Image', orphan.manifestDigest) as { dockerImageLayers?: { name: string }[]; dockerImageManifest?: string } | undefined;
-    expect(recreated?.dockerImageLayers?.map((l) => l.name)).toEqual(orphan.layers.map((l) => l.digest));
+    // Recreated with what the registry records on a push: layers with sizes, media type, metadata from the config blob.
+    const recreated = api.get('Image', orphan.manifestDigest) as unknown as Image | undefined;
+    expect(recreated?.dockerImageLayers?.map((l) => [l.name, l.size])).toEqual(orphan.layers.map((l) => [l.digest, l.size]));
     expect(recreated?.dockerImageManifest).toBe(orphan.manifest);
+    expect(recreated?.dockerImageManifestMediaType).toBe(orphan.manifestMediaType);
+    expect(recreated?.dockerImageMetadata).toMatchObject({
+      Id: orphan.config.digest,
+      Architecture: 'amd64',
+      OS: 'linux',
+      Created: '2024-01-01T00:00:00Z',
+      Size: orphan.layers.reduce((s, l) => s + l.size, 0) + orphan.config.size,
+    });
+    const v2 = api.get('Image', a2.manifestDigest) as unknown as Image | undefined;
+    expect(v2?.dockerImageMetadata?.Id).toBe(a2.config.digest);
+    expect((await pullCheck(env.registry.url, 'ns/app', a2.manifestDigest)).ok).toBe(true);
     const pulled = await pullCheck(env.registry.url, 'lost/thing', tag!.items![0].image);
     expect(pulled.ok, JSON.stringify(pulled.statuses)).toBe(true);
 
@@ -114,7 +130,7 @@ describe.each(BACKENDS)('fsck on %s storage', (backend) => {
     const report = JSON.parse((await runCommand(command, args(), 'fsck')).stdout) as FsckReport;
     expect(report.recover).toBe(false);
     expect(report.lostManifests).toEqual([]);
-    expect(report.missingImages).toHaveLength(1);
+    expect(report.missingImages).toEqual([]);
     expect(report.missingBlobs).toHaveLength(1);
   });
 });

@@ -36,6 +36,8 @@ export interface StorageDriver {
   files(dir: string): AsyncIterable<FileEntry>;
   /** The content of `path`, or undefined when there is no such file. Throws when it is larger than `maxBytes`. */
   read(path: string, maxBytes: number): Promise<Buffer | undefined>;
+  /** Writes `data` to `path`, creating the directories it needs (fsck's recovery writes links). */
+  write(path: string, data: Buffer): Promise<void>;
   /** Deletes each directory tree (everything below it), batching where the backend can; one result per distinct tree. */
   deleteTrees(dirs: AsyncIterable<string> | Iterable<string>): AsyncIterable<TreeDeletion>;
   /** Removes `dir` and then its parents while they are empty, never `stopAt` or above (a no-op where directories do not exist). */

@@ -1,7 +1,7 @@
 // The registry's filesystem storage (distribution's `filesystem` driver, root =
 // its `rootdirectory`). Directories are read with opendir, entry by entry, so a
 // directory of a million blobs is never held in memory at once.
-import { lstat, opendir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, opendir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StorageAccessError, StorageLayoutError, failureReason } from '../errors.js';
 import type { ChildEntry, FileEntry, StorageDriver, TreeDeletion } from './driver.js';
@@ -65,6 +65,19 @@ export class FilesystemDriver implements StorageDriver {
       if (err instanceof StorageLayoutError) throw err;
       if (isMissing(err)) return undefined;
       throw new StorageAccessError(file, `cannot read: ${failureReason(err)}`, { cause: err });
+    }
+  }
+
+  async write(p: string, data: Buffer): Promise<void> {
+    const file = this.locate(p);
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      // Written aside and renamed, as distribution's filesystem driver does, so a reader never sees half a link.
+      const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+      await writeFile(temp, data);
+      await rename(temp, file);
+    } catch (err) {
+      throw new StorageAccessError(file, `cannot write: ${failureReason(err)}`, { cause: err });
     }
   }
 

@@ -16,6 +16,7 @@ import {
   linkDir,
   repositoriesDir,
   repositoryDir,
+  checkDigest,
   checkRepository,
   revisionsDir,
   tagDir,
@@ -74,6 +75,16 @@ export interface RegistryStorage {
   manifestRevisions(repository: string): AsyncIterable<string>;
   /** Digests of the repository's layer links. */
   layerLinks(repository: string): AsyncIterable<string>;
+  /**
+   * Digests of the repository's revision (`kind: 'revision'`) or layer links
+   * that hold a `link` file, in one listing. A manifest DELETE through the
+   * registry removes the link file and leaves its folder: that is no link.
+   */
+  linked(repository: string, kind: 'revision' | 'layer'): AsyncIterable<string>;
+  /** A blob's size and time without reading it, or undefined when it is not stored. */
+  statBlob(digest: string): Promise<BlobInfo | undefined>;
+  /** Writes a link (fsck's recovery of a link whose blob is present); the content is the digest, as the registry writes it. */
+  writeLink(ref: LinkRef, digest: string): Promise<void>;
   /** The repository's tags with their current and index links. */
   tags(repository: string): AsyncIterable<TagLinks>;
   /** Every blob, or only those of one 2-hex prefix (`00`..`ff`), with size and last-modified time. */
@@ -157,6 +168,24 @@ export class DistributionStorage implements RegistryStorage {
 
   async *layerLinks(repository: string): AsyncIterable<string> {
     yield* this.digestDirs(layerLinksDir(repository));
+  }
+
+  async *linked(repository: string, kind: 'revision' | 'layer'): AsyncIterable<string> {
+    const dir = kind === 'revision' ? revisionsDir(repository) : layerLinksDir(repository);
+    for await (const f of this.driver.files(dir)) {
+      const m = /^([a-f0-9]{64})\/link$/.exec(f.path.slice(dir.length));
+      if (m) yield `sha256:${m[1]}`;
+    }
+  }
+
+  async statBlob(digest: string): Promise<BlobInfo | undefined> {
+    const data = blobData(digest);
+    for await (const f of this.driver.files(blobDir(digest))) if (f.path === data) return { digest, size: f.size, lastModified: f.lastModified };
+    return undefined;
+  }
+
+  async writeLink(ref: LinkRef, digest: string): Promise<void> {
+    await this.driver.write(`${linkDir(ref)}link`, Buffer.from(checkDigest(digest), 'utf8'));
   }
 
   private async *digestDirs(dir: string): AsyncIterable<string> {

@@ -4,7 +4,7 @@
 // tree and removes them with DeleteObjects, 1,000 keys a request, carrying keys
 // over from one tree to the next so that N one-file trees cost ceil(N/1000)
 // deletes. Per-key errors from DeleteObjects become per-tree results.
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { StorageAccessError, StorageLayoutError, failureReason } from '../errors.js';
 import type { ChildEntry, FileEntry, StorageDriver, TreeDeletion } from './driver.js';
 
@@ -105,6 +105,14 @@ export class S3Driver implements StorageDriver {
       throw new StorageLayoutError(this.locate(path), `is ${res.ContentLength} bytes, more than the ${maxBytes} this reads`);
     }
     return Buffer.from((await res.Body?.transformToByteArray()) ?? []);
+  }
+
+  async write(path: string, data: Buffer): Promise<void> {
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.prefix + path, Body: data, ContentType: 'application/octet-stream' }));
+    } catch (err) {
+      throw new StorageAccessError(this.locate(path), `cannot write: ${failureReason(err)}`, { cause: err });
+    }
   }
 
   async *deleteTrees(dirs: AsyncIterable<string> | Iterable<string>): AsyncIterable<TreeDeletion> {

@@ -98,7 +98,7 @@ export interface RepositoryBatchResult {
 /** Output of "Compute expectations" (fsck). */
 export interface ExpectResult {
   keys: { prefixes: string; repositories: string };
-  counts: { prefixes: number; repositories: number; missingImages: number };
+  counts: { prefixes: number; repositories: number; missingImages: number; invalidRepositories?: number };
 }
 
 /** Output of "Recover lost manifests" (fsck with confirm); what each lost manifest became is in `recovery.json`. */
@@ -120,6 +120,10 @@ export const toolKeys = {
   repositoryResult: (runId: string, tool: StorageTool, batch: string) => `runs/${runId}/${tool}/repositories/${batch}.json`,
   repositoryResults: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/repositories/`,
   recovery: (runId: string) => `runs/${runId}/fsck/recovery.json`,
+  /** Folders below `repositories/` whose names are not repository names, found by fsck's "Compute expectations". */
+  invalidFolders: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/invalid-folders.json`,
+  /** Manifests of list children that have no Image object, read from storage by "Compute expectations". */
+  children: (runId: string) => `runs/${runId}/fsck/children.json`,
   report: (runId: string, tool: StorageTool) => `runs/${runId}/${tool}/report.json`,
 };
 

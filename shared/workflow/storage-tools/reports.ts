@@ -2,7 +2,7 @@
 // Fsck write to runs/<id>/<tool>/report.json, and what `image-pruner
 // hard-prune` / `image-pruner fsck` print with --output json. They live here,
 // with the tasks that build them, so shared/ needs nothing from cli/.
-import type { LostManifestFinding, MissingBlobsFinding, MissingImageFinding } from '../../core/fsck.js';
+import type { LostManifestFinding, MissingBlobsFinding, MissingImageFinding, MissingLinksFinding } from '../../core/fsck.js';
 
 /** One repository with something to remove. */
 export interface RepositoryReport {
@@ -53,15 +53,34 @@ export interface LostManifestReport extends LostManifestFinding {
   problem?: string;
 }
 
+/** A stream revision whose Image is missing, with whether recovery recreated it. */
+export interface MissingImageReport extends MissingImageFinding {
+  /** Recovery recreated the Image from the manifest in storage. */
+  recreated?: boolean;
+  /** Why recovery could not recreate it. */
+  problem?: string;
+}
+
+/** Links a stream revision needs that its repository lacks (their blobs are present), with whether recovery wrote them. */
+export interface MissingLinksReport extends MissingLinksFinding {
+  /** Recovery wrote every missing link. */
+  restored?: boolean;
+  /** Why recovery could not write them. */
+  problem?: string;
+}
+
 /** What fsck found (and, with confirm, recovered). */
 export interface FsckReport {
   location: string;
   namespace?: string;
   /** The run recovered lost manifests (execution input `confirm`, `fsck --recover`). */
   recover: boolean;
-  missingImages: MissingImageFinding[];
+  missingImages: MissingImageReport[];
   missingBlobs: MissingBlobsFinding[];
+  missingLinks: MissingLinksReport[];
   lostManifests: LostManifestReport[];
+  /** Folders below `repositories/` whose names no repository can have: never checked, reported so they are not missed. */
+  invalidRepositories: { location: string; reason: string }[];
   /** Blob prefixes listed and repositories checked, for the record. */
   listed: { prefixes: number; repositories: number };
   warnings: string[];
@@ -69,5 +88,11 @@ export interface FsckReport {
 
 /** How many findings are left once recovery has done what it could. */
 export function openFindings(r: FsckReport): number {
-  return r.missingImages.length + r.missingBlobs.length + r.lostManifests.filter((f) => !f.recoveredAs).length;
+  return (
+    r.missingImages.filter((f) => !f.recreated).length +
+    r.missingBlobs.length +
+    r.invalidRepositories.length +
+    r.missingLinks.filter((f) => !f.restored).length +
+    r.lostManifests.filter((f) => !f.recoveredAs).length
+  );
 }

@@ -150,10 +150,11 @@ export const FSCK_TASKS = {
   }),
   recover: defineTask({
     id: 'fsck-recover',
-    summary: 'Tag lost manifests as lost-found-<hex> through the cluster API (confirm only)',
+    summary: 'Recover through the cluster API what storage still holds (lost manifests, missing Images), and write missing links (confirm only)',
     parse: state('fsck'),
     run: (e, p) => recoverLostManifests(e, p.artifacts, p.storage, async () => p.clusterCreator),
     ports: ['artifacts', 'storage', 'clusterCreator'],
+    writesToStorage: true,
     memoryMb: 1024,
     timeoutMinutes: 15,
     retry: [RETRY_ARTIFACTS],
