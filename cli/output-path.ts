@@ -48,7 +48,8 @@ export function checkOutputFile(flag: string, path: string): void {
  */
 export function checkOutputDir(flag: string, path: string): void {
   try {
-    mkdirSync(path, { recursive: true });
+    // Private, as every folder the artifacts store makes: runs hold plans and snapshots.
+    mkdirSync(path, { recursive: true, mode: 0o700 });
     if (!statSync(path).isDirectory()) throw new OutputPathError(`${flag} ${path}: is not a directory`);
     accessSync(path, constants.W_OK);
   } catch (err) {

@@ -22,7 +22,7 @@ const HARD_PRUNE_FLAGS = {
   'registry-storage': REGISTRY_STORAGE,
   snapshot: { type: 'string', metavar: 'FILE', help: 'read Images and ImageStreams from a dump instead of the cluster (dry run only)' },
   'keep-younger-than': { type: 'duration', help: 'never delete blobs modified less than this long ago (default 60m)' },
-  concurrency: { type: 'int', min: 1, max: 256, default: 16, help: 'blob prefixes (of 256) swept at once' },
+  concurrency: { type: 'int', min: 1, max: 256, default: 16, help: 'batches of 8 blob prefixes (of 256) swept at once' },
   confirm: { type: 'boolean', default: false, help: 'delete (default: dry run, nothing is changed)' },
   'registry-read-only-confirmed': { type: 'boolean', default: false, help: 'required with --confirm: you have made the registry read-only' },
   output: OUTPUT,
@@ -34,7 +34,7 @@ const FSCK_FLAGS = {
   namespace: { type: 'string', metavar: 'NS', help: "check only this namespace's streams, repositories and their images" },
   snapshot: { type: 'string', metavar: 'FILE', help: 'read Images and ImageStreams from a dump (not with --recover)' },
   recover: { type: 'boolean', default: false, help: 'restore what storage still holds: lost manifests, missing Images, missing links' },
-  concurrency: { type: 'int', min: 1, max: 256, default: 16, help: 'blob prefixes listed at once' },
+  concurrency: { type: 'int', min: 1, max: 256, default: 16, help: 'batches of 8 blob prefixes checked at once' },
   output: OUTPUT,
   ...CLUSTER_FLAGS,
 } as const satisfies FlagSpecs;
