@@ -13,7 +13,6 @@ import { connectCluster, type ClusterClient } from '../../shared/adapters/kubern
 import { KubernetesCollector } from '../../shared/adapters/kubernetes/collector.js';
 import { KubernetesClusterWriter } from '../../shared/adapters/kubernetes/writers.js';
 import { PRUNE_TASKS as T } from '../../shared/workflow/tables/prune.js';
-import type { AnyTask } from '../../shared/workflow/task.js';
 import { NOT_RETRIED } from '../../shared/workflow/contracts.js';
 import { startFakeOpenShift, type FakeOpenShift } from '../support/fake-openshift.js';
 import { HARD_PRUNE_TASKS } from '../../shared/workflow/tables/storage-tools.js';
@@ -24,7 +23,7 @@ import { markForHardPrune, marksToJSON } from '../../shared/core/hard-prune.js';
 import { startStorageTool } from '../../shared/workflow/storage-tools/common.js';
 import { toolKeys } from '../../shared/workflow/storage-tools/contracts.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
-import { fakeContext, harness, runContext, type Harness } from './harness.js';
+import { fakeContext, handlersOf, harness, runContext, type Harness } from './harness.js';
 
 /** Every ErrorEquals name in the definition, at any depth, except the States.* and Lambda.* ones AWS throws. */
 function matchedNames(v: unknown, out = new Set<string>()): Set<string> {
@@ -40,14 +39,7 @@ function matchedNames(v: unknown, out = new Set<string>()): Set<string> {
 
 describe('error names of the state machine', () => {
   let h: Harness;
-  const handlerOf = (task: AnyTask) => (event: unknown, context: ReturnType<typeof fakeContext>) => h.handler(task)(event, context);
-  const refuseHandler = handlerOf(T.refuseSecondRun);
-  const collectHandler = handlerOf(T.collect);
-  const planHandler = handlerOf(T.computePlan);
-  const healthHandler = handlerOf(T.checkHealth);
-  const imagesHandler = handlerOf(T.deleteImages);
-  const manifestsHandler = handlerOf(T.deleteManifests);
-  const blobsHandler = handlerOf(T.deleteBlobs);
+  const lambda = handlersOf(T, () => h);
   let api: FakeOpenShift;
   let client: ClusterClient;
   // A plain distribution registry with deleting disabled, behind a fault proxy.
@@ -79,9 +71,9 @@ describe('error names of the state machine', () => {
   const throwers: Record<string, () => Promise<unknown>> = {
     ConcurrentRunError: async () => {
       const ev = (id: string) => ({ input: {}, executionId: id, executionName: id, startTime: '2026-11-24T07:00:00Z' });
-      await refuseHandler(ev('holder'), fakeContext());
+      await lambda.refuseSecondRun(ev('holder'), fakeContext());
       try {
-        return await refuseHandler(ev('second'), fakeContext());
+        return await lambda.refuseSecondRun(ev('second'), fakeContext());
       } finally {
         await h.lock.release();
       }
@@ -91,18 +83,18 @@ describe('error names of the state machine', () => {
       api.faults.status(403, { path: '/images' });
       h.bind({ cluster: new KubernetesCollector(client) });
       try {
-        return await collectHandler({ run: runContext(), group: 'images' }, fakeContext());
+        return await lambda.collect({ run: runContext(), group: 'images' }, fakeContext());
       } finally {
         api.faults.clear();
       }
     },
-    ArtifactsError: () => planHandler({ run: runContext(), collected: [{ group: 'images', key: 'runs/none/snapshot/images.json.gz', count: 0 }] }, fakeContext()),
+    ArtifactsError: () => lambda.computePlan({ run: runContext(), collected: [{ group: 'images', key: 'runs/none/snapshot/images.json.gz', count: 0 }] }, fakeContext()),
     BatchItemsFailedError: async () => {
       // Every Image delete answers 500, retries included.
       api.faults.status(500, { path: '/images/', method: 'DELETE' });
       h.bind({ clusterWriter: new KubernetesClusterWriter(client, { retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } }) });
       try {
-        return await imagesHandler({ Items: [{ name: 'sha256:' + 'a'.repeat(64) }], BatchInput: { runId: 'r', kind: 'images' } }, fakeContext());
+        return await lambda.deleteImages({ Items: [{ name: 'sha256:' + 'a'.repeat(64) }], BatchInput: { runId: 'r', kind: 'images' } }, fakeContext());
       } finally {
         api.faults.clear();
       }
@@ -110,21 +102,21 @@ describe('error names of the state machine', () => {
     // The registry's answers that stop a batch, each through the batch handler that meets it.
     RegistryDeleteDisabledError: () => {
       h.bind({ registry: deleter });
-      return manifestsHandler({ Items: [{ repository: 'team/app', digest: 'sha256:' + 'b'.repeat(64) }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
+      return lambda.deleteManifests({ Items: [{ repository: 'team/app', digest: 'sha256:' + 'b'.repeat(64) }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
     },
     RegistryEndpointNotFoundError: () => {
       // A plain distribution registry has no /admin/blobs endpoint.
       h.bind({ blobs: deleter });
-      return blobsHandler({ Items: [{ digest: 'sha256:' + 'c'.repeat(64) }], BatchInput: { runId: 'r', kind: 'blobs' } }, fakeContext());
+      return lambda.deleteBlobs({ Items: [{ digest: 'sha256:' + 'c'.repeat(64) }], BatchInput: { runId: 'r', kind: 'blobs' } }, fakeContext());
     },
     RegistryAuthError: () => {
       proxy.inject([{ kind: 'status', status: 401, body: '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}' }], (method) => method === 'DELETE');
       h.bind({ registry: deleter });
-      return manifestsHandler({ Items: [{ repository: 'team/app', digest: 'sha256:' + 'd'.repeat(64) }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
+      return lambda.deleteManifests({ Items: [{ repository: 'team/app', digest: 'sha256:' + 'd'.repeat(64) }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
     },
     InvalidInputError: () => {
       h.bind();
-      return manifestsHandler({ Items: [{ repository: 'team/app' }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
+      return lambda.deleteManifests({ Items: [{ repository: 'team/app' }], BatchInput: { runId: 'r', kind: 'manifests' } }, fakeContext());
     },
     InvalidReferencesError: async () => {
       // A pod running an image whose reference cannot be parsed, ignoreInvalidRefs not set.
@@ -132,8 +124,8 @@ describe('error names of the state machine', () => {
       h.bind({ cluster: new SnapshotClusterReader(snapshotFromList({ kind: 'List', items: [pod] })) });
       const run = runContext({ ignoreInvalidRefs: false });
       const collected: CollectResult[] = [];
-      for (const group of RESOURCE_GROUPS) collected.push((await collectHandler({ run, group }, fakeContext())) as CollectResult);
-      return planHandler({ run, collected }, fakeContext());
+      for (const group of RESOURCE_GROUPS) collected.push((await lambda.collect({ run, group }, fakeContext())) as CollectResult);
+      return lambda.computePlan({ run, collected }, fakeContext());
     },
     SweepItemsFailedError: async () => {
       // Nothing is marked, the one stored blob is old, and S3 refuses to delete it.
@@ -146,11 +138,11 @@ describe('error names of the state machine', () => {
       const input = { confirm: true, registryReadOnlyConfirmed: true, keepYoungerThan: '1m', now: new Date(Date.now() + 3_600_000).toISOString() };
       const start = startStorageTool({ input, executionId: 'hp', executionName: 'hp', startTime: new Date().toISOString() }, 'hard-prune');
       await putJson(h.artifacts, toolKeys.marks(start.run.runId), marksToJSON(markForHardPrune([], [])));
-      return handlerOf(HARD_PRUNE_TASKS.sweepBlobs)({ Items: [{ prefix: 'ee' }], BatchInput: { run: start.run, tool: start.tool } }, fakeContext());
+      return handlersOf(HARD_PRUNE_TASKS, () => h).sweepBlobs({ Items: [{ prefix: 'ee' }], BatchInput: { run: start.run, tool: start.tool } }, fakeContext());
     },
     RegistryUnhealthyError: async () => {
       h.bind({ registry: Object.assign(Object.create(deleter) as RegistryDeleter, { checkHealth: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')) }) });
-      return healthHandler({ run: runContext() }, fakeContext());
+      return lambda.checkHealth({ run: runContext() }, fakeContext());
     },
   };
 

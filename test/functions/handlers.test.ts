@@ -3,25 +3,17 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PRUNE_TASKS as T } from '../../shared/workflow/tables/prune.js';
-import type { AnyTask } from '../../shared/workflow/task.js';
 import { SnapshotClusterReader } from '../../cli/local-run/snapshot-reader.js';
 import { snapshotFromList } from '../../shared/core/snapshot.js';
 import { RESOURCE_GROUPS } from '../../shared/core/kinds.js';
 import type { CollectResult, PlanResult, Report, RunContext } from '../../shared/workflow/contracts.js';
-import { fakeContext, harness, runContext, type Harness } from './harness.js';
+import { fakeContext, handlersOf, harness, runContext, type Harness } from './harness.js';
 
 const example = snapshotFromList(JSON.parse(await readFile(new URL('../../examples/cluster.json', import.meta.url), 'utf8')));
 
 describe('Lambda handlers with a fake context', () => {
   let h: Harness;
-  const handlerOf = (task: AnyTask) => (event: unknown, context: ReturnType<typeof fakeContext>) => h.handler(task)(event, context);
-  const refuseHandler = handlerOf(T.refuseSecondRun);
-  const collectHandler = handlerOf(T.collect);
-  const planHandler = handlerOf(T.computePlan);
-  const healthHandler = handlerOf(T.checkHealth);
-  const imagesHandler = handlerOf(T.deleteImages);
-  const blobsHandler = handlerOf(T.deleteBlobs);
-  const reportHandler = handlerOf(T.report);
+  const lambda = handlersOf(T, () => h);
   beforeEach(async () => {
     h = await harness();
     h.bind({ cluster: new SnapshotClusterReader(example) });
@@ -31,7 +23,7 @@ describe('Lambda handlers with a fake context', () => {
   });
 
   it('refuse-second-run validates the input, fills defaults from the stack and names the run', async () => {
-    const out = (await refuseHandler(
+    const out = (await lambda.refuseSecondRun(
       { input: { confirm: true }, executionId: 'arn:aws:states:eu-west-1:1:execution:sm:first', executionName: 'first', startTime: '2026-11-24T07:00:00.123Z' },
       fakeContext(),
     )) as RunContext;
@@ -48,26 +40,26 @@ describe('Lambda handlers with a fake context', () => {
     [{ input: { keepYoungerThan: 'soon' }, executionId: 'e', executionName: 'n', startTime: '2026-11-24T07:00:00Z' }, /keepYoungerThan/],
     [{ input: {}, executionName: 'n', startTime: '2026-11-24T07:00:00Z' }, /event.executionId/],
   ])('refuse-second-run rejects a malformed event naming the field (%#)', async (event, message) => {
-    await expect(refuseHandler(event, fakeContext())).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(message) });
+    await expect(lambda.refuseSecondRun(event, fakeContext())).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(message) });
   });
 
   it('collect, plan and report carry a dry run through artifacts with only keys and counts in between', async () => {
     const run = runContext();
     const collected: CollectResult[] = [];
-    for (const group of RESOURCE_GROUPS) collected.push((await collectHandler({ run, group }, fakeContext())) as CollectResult);
+    for (const group of RESOURCE_GROUPS) collected.push((await lambda.collect({ run, group }, fakeContext())) as CollectResult);
     expect(Object.fromEntries(collected.map((c) => [c.group, c.count]))).toEqual({ images: 31, imagestreams: 6, pods: 7, workloads: 4, builds: 3 });
-    const plan = (await planHandler({ run, collected }, fakeContext())) as PlanResult;
+    const plan = (await lambda.computePlan({ run, collected }, fakeContext())) as PlanResult;
     expect(plan.keys.images).toBe(`runs/${run.runId}/plan/images.json`);
     const images = JSON.parse((await h.artifacts.get(plan.keys.images)).toString()) as { name: string }[];
     expect(images.length).toBe(plan.counts.images);
     expect(images.length).toBeGreaterThan(0);
-    const report = (await reportHandler({ run, collected, plan }, fakeContext())) as Report;
+    const report = (await lambda.report({ run, collected, plan }, fakeContext())) as Report;
     expect(report).toMatchObject({ status: 'succeeded', mode: 'dry-run', plan: plan.counts, reportKey: `runs/${run.runId}/report.json` });
     expect(JSON.parse((await h.artifacts.get(report.reportKey)).toString())).toEqual(report);
   });
 
   it('a batch handler carries out every item and returns counts', async () => {
-    const out = await imagesHandler({ Items: [{ name: 'sha256:aa' }, { name: 'sha256:bb' }], BatchInput: { runId: 'r1', kind: 'images' } }, fakeContext());
+    const out = await lambda.deleteImages({ Items: [{ name: 'sha256:aa' }, { name: 'sha256:bb' }], BatchInput: { runId: 'r1', kind: 'images' } }, fakeContext());
     expect(out).toEqual({ kind: 'images', done: 2, gone: 0 });
     expect(h.lines).toEqual(['would delete image sha256:aa', 'would delete image sha256:bb']);
   });
@@ -77,11 +69,11 @@ describe('Lambda handlers with a fake context', () => {
     [{ Items: 'x', BatchInput: { runId: 'r1', kind: 'blobs' } }, /event.Items: must be a list/],
     [{ Items: [{ name: 'x' }], BatchInput: { runId: 'r1', kind: 'blobs' } }, /event.Items\[0\].digest/],
   ])('a batch handler rejects a malformed batch naming the field (%#)', async (event, message) => {
-    await expect(blobsHandler(event, fakeContext())).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(message) });
+    await expect(lambda.deleteBlobs(event, fakeContext())).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(message) });
   });
 
   it('check-health needs a run context', async () => {
-    await expect(healthHandler({}, fakeContext())).rejects.toMatchObject({ name: 'InvalidInputError' });
-    await expect(healthHandler({ run: runContext() }, fakeContext())).resolves.toEqual({ healthy: true });
+    await expect(lambda.checkHealth({}, fakeContext())).rejects.toMatchObject({ name: 'InvalidInputError' });
+    await expect(lambda.checkHealth({ run: runContext() }, fakeContext())).resolves.toEqual({ healthy: true });
   });
 });

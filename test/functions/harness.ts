@@ -98,3 +98,13 @@ export async function harness(): Promise<Harness> {
   };
   return h;
 }
+
+/**
+ * The Lambda handler of each row of `table`, bound to the harness `current()`
+ * returns when it is called (tests make a new harness in beforeEach).
+ */
+export function handlersOf<T extends Record<string, AnyTask>>(table: T, current: () => Harness): { [K in keyof T]: (event: unknown, context: Context) => Promise<unknown> } {
+  return Object.fromEntries(Object.entries(table).map(([name, task]) => [name, (event: unknown, context: Context) => current().handler(task)(event, context)])) as {
+    [K in keyof T]: (event: unknown, context: Context) => Promise<unknown>;
+  };
+}
