@@ -122,6 +122,20 @@ export interface Build {
   spec?: { strategy?: BuildStrategy; [k: string]: unknown };
 }
 
+/** One limit of a LimitRange; only `type: openshift.io/Image` with `max.storage` matters to the rules. */
+export interface LimitRangeItem {
+  type?: string;
+  max?: { storage?: string; [k: string]: unknown };
+}
+
+/** LimitRange (v1), stripped to what docs/rules.md reads. */
+export interface LimitRange {
+  apiVersion?: string;
+  kind?: 'LimitRange';
+  metadata: ObjectMeta;
+  spec?: { limits?: LimitRangeItem[] };
+}
+
 /** Any object of a Kubernetes `List`. */
 export interface KubeObject {
   apiVersion?: string;

@@ -12,6 +12,16 @@ export interface PlanOptions {
   all: boolean;
   /** Turn invalid references into warnings instead of an error (default false). */
   ignoreInvalidRefs: boolean;
+  /**
+   * Over-size mode (`--prune-over-size-limit`, default false): revisions whose image
+   * exceeds a LimitRange of type `openshift.io/Image` go, whatever their position or
+   * age (docs/rules.md, "Which stream revisions stay").
+   */
+  pruneOverSizeLimit: boolean;
+  /** Trim only this namespace's streams and delete no image (`--namespace`); undefined: every namespace. */
+  namespace?: string;
+  /** Plan registry deletions (default true); false: only the cluster's objects change (`--prune-registry=false`). */
+  pruneRegistry: boolean;
 }
 
 export const DEFAULT_KEEP_TAG_REVISIONS = 3;
@@ -38,6 +48,38 @@ export interface RepositoryLink {
   digest: string;
 }
 
+/**
+ * Why an image stays or goes: every reason, sorted (plain string order). Each reason
+ * is one line an operator can read, naming the rule and the object that decided it,
+ * e.g. `stays: Pod ns/web spec.containers[0].image references it by digest`.
+ */
+export interface ImageReasons {
+  image: string;
+  verdict: 'stays' | 'deleted';
+  reasons: string[];
+}
+
+/** Why one revision of a stream tag stays or is removed (every revision of a trimmed or kept history). */
+export interface RevisionReasons {
+  namespace: string;
+  name: string;
+  tag: string;
+  /** Position in the tag's history in the snapshot (0 = newest). */
+  index: number;
+  image: string;
+  verdict: 'stays' | 'removed';
+  reasons: string[];
+}
+
+/**
+ * The `reasons` field of the JSON plan (not part of the rules' contract fields):
+ * images sorted by digest; revisions by namespace, name, tag, then index.
+ */
+export interface PlanReasons {
+  images: ImageReasons[];
+  revisions: RevisionReasons[];
+}
+
 export interface Plan {
   images: string[];
   streamUpdates: StreamUpdate[];
@@ -46,4 +88,6 @@ export interface Plan {
   blobs: string[];
   bytesReclaimed: number;
   warnings: string[];
+  /** Present when computePlan was asked for reasons (`explain`, `plan --output json|html`). */
+  reasons?: PlanReasons;
 }

@@ -31,7 +31,10 @@ export function resolvePlanOptions(o: Partial<PlanOptions> = {}): PlanOptions {
     now: o.now ?? new Date(),
     all: o.all ?? false,
     ignoreInvalidRefs: o.ignoreInvalidRefs ?? false,
+    pruneOverSizeLimit: o.pruneOverSizeLimit ?? false,
+    pruneRegistry: o.pruneRegistry ?? true,
   };
+  if (o.namespace !== undefined) resolved.namespace = o.namespace;
   if (!Number.isSafeInteger(resolved.keepTagRevisions) || resolved.keepTagRevisions < 0) {
     throw new InvalidInputError(`plan options: keepTagRevisions must be a whole number >= 0, got ${resolved.keepTagRevisions}`);
   }

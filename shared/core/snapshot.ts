@@ -3,7 +3,7 @@
 // dump, or what the collector writes), item by item so that a streaming parser
 // can feed it too.
 import { InvalidInputError } from './errors.js';
-import type { Build, Image, ImageStream, KubeObject, Pod, PodSpec, Workload } from './kube-types.js';
+import type { Build, Image, ImageStream, KubeObject, LimitRange, Pod, PodSpec, Workload } from './kube-types.js';
 import { TEMPLATE_KINDS } from './kube-types.js';
 
 export interface Snapshot {
@@ -12,12 +12,14 @@ export interface Snapshot {
   pods: Pod[];
   workloads: Workload[];
   builds: Build[];
+  /** LimitRanges (read only in over-size mode, docs/rules.md "Definitions"). */
+  limitRanges: LimitRange[];
   /** Items of kinds the rules do not read, counted by kind. */
   ignoredKinds: Record<string, number>;
 }
 
 export function emptySnapshot(): Snapshot {
-  return { images: [], streams: [], pods: [], workloads: [], builds: [], ignoredKinds: {} };
+  return { images: [], streams: [], pods: [], workloads: [], builds: [], limitRanges: [], ignoredKinds: {} };
 }
 
 const WORKLOAD_KINDS = new Set<string>([...TEMPLATE_KINDS, 'CronJob']);
@@ -201,5 +203,5 @@ export function snapshotFromList(value: unknown): Snapshot {
 
 /** The snapshot as a Kubernetes List again (what `collect` writes and `plan --snapshot` reads). */
 export function snapshotToList(s: Snapshot): { apiVersion: 'v1'; kind: 'List'; metadata: Record<string, never>; items: unknown[] } {
-  return { apiVersion: 'v1', kind: 'List', metadata: {}, items: [...s.images, ...s.streams, ...s.pods, ...s.workloads, ...s.builds] };
+  return { apiVersion: 'v1', kind: 'List', metadata: {}, items: [...s.images, ...s.streams, ...s.pods, ...s.workloads, ...s.builds, ...s.limitRanges] };
 }

@@ -47,6 +47,9 @@ export function planOptionsOf(o: RunOptions): PlanOptions {
     now: new Date(o.now),
     all: o.all,
     ignoreInvalidRefs: o.ignoreInvalidRefs,
+    // Not in the execution input yet (issue 11 wires them): the rules' defaults.
+    pruneOverSizeLimit: false,
+    pruneRegistry: true,
   };
 }
 
