@@ -1,4 +1,4 @@
-// Rule 5: invalid references stop the plan, naming every offending object and
+// Invalid references ("Which images stay"): they stop the plan, naming every offending object and
 // field, unless ignoreInvalidRefs turns each into a warning.
 import { describe, expect, it } from 'vitest';
 import { InvalidReferencesError, PrunerError } from '../../shared/errors.js';
@@ -67,7 +67,7 @@ describe('an invalid reference stops the plan, naming the object and field', () 
   });
 });
 
-describe('references rule 2 ignores are not read', () => {
+describe('references rule 3 ignores are not read', () => {
   const ignored: Array<[string, Item]> = [
     ['an old succeeded pod', pod('ns', 'p', [BAD], { phase: 'Succeeded' })],
     ['an old failed pod', pod('ns', 'p', [BAD], { phase: 'Failed' })],

@@ -1,4 +1,4 @@
-// Rule 4: manifest lists keep their children; a fully pruned list takes its
+// "Which images stay", rule 5: manifest lists keep their children; a fully pruned list takes its
 // children's manifests, links and blobs with it.
 import { describe, expect, it } from 'vitest';
 import { byDigest, image, layer, manifestList, pod, stream, type Item } from '../builders.js';

@@ -1,4 +1,5 @@
-// Rule 1 (image stream history) and the image stream updates of the plan.
+// Image stream history (docs/rules.md, "Which stream revisions stay", rule 4 and the
+// stream updates of the plan); plan-revisions.test.ts has one table per rule.
 import { describe, expect, it } from 'vitest';
 import { digest, image, rev, stream } from '../builders.js';
 import { digests, planOf } from './plan-helpers.js';
