@@ -50,8 +50,9 @@ export interface RepositoryLink {
 
 /**
  * Why an image stays or goes: every reason, sorted (plain string order). Each reason
- * is one line an operator can read, naming the rule and the object that decided it,
- * e.g. `stays: Pod ns/web spec.containers[0].image references it by digest`.
+ * is one line an operator can read, naming the rule and the object that decided it;
+ * it starts with the rule, not the verdict (docs/rules.md, "Reasons" lists them),
+ * e.g. `Pod ns/web spec.containers[0].image references it by digest`.
  */
 export interface ImageReasons {
   image: string;

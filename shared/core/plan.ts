@@ -1,21 +1,26 @@
 // computePlan: the rules of docs/rules.md as one pure function. Reads a snapshot,
 // decides what can go, and returns it sorted, so the same input always gives
 // the same plan byte for byte.
+import { formatDuration } from './duration.js';
 import { InvalidInputError, InvalidReferenceError, InvalidReferencesError } from './errors.js';
 import { blobsOfImage, layerSizesOf } from './blobs.js';
 import type { Build, Container, Image, ImageStream, ObjectMeta, PodSpec, Workload } from './kube-types.js';
 import {
   DEFAULT_KEEP_TAG_REVISIONS,
   DEFAULT_KEEP_YOUNGER_THAN_MS,
+  type ImageReasons,
   type Plan,
   type PlanOptions,
+  type PlanReasons,
   type RemovedRevision,
   type RepositoryLink,
+  type RevisionReasons,
   type StreamUpdate,
 } from './plan-types.js';
-import { isDigest, parseReference } from './reference.js';
+import { parseQuantity } from './quantity.js';
+import { parseReference, referenceDigest } from './reference.js';
 import { repositoryOf, repositoryOfStream } from './repository.js';
-import type { Snapshot } from './snapshot.js';
+import { IMAGE_LIMIT_TYPE, type Snapshot } from './snapshot.js';
 
 export const MANAGED_ANNOTATION = 'openshift.io/image.managed';
 
@@ -44,6 +49,10 @@ export function resolvePlanOptions(o: Partial<PlanOptions> = {}): PlanOptions {
   if (!(resolved.now instanceof Date) || Number.isNaN(resolved.now.getTime())) {
     throw new InvalidInputError('plan options: now must be a valid date');
   }
+  // An empty namespace would trim nothing and delete nothing, silently.
+  if (resolved.namespace !== undefined && (typeof resolved.namespace !== 'string' || resolved.namespace.length === 0)) {
+    throw new InvalidInputError(`plan options: namespace must be a non-empty string, got ${JSON.stringify(resolved.namespace)}`);
+  }
   return resolved;
 }
 
@@ -57,19 +66,89 @@ function sortedUnique(values: Iterable<string>): string[] {
 }
 
 
-/** Reads references and records strong ones; collects invalid references. */
-class References {
-  readonly strong = new Set<string>();
-  readonly invalid: string[] = [];
+/** What computePlan returns besides the plan's contract fields. */
+export interface PlanRequest {
+  /**
+   * Fill {@link Plan.reasons}: why each image stays or goes and which rule
+   * decided each revision. Off by default: the plain plan does not pay for it.
+   */
+  reasons?: boolean;
+}
 
-  constructor(private readonly newestOfTag: (namespace: string, name: string, tag: string) => string | undefined) {}
+/** Who holds a reference: `Pod ns/web spec.containers[0].image`. Kept as parts; formatted only for reasons. */
+interface Referrer {
+  kind: string;
+  md: ObjectMeta;
+  field: string;
+}
+
+function describeReferrer(r: Referrer): string {
+  const ns = r.md.namespace ? `${r.md.namespace}/` : '';
+  return `${r.kind} ${ns}${r.md.name} ${r.field}`;
+}
+
+/** One reference, recorded only when reasons are asked for. */
+interface ReferenceEntry {
+  who: Referrer;
+  /** Digest id of a reference by digest. */
+  digest?: number;
+  /** The repository `namespace/name` the reference names, when it names one. */
+  repository?: string;
+  /** The tag of a reference by tag (no digest). */
+  tag?: string;
+}
+
+/**
+ * Reads references (rules 3 and 4 of "Which images stay"), and collects
+ * invalid ones. A reference by digest keeps that image wherever it points, and
+ * keeps the revisions of that digest in the stream it names (rule 5 of "Which
+ * stream revisions stay"); a reference by tag keeps position 0 of that tag.
+ */
+class References {
+  /** Digest ids referenced by digest, whatever the repository. */
+  readonly digestIds: number[] = [];
+  /** Repository -> tags referenced by tag (no digest). */
+  readonly tags = new Map<string, Set<string>>();
+  /** Repository -> digest ids referenced by digest through it. */
+  readonly throughStream = new Map<string, Set<number>>();
+  readonly invalid: string[] = [];
+  /** Every reference with its referrer, when reasons are asked for. */
+  readonly entries: ReferenceEntry[] | undefined;
+
+  constructor(
+    private readonly digests: Digests,
+    withReasons: boolean,
+  ) {
+    if (withReasons) this.entries = [];
+  }
 
   private offender(kind: string, md: ObjectMeta, field: string, value: unknown, reason: string): void {
     const ns = md.namespace ? `${md.namespace}/` : '';
     this.invalid.push(`${kind} ${ns}${md.name} ${field}: ${JSON.stringify(value)}: ${reason}`);
   }
 
-  /** A pull spec (rule 2): a digest references that image; a tag the newest revision of its stream tag. */
+  private byDigest(kind: string, md: ObjectMeta, field: string, digest: string, namespace: string | undefined, name: string | undefined): void {
+    const id = this.digests.intern(digest);
+    this.digestIds.push(id);
+    let repository: string | undefined;
+    if (namespace !== undefined && name !== undefined) {
+      repository = repositoryOf(namespace, name);
+      let ids = this.throughStream.get(repository);
+      if (ids === undefined) this.throughStream.set(repository, (ids = new Set()));
+      ids.add(id);
+    }
+    if (this.entries) this.entries.push({ who: { kind, md, field }, digest: id, repository });
+  }
+
+  private byTag(kind: string, md: ObjectMeta, field: string, namespace: string, name: string, tag: string): void {
+    const repository = repositoryOf(namespace, name);
+    let tags = this.tags.get(repository);
+    if (tags === undefined) this.tags.set(repository, (tags = new Set()));
+    tags.add(tag);
+    if (this.entries) this.entries.push({ who: { kind, md, field }, repository, tag });
+  }
+
+  /** A pull spec: a digest references that image; a tag the newest revision of its stream tag. */
   pullSpec(kind: string, md: ObjectMeta, field: string, spec: unknown): void {
     if (typeof spec !== 'string') {
       this.offender(kind, md, field, spec ?? null, 'not a string');
@@ -84,15 +163,10 @@ class References {
       return;
     }
     if (ref.digest !== undefined) {
-      this.strong.add(ref.digest);
+      this.byDigest(kind, md, field, ref.digest, ref.namespace, ref.namespace === undefined ? undefined : ref.name);
     } else if (ref.namespace !== undefined && ref.tag !== undefined) {
-      this.streamTag(ref.namespace, ref.name, ref.tag);
+      this.byTag(kind, md, field, ref.namespace, ref.name, ref.tag);
     }
-  }
-
-  streamTag(namespace: string, name: string, tag: string): void {
-    const image = this.newestOfTag(namespace, name, tag);
-    if (image !== undefined) this.strong.add(image);
   }
 
   podSpec(kind: string, md: ObjectMeta, prefix: string, spec: PodSpec | undefined): void {
@@ -106,7 +180,7 @@ class References {
     }
   }
 
-  /** Rule 3: `strategy.from` of builds and build configs. */
+  /** `strategy.from` of builds and build configs. */
   build(b: Build): void {
     const strategy = b.spec?.strategy;
     if (!strategy) return;
@@ -121,11 +195,11 @@ class References {
           break;
         case 'ImageStreamImage': {
           const at = typeof name === 'string' ? name.indexOf('@') : -1;
-          const digest = at > 0 ? name!.slice(at + 1) : '';
-          if (at <= 0 || !isDigest(digest)) {
+          const digest = at > 0 ? referenceDigest(name!.slice(at + 1)) : undefined;
+          if (digest === undefined) {
             this.offender(b.kind, b.metadata, field, name ?? null, 'an ImageStreamImage name must be <stream>@<digest>');
           } else {
-            this.strong.add(digest);
+            this.byDigest(b.kind, b.metadata, field, digest, from.namespace || b.metadata.namespace || '', name!.slice(0, at));
           }
           break;
         }
@@ -135,7 +209,7 @@ class References {
             this.offender(b.kind, b.metadata, field, name ?? null, 'an ImageStreamTag name must be <stream>:<tag>');
           } else {
             const namespace = from.namespace || b.metadata.namespace || '';
-            this.streamTag(namespace, name!.slice(0, colon), name!.slice(colon + 1));
+            this.byTag(b.kind, b.metadata, field, namespace, name!.slice(0, colon), name!.slice(colon + 1));
           }
           break;
         }
@@ -153,10 +227,10 @@ function workloadPodSpec(w: Workload): { prefix: string; spec: PodSpec | undefin
 }
 
 /**
- * Every digest of the snapshot (image names, layers, configs, stream revisions)
- * numbered once, so that the set algebra of the plan runs on typed arrays and
- * each digest string is hashed once: at 100,000 images, string sets cost more
- * than parsing the dump.
+ * Every digest of the snapshot (image names, layers, configs, children, stream
+ * revisions, references) numbered once, so that the set algebra of the plan
+ * runs on typed arrays and each digest string is hashed once: at 100,000
+ * images, string sets cost more than parsing the dump.
  */
 class Digests {
   private readonly ids = new Map<string, number>();
@@ -177,16 +251,6 @@ class Digests {
     }
     return id;
   }
-
-  find(digest: string): number | undefined {
-    return this.ids.get(digest);
-  }
-
-  /** The index of the Image named `digest`, or -1. */
-  image(digest: string): number {
-    const id = this.ids.get(digest);
-    return id === undefined ? -1 : this.imageOf[id];
-  }
 }
 
 interface ImageFacts {
@@ -196,6 +260,48 @@ interface ImageFacts {
   links: number[];
   /** Id of the image's own manifest digest. */
   manifest: number;
+  /** Ids of the manifest-list children (`dockerImageManifests[].digest`); empty for an image. */
+  children: number[];
+}
+
+/** The smallest `max.storage` of the `openshift.io/Image` limits of one namespace. */
+interface ImageLimit {
+  floorBytes: number;
+  text: string;
+  /** `namespace/name` of the LimitRange. */
+  limitRange: string;
+}
+
+/**
+ * Per namespace, the binding image limit: an image exceeds its limit when any
+ * limit is smaller than its size, i.e. when the smallest one is.
+ */
+function imageLimits(snapshot: Snapshot): Map<string, ImageLimit> {
+  const limits = new Map<string, ImageLimit>();
+  for (const lr of snapshot.limitRanges) {
+    const ns = lr.metadata.namespace ?? '';
+    const items = lr.spec?.limits ?? [];
+    for (let i = 0; i < items.length; i++) {
+      const storage = items[i]?.max?.storage;
+      if (items[i]?.type !== IMAGE_LIMIT_TYPE || storage === undefined || storage === null) continue;
+      const q = parseQuantity(storage);
+      if (q === undefined) {
+        throw new InvalidInputError(`LimitRange ${ns}/${lr.metadata.name}: spec.limits[${i}].max.storage is not a Kubernetes quantity: ${JSON.stringify(storage)}`);
+      }
+      const limit: ImageLimit = { floorBytes: q.floorBytes, text: q.text, limitRange: `${ns}/${lr.metadata.name}` };
+      const old = limits.get(ns);
+      if (old === undefined || limit.floorBytes < old.floorBytes || (limit.floorBytes === old.floorBytes && byString(limit.limitRange, old.limitRange) < 0)) {
+        limits.set(ns, limit);
+      }
+    }
+  }
+  return limits;
+}
+
+/** `dockerImageMetadata.Size` when it is a byte count, else -1 (an image without a size never exceeds a limit). */
+function imageSize(image: Image): number {
+  const size: unknown = image.dockerImageMetadata?.Size;
+  return typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : -1;
 }
 
 /**
@@ -215,26 +321,53 @@ function youngTest(youngSinceMs: number): (timestamp: string | undefined) => boo
   };
 }
 
+// Which rule of "Which stream revisions stay" decided a revision (docs/rules.md),
+// one byte per revision. NOT_TRIMMED: its stream is outside `namespace`.
+const NOT_TRIMMED = 0;
+const YOUNG_STREAM = 1;
+const YOUNG_REVISION = 2;
+const TAG_REFERENCE = 3;
+const IMAGE_ABSENT = 4;
+const WITHIN_KEEP = 5;
+const NOT_OVER_LIMIT = 6;
+const DIGEST_REFERENCE = 7;
+const BEYOND_KEEP = 8;
+const OVER_LIMIT = 9;
+const isRemoved = (rule: number): boolean => rule === IMAGE_ABSENT || rule === BEYOND_KEEP || rule === OVER_LIMIT;
+
+// Image flags, one byte per image, read only to explain.
+const YOUNG = 1;
+const MANAGED = 2;
+
 /**
- * Computes the prune plan of a snapshot (docs/rules.md, "The plan").
+ * Computes the prune plan of a snapshot (docs/rules.md, "The plan"); with
+ * `request.reasons`, also why each image and revision stays or goes.
  *
  * @throws InvalidReferencesError listing every offending object and field, unless
  *   `ignoreInvalidRefs` is set (then each one is a warning).
+ * @throws InvalidInputError for a LimitRange quantity that does not parse (over-size mode only).
  */
-export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = {}): Plan {
+export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = {}, request: PlanRequest = {}): Plan {
   const opts = resolvePlanOptions(options);
+  const overSize = opts.pruneOverSizeLimit;
+  const onlyNamespace = opts.namespace;
+  const withReasons = request.reasons === true;
   const isYoung = youngTest(opts.now.getTime() - opts.keepYoungerThanMs);
   const warnings: string[] = [];
   const digests = new Digests();
 
-  // Images: candidates, blobs, sizes.
+  // Images: candidates (rule 1 of "Which images stay"; age does not count in
+  // over-size mode), blobs, sizes.
   const facts: ImageFacts[] = [];
+  const flags: number[] = [];
+  const sizes: number[] = [];
   for (const image of snapshot.images) {
     const id = digests.intern(image.metadata.name);
     if (digests.imageOf[id] >= 0) continue; // the same Image twice in a dump: read once
     digests.imageOf[id] = facts.length;
     const managed = image.metadata.annotations?.[MANAGED_ANNOTATION] === 'true';
-    const candidate = !isYoung(image.metadata.creationTimestamp) && (opts.all || managed);
+    const young = isYoung(image.metadata.creationTimestamp);
+    const candidate = (overSize || !young) && (opts.all || managed);
     const blobs = blobsOfImage(image);
     if (blobs.warning) warnings.push(blobs.warning);
     const links: number[] = [];
@@ -243,7 +376,12 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
       const config = digests.intern(blobs.config);
       if (!links.includes(config)) links.push(config);
     }
-    facts.push({ image, candidate, links, manifest: id });
+    const children: number[] = [];
+    const listed = image.dockerImageManifests;
+    if (listed) for (const child of listed) children.push(digests.intern(child.digest));
+    facts.push({ image, candidate, links, manifest: id, children });
+    if (withReasons) flags.push((young ? YOUNG : 0) | (managed ? MANAGED : 0));
+    if (overSize) sizes.push(imageSize(image));
     const sized = layerSizesOf(image);
     if (sized.warning) warnings.push(sized.warning);
     for (const [name, size] of sized.sizes) {
@@ -253,34 +391,23 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
     }
   }
 
-  // Image streams, read once: per revision its digest id and whether it is
-  // young; rule 1 marks strong references.
+  // Image streams, read once: per revision its digest id and whether it is young.
   const streams = snapshot.streams;
   const revisionIds: number[] = [];
   const revisionYoung: boolean[] = [];
-  const strongIds: number[] = [];
   for (const s of streams) {
-    const streamYoung = isYoung(s.metadata.creationTimestamp);
     for (const t of s.status?.tags ?? []) {
       const items = t.items ?? [];
       for (let i = 0; i < items.length; i++) {
-        const id = digests.intern(items[i].image);
-        const young = isYoung(items[i].created);
-        revisionIds.push(id);
-        revisionYoung.push(young);
-        if (i < opts.keepTagRevisions || streamYoung || young) strongIds.push(id);
+        revisionIds.push(digests.intern(items[i].image));
+        revisionYoung.push(isYoung(items[i].created));
       }
     }
   }
 
-  // Workloads (rule 2) and builds (rule 3). Finished old pods are not read at all.
-  const streamsByKey = new Map<string, ImageStream>();
-  for (const s of streams) streamsByKey.set(repositoryOfStream(s), s);
-  const newestOfTag = (namespace: string, name: string, tag: string): string | undefined => {
-    const s = streamsByKey.get(repositoryOf(namespace, name));
-    return s?.status?.tags?.find((t) => t.tag === tag)?.items?.[0]?.image;
-  };
-  const refs = new References(newestOfTag);
+  // References: workloads (rule 3) and builds (rule 4), from every namespace.
+  // Finished old pods are not read at all.
+  const refs = new References(digests, withReasons);
   for (const p of snapshot.pods) {
     const phase = p.status?.phase;
     if (phase === 'Running' || phase === 'Pending' || isYoung(p.metadata.creationTimestamp)) {
@@ -293,14 +420,16 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
   }
   for (const b of snapshot.builds) refs.build(b);
 
-  // Rule 5.
+  // Invalid references stop the plan, or are skipped with a warning.
   if (refs.invalid.length > 0) {
     if (!opts.ignoreInvalidRefs) throw new InvalidReferencesError(sortedUnique(refs.invalid));
     for (const offender of refs.invalid) warnings.push(`skipped invalid reference: ${offender}`);
   }
 
-  // Rule 4: non-candidates and strongly referenced images are kept, and what is
-  // kept keeps its manifest-list children, transitively.
+  const limits = overSize ? imageLimits(snapshot) : undefined;
+
+  // "Which stream revisions stay": the first rule that applies decides each
+  // revision. What stays keeps its image (rule 2 of "Which images stay").
   const kept = new Uint8Array(facts.length);
   const queue: number[] = [];
   const keep = (index: number): void => {
@@ -308,26 +437,82 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
     kept[index] = 1;
     queue.push(index);
   };
-  for (let i = 0; i < facts.length; i++) if (!facts[i].candidate) keep(i);
-  for (const id of strongIds) keep(digests.imageOf[id]);
-  for (const digest of refs.strong) keep(digests.image(digest));
-  while (queue.length > 0) {
-    const children = facts[queue.pop()!].image.dockerImageManifests;
-    if (children) for (const child of children) keep(digests.image(child.digest));
+  const rules = new Uint8Array(revisionIds.length);
+  let r = 0;
+  for (const s of streams) {
+    const tags = s.status?.tags ?? [];
+    if (onlyNamespace !== undefined && s.metadata.namespace !== onlyNamespace) {
+      for (const t of tags) {
+        const items = t.items ?? [];
+        for (let i = 0; i < items.length; i++, r++) {
+          rules[r] = NOT_TRIMMED;
+          keep(digests.imageOf[revisionIds[r]]);
+        }
+      }
+      continue;
+    }
+    const streamYoung = !overSize && isYoung(s.metadata.creationTimestamp);
+    const repository = repositoryOfStream(s);
+    const taggedHere = refs.tags.get(repository);
+    const throughHere = refs.throughStream.get(repository);
+    const limit = limits?.get(s.metadata.namespace ?? '');
+    for (const t of tags) {
+      const items = t.items ?? [];
+      const tagReferenced = taggedHere !== undefined && taggedHere.has(t.tag);
+      for (let i = 0; i < items.length; i++, r++) {
+        const id = revisionIds[r];
+        const index = digests.imageOf[id];
+        let rule: number;
+        if (streamYoung) rule = YOUNG_STREAM;
+        else if (!overSize && revisionYoung[r]) rule = YOUNG_REVISION;
+        else if (i === 0 && tagReferenced) rule = TAG_REFERENCE;
+        else if (index < 0) rule = IMAGE_ABSENT;
+        else if (!overSize && i < opts.keepTagRevisions) rule = WITHIN_KEEP;
+        else if (overSize && !(limit !== undefined && sizes[index] >= 0 && limit.floorBytes < sizes[index])) rule = NOT_OVER_LIMIT;
+        else if (throughHere !== undefined && throughHere.has(id)) rule = DIGEST_REFERENCE;
+        else rule = overSize ? OVER_LIMIT : BEYOND_KEEP;
+        rules[r] = rule;
+        if (!isRemoved(rule)) keep(index);
+      }
+    }
   }
+
+  // "Which images stay": not candidates (1), references by digest (3, 4),
+  // references by tag keep position 0 of that tag (3, 4), children of what
+  // stays (5), and every image in namespace mode (6).
+  for (let i = 0; i < facts.length; i++) if (!facts[i].candidate) keep(i);
+  for (const id of refs.digestIds) keep(digests.imageOf[id]);
+  let streamsByKey: Map<string, ImageStream> | undefined;
+  const newestOfTag = (repository: string, tag: string): string | undefined => {
+    if (streamsByKey === undefined) {
+      streamsByKey = new Map();
+      for (const s of streams) streamsByKey.set(repositoryOfStream(s), s);
+    }
+    return streamsByKey.get(repository)?.status?.tags?.find((t) => t.tag === tag)?.items?.[0]?.image;
+  };
+  for (const [repository, tags] of refs.tags) {
+    for (const tag of tags) {
+      const image = newestOfTag(repository, tag);
+      if (image !== undefined) keep(digests.imageOf[digests.intern(image)]);
+    }
+  }
+  while (queue.length > 0) {
+    for (const child of facts[queue.pop()!].children) keep(digests.imageOf[child]);
+  }
+  if (onlyNamespace !== undefined) kept.fill(1);
   const isDeleted = (index: number): boolean => index >= 0 && kept[index] === 0;
 
   // Stream updates, manifest links and layer links, per stream (= repository).
   // Per digest id, `after` and `blobUsed` hold the number of the last stream whose
-  // updated history holds it (a set per stream, reset for free); `listed` is
-  // -2 - n once the digest is listed for stream n.
+  // updated history holds it (a set per stream, reset for free); `listed` and a
+  // `blobUsed` of -2 - n mean the digest is listed for stream n already.
   const idCount = digests.values.length;
-  const listed = new Int32Array(idCount).fill(-1);
-  const after = new Int32Array(idCount).fill(-1);
-  const blobUsed = new Int32Array(idCount).fill(-1);
+  const listed = opts.pruneRegistry ? new Int32Array(idCount).fill(-1) : undefined;
+  const after = opts.pruneRegistry ? new Int32Array(idCount).fill(-1) : undefined;
+  const blobUsed = opts.pruneRegistry ? new Int32Array(idCount).fill(-1) : undefined;
   const streamUpdates: StreamUpdate[] = [];
   const linkGroups: { repository: string; manifests: string[]; layers: string[] }[] = [];
-  let r = 0;
+  r = 0;
   for (let n = 0; n < streams.length; n++) {
     const s = streams[n];
     const removed: RemovedRevision[] = [];
@@ -337,9 +522,7 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
       const items = t.items ?? [];
       let removedHere = 0;
       for (let i = 0; i < items.length; i++, r++) {
-        const id = revisionIds[r];
-        const index = digests.imageOf[id];
-        if (isDeleted(index) || (index < 0 && !revisionYoung[r])) {
+        if (isRemoved(rules[r])) {
           removed.push({ tag: t.tag, index: i, image: items[i].image });
           removedHere++;
         }
@@ -353,62 +536,75 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
       removed: removed.sort((a, b) => byString(a.tag, b.tag) || a.index - b.index),
       removedTags: removedTags.sort(),
     });
+    if (!listed || !after || !blobUsed) continue;
 
-    // What the history still holds after the update, and the blobs those images use.
+    // What the history still holds after the update, and the blobs those
+    // images and their children use. A child of a list that leaves the history
+    // keeps its manifest link when it stays, so it keeps its blobs' links too:
+    // a pull of that child through this repository must not lose a layer.
     for (let q = firstRevision; q < r; q++) {
+      const removedHere = isRemoved(rules[q]);
       const id = revisionIds[q];
+      if (!removedHere) after[id] = n;
       const index = digests.imageOf[id];
-      if (isDeleted(index) || (index < 0 && !revisionYoung[q])) continue;
-      after[id] = n;
-      if (index >= 0) for (const blob of facts[index].links) blobUsed[blob] = n;
+      if (index < 0) continue;
+      if (!removedHere) for (const blob of facts[index].links) blobUsed[blob] = n;
+      for (const child of facts[index].children) {
+        const c = digests.imageOf[child];
+        if (c >= 0 && (!removedHere || kept[c])) for (const blob of facts[c].links) blobUsed[blob] = n;
+      }
     }
     const manifests: string[] = [];
     const layers: string[] = [];
-    const addManifest = (id: number): void => {
-      if (listed[id] === -2 - n) return; // listed already for this stream
-      listed[id] = -2 - n;
-      manifests.push(digests.values[id]);
-    };
-    for (let q = firstRevision; q < r; q++) {
-      const id = revisionIds[q];
-      if (after[id] === n) continue;
-      addManifest(id);
-      const index = digests.imageOf[id];
-      if (index < 0) continue;
-      for (const child of facts[index].image.dockerImageManifests ?? []) {
-        const childId = digests.find(child.digest);
-        if (childId !== undefined && isDeleted(digests.imageOf[childId])) addManifest(childId);
-      }
+    const unlinkBlobs = (index: number): void => {
       for (const blob of facts[index].links) {
         if (blobUsed[blob] === n || blobUsed[blob] === -2 - n) continue;
         blobUsed[blob] = -2 - n;
         layers.push(digests.values[blob]);
+      }
+    };
+    for (let q = firstRevision; q < r; q++) {
+      const id = revisionIds[q];
+      if (after[id] === n || listed[id] === -2 - n) continue;
+      listed[id] = -2 - n;
+      manifests.push(digests.values[id]);
+      const index = digests.imageOf[id];
+      if (index < 0) continue;
+      unlinkBlobs(index);
+      for (const child of facts[index].children) {
+        const c = digests.imageOf[child];
+        if (!isDeleted(c) || listed[child] === -2 - n) continue;
+        listed[child] = -2 - n;
+        manifests.push(digests.values[child]);
+        unlinkBlobs(c);
       }
     }
     linkGroups.push({ repository: repositoryOfStream(s), manifests, layers });
   }
 
   // Blobs: those of deleted images that no surviving image uses.
-  const blobState = new Uint8Array(digests.values.length); // 1 protected, 2 listed
-  for (let i = 0; i < facts.length; i++) {
-    if (!kept[i]) continue;
-    for (const blob of facts[i].links) blobState[blob] = 1;
-    blobState[facts[i].manifest] = 1;
-  }
   const images: string[] = [];
   const blobs: string[] = [];
   let bytesReclaimed = 0;
-  const take = (blob: number): void => {
-    if (blobState[blob] !== 0) return;
-    blobState[blob] = 2;
-    blobs.push(digests.values[blob]);
-    if (digests.size[blob] > 0) bytesReclaimed += digests.size[blob];
-  };
-  for (let i = 0; i < facts.length; i++) {
-    if (kept[i]) continue;
-    images.push(digests.values[facts[i].manifest]);
-    for (const blob of facts[i].links) take(blob);
-    take(facts[i].manifest);
+  for (let i = 0; i < facts.length; i++) if (!kept[i]) images.push(digests.values[facts[i].manifest]);
+  if (opts.pruneRegistry && images.length > 0) {
+    const blobState = new Uint8Array(idCount); // 1 protected, 2 listed
+    for (let i = 0; i < facts.length; i++) {
+      if (!kept[i]) continue;
+      for (const blob of facts[i].links) blobState[blob] = 1;
+      blobState[facts[i].manifest] = 1;
+    }
+    const take = (blob: number): void => {
+      if (blobState[blob] !== 0) return;
+      blobState[blob] = 2;
+      blobs.push(digests.values[blob]);
+      if (digests.size[blob] > 0) bytesReclaimed += digests.size[blob];
+    };
+    for (let i = 0; i < facts.length; i++) {
+      if (kept[i]) continue;
+      for (const blob of facts[i].links) take(blob);
+      take(facts[i].manifest);
+    }
   }
 
   for (const [kind, count] of Object.entries(snapshot.ignoredKinds)) {
@@ -424,7 +620,7 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
     for (const digest of g.manifests.sort()) manifestLinks.push({ repository: g.repository, digest });
     for (const digest of g.layers.sort()) layerLinks.push({ repository: g.repository, digest });
   }
-  return {
+  const plan: Plan = {
     images: images.sort(),
     streamUpdates: streamUpdates.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name)),
     manifestLinks,
@@ -433,4 +629,157 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
     bytesReclaimed,
     warnings: sortedUnique(warnings),
   };
+  if (withReasons) {
+    plan.reasons = explain({ snapshot, opts, digests, facts, flags, sizes, kept, revisionIds, rules, refs, limits, newestOfTag });
+  }
+  return plan;
+}
+
+/** What {@link explain} reads: the facts computePlan recorded on the way. */
+interface Facts {
+  snapshot: Snapshot;
+  opts: PlanOptions;
+  digests: Digests;
+  facts: ImageFacts[];
+  flags: number[];
+  sizes: number[];
+  kept: Uint8Array;
+  revisionIds: number[];
+  rules: Uint8Array;
+  refs: References;
+  limits: Map<string, ImageLimit> | undefined;
+  newestOfTag: (repository: string, tag: string) => string | undefined;
+}
+
+/** Maps a key to the list of values added under it. */
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/**
+ * The reasons of the plan, worked out from the compact facts computePlan kept
+ * (a rule byte per revision, a flag byte per image, the references with their
+ * referrers): every string is built here, and only when asked for.
+ * Each line starts with the rule, not the verdict (the verdict is its own field).
+ */
+function explain(f: Facts): PlanReasons {
+  const { opts, digests, facts, kept, rules, refs } = f;
+  const young = `keepYoungerThan ${formatDuration(opts.keepYoungerThanMs)}`;
+
+  // Referrers by tag (`repository:tag`) and by digest through a stream (`repository@id`).
+  const tagReferrers = new Map<string, string[]>();
+  const digestReferrers = new Map<string, string[]>();
+  const imageLines: string[][] = facts.map(() => []);
+  for (const e of refs.entries ?? []) {
+    const who = describeReferrer(e.who);
+    if (e.digest !== undefined) {
+      if (e.repository !== undefined) pushTo(digestReferrers, `${e.repository}@${e.digest}`, who);
+      const index = digests.imageOf[e.digest];
+      if (index >= 0) imageLines[index].push(`${who} references it by digest`);
+    } else if (e.repository !== undefined && e.tag !== undefined) {
+      pushTo(tagReferrers, `${e.repository}:${e.tag}`, who);
+      const image = f.newestOfTag(e.repository, e.tag);
+      const index = image === undefined ? -1 : digests.imageOf[digests.intern(image)];
+      if (index >= 0) imageLines[index].push(`${who} references it by tag ${e.repository}:${e.tag}`);
+    }
+  }
+
+  const revisions: RevisionReasons[] = [];
+  let r = 0;
+  for (const s of f.snapshot.streams) {
+    const namespace = s.metadata.namespace ?? '';
+    const repository = repositoryOfStream(s);
+    for (const t of s.status?.tags ?? []) {
+      const items = t.items ?? [];
+      for (let i = 0; i < items.length; i++, r++) {
+        const rule = rules[r];
+        const id = f.revisionIds[r];
+        const index = digests.imageOf[id];
+        let lines: string[];
+        switch (rule) {
+          case NOT_TRIMMED:
+            lines = [`not trimmed: only the streams of namespace ${opts.namespace} are trimmed`];
+            break;
+          case YOUNG_STREAM:
+            lines = [`young stream: ${repository} was created ${s.metadata.creationTimestamp}, within ${young}`];
+            break;
+          case YOUNG_REVISION:
+            lines = [`young revision: created ${items[i].created}, within ${young}`];
+            break;
+          case TAG_REFERENCE:
+            lines = (tagReferrers.get(`${repository}:${t.tag}`) ?? []).map((who) => `referenced by tag ${repository}:${t.tag} at position 0: ${who}`);
+            break;
+          case IMAGE_ABSENT:
+            lines = ['image not in the snapshot'];
+            break;
+          case WITHIN_KEEP:
+            lines = [`within keepTagRevisions ${opts.keepTagRevisions}: position ${i}`];
+            break;
+          case NOT_OVER_LIMIT: {
+            const limit = f.limits?.get(namespace);
+            const size = f.sizes[index];
+            lines = [
+              size < 0
+                ? 'not over the limit: the image has no dockerImageMetadata.Size'
+                : limit === undefined
+                  ? `not over the limit: no LimitRange of type ${IMAGE_LIMIT_TYPE} in namespace ${namespace}`
+                  : `not over the limit of LimitRange ${limit.limitRange}: size ${size} <= max.storage ${limit.text}`,
+            ];
+            break;
+          }
+          case DIGEST_REFERENCE:
+            lines = (digestReferrers.get(`${repository}@${id}`) ?? []).map((who) => `referenced by digest through this stream: ${who}`);
+            break;
+          case BEYOND_KEEP:
+            lines = [`beyond keepTagRevisions ${opts.keepTagRevisions}: position ${i}`];
+            break;
+          default: {
+            const limit = f.limits!.get(namespace)!;
+            lines = [`over the limit of LimitRange ${limit.limitRange}: size ${f.sizes[index]} > max.storage ${limit.text}`];
+          }
+        }
+        lines = sortedUnique(lines);
+        const removed = isRemoved(rule);
+        revisions.push({ namespace, name: s.metadata.name, tag: t.tag, index: i, image: items[i].image, verdict: removed ? 'removed' : 'stays', reasons: lines });
+        if (index < 0) continue;
+        // An image names every revision that stays; a deleted one, every revision that was removed.
+        if (!removed) for (const line of lines) imageLines[index].push(`revision ${repository}:${t.tag}#${i} stays: ${line}`);
+        else if (!kept[index]) for (const line of lines) imageLines[index].push(`revision ${repository}:${t.tag}#${i} is removed: ${line}`);
+      }
+    }
+  }
+
+  const images: ImageReasons[] = [];
+  for (let i = 0; i < facts.length; i++) {
+    const lines = imageLines[i];
+    const image = facts[i].image;
+    if (kept[i]) {
+      for (const child of facts[i].children) {
+        const c = digests.imageOf[child];
+        if (c >= 0) imageLines[c].push(`child of manifest list ${digests.values[facts[i].manifest]}, which stays`);
+      }
+    }
+    if (!facts[i].candidate) {
+      if (!opts.pruneOverSizeLimit && f.flags[i] & YOUNG) lines.push(`not a candidate: young, created ${image.metadata.creationTimestamp}, within ${young}`);
+      if (!opts.all && !(f.flags[i] & MANAGED)) {
+        const value = image.metadata.annotations?.[MANAGED_ANNOTATION];
+        lines.push(`not a candidate: not managed (${MANAGED_ANNOTATION} is ${value === undefined ? 'not set' : JSON.stringify(value)}) and all is not set`);
+      }
+    }
+    if (opts.namespace !== undefined) lines.push(`namespace mode: no image is deleted (namespace ${opts.namespace})`);
+  }
+  for (let i = 0; i < facts.length; i++) {
+    const lines = imageLines[i];
+    if (!kept[i]) {
+      lines.push('no revision that stays points to it', 'no pod, workload or build references it');
+      const age = opts.pruneOverSizeLimit ? 'age does not count in over-size mode' : `created ${facts[i].image.metadata.creationTimestamp}, older than ${young}`;
+      lines.push(`a candidate: ${age}, and ${f.flags[i] & MANAGED ? 'managed' : 'all is set'}`);
+    }
+    images.push({ image: digests.values[facts[i].manifest], verdict: kept[i] ? 'stays' : 'deleted', reasons: sortedUnique(lines) });
+  }
+  images.sort((a, b) => byString(a.image, b.image));
+  revisions.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name) || byString(a.tag, b.tag) || a.index - b.index);
+  return { images, revisions };
 }

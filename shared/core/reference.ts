@@ -10,6 +10,7 @@ export interface DockerReference {
   name: string;
   /** `latest` when the reference has neither tag nor digest. */
   tag?: string;
+  /** The digest with its hex in lower case (a reference may write it in upper case). */
   digest?: string;
 }
 
@@ -20,10 +21,27 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
 
-/** True when `text` is a content digest (`sha256:<64 hex>`, or another algorithm's well-formed digest). */
+/** True when `text` is a content digest (`sha256:<64 lower-case hex>`, or another algorithm's well-formed digest). */
 export function isDigest(text: string): boolean {
   if (text.startsWith('sha256:')) return SHA256.test(text);
   return DIGEST.test(text) && text.split(':')[1].length >= 32;
+}
+
+const HEX = /^[0-9a-fA-F]+$/;
+
+/**
+ * The digest a reference names, in the form Image names use: its hex in lower
+ * case, since oc's parser accepts upper-case hex (docs/rules.md, "Words").
+ * Undefined when `text` is no digest. Non-hex encodings of other algorithms are
+ * left as written.
+ */
+export function referenceDigest(text: string): string | undefined {
+  const colon = text.indexOf(':');
+  if (colon > 0 && HEX.test(text.slice(colon + 1))) {
+    const lower = text.slice(0, colon) + text.slice(colon).toLowerCase();
+    return isDigest(lower) ? lower : undefined;
+  }
+  return isDigest(text) ? text : undefined;
 }
 
 function looksLikeHost(component: string): boolean {
@@ -46,9 +64,10 @@ export function parseReference(text: string): DockerReference {
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
-    digest = rest.slice(at + 1);
+    const written = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!isDigest(digest)) fail(`malformed digest "${digest}"`);
+    digest = referenceDigest(written);
+    if (digest === undefined) fail(`malformed digest "${written}"`);
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');

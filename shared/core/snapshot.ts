@@ -5,6 +5,10 @@
 import { InvalidInputError } from './errors.js';
 import type { Build, Image, ImageStream, KubeObject, LimitRange, Pod, PodSpec, Workload } from './kube-types.js';
 import { TEMPLATE_KINDS } from './kube-types.js';
+import { parseQuantity } from './quantity.js';
+
+/** The LimitRange limit type whose `max.storage` caps an image's size (docs/rules.md, "Words"). */
+export const IMAGE_LIMIT_TYPE = 'openshift.io/Image';
 
 export interface Snapshot {
   images: Image[];
@@ -122,6 +126,28 @@ function checkBuild(c: Checker, o: Record<string, unknown>): void {
   }
 }
 
+/**
+ * A LimitRange: namespaced, `spec.limits[]` objects with a string `type` and,
+ * when present, a string `max.storage`. The quantity is checked only for limits
+ * of type `openshift.io/Image`, the only ones the rules read: the API server
+ * never stores a malformed quantity, so one is a broken dump, and it would
+ * silently disable a limit; other types' quantities are none of the rules' business.
+ */
+function checkLimitRange(c: Checker, o: Record<string, unknown>): void {
+  const spec = c.optionalObject(o.spec, 'spec');
+  c.optionalArray(spec?.limits, 'spec.limits').forEach((l, i) => {
+    const f = `spec.limits[${i}]`;
+    if (!c.isObject(l)) c.fail(f, 'must be an object');
+    const type = c.string(l.type, `${f}.type`);
+    const max = c.optionalObject(l.max, `${f}.max`);
+    if (max?.storage === undefined || max.storage === null) return;
+    const storage = c.string(max.storage, `${f}.max.storage`);
+    if (type === IMAGE_LIMIT_TYPE && parseQuantity(storage) === undefined) {
+      c.fail(`${f}.max.storage`, `is not a Kubernetes quantity (examples: 100Mi, 1G, 512k): "${storage}"`);
+    }
+  });
+}
+
 /** Collects the items of a List into a {@link Snapshot}, checking each as it comes. */
 export class SnapshotBuilder {
   private readonly snapshot = emptySnapshot();
@@ -132,7 +158,8 @@ export class SnapshotBuilder {
     const c = new Checker(describe(o as KubeObject, index));
     if (!c.isObject(o)) c.fail('item', 'must be an object');
     const kind = c.string(o.kind, 'kind');
-    const known = kind === 'Image' || kind === 'ImageStream' || kind === 'Pod' || kind === 'Build' || kind === 'BuildConfig' || WORKLOAD_KINDS.has(kind);
+    const known =
+      kind === 'Image' || kind === 'ImageStream' || kind === 'Pod' || kind === 'Build' || kind === 'BuildConfig' || kind === 'LimitRange' || WORKLOAD_KINDS.has(kind);
     if (!known) {
       if (kind === 'List') c.fail('kind', 'is a nested List; flatten it (oc get -o json prints one List)');
       this.snapshot.ignoredKinds[kind] = (this.snapshot.ignoredKinds[kind] ?? 0) + 1;
@@ -161,6 +188,11 @@ export class SnapshotBuilder {
         c.string(md.namespace, 'metadata.namespace');
         checkBuild(c, o);
         this.snapshot.builds.push(o as unknown as Build);
+        return;
+      case 'LimitRange':
+        c.string(md.namespace, 'metadata.namespace');
+        checkLimitRange(c, o);
+        this.snapshot.limitRanges.push(o as unknown as LimitRange);
         return;
       default: {
         c.string(md.namespace, 'metadata.namespace');

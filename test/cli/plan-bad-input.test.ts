@@ -51,6 +51,11 @@ const CASES: Array<{ name: string; input: string; says: string[] }> = [
     says: ['item 0', '(ImageStream shop/app)', 'status.tags[0].items[0].created', 'not a timestamp'],
   },
   { name: 'a nested List', input: listOf({ kind: 'List', metadata: { name: 'x' }, items: [] }), says: ['item 0', 'nested List'] },
+  {
+    name: 'a LimitRange whose image limit is no quantity',
+    input: listOf(pod(), { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'images', namespace: 'shop' }, spec: { limits: [{ type: 'openshift.io/Image', max: { storage: '1 GB' } }] } }),
+    says: ['item 1', '(LimitRange shop/images)', 'spec.limits[0].max.storage', 'not a Kubernetes quantity'],
+  },
 ];
 
 const WAYS = [

@@ -96,7 +96,7 @@ describe('plan --output table', () => {
     const order = ['Images to delete', 'Stream revisions to remove', 'Tags to remove', 'Manifest links to delete', 'Layer links to delete', 'Blobs to delete', 'Space reclaimed', 'Top repositories', 'Warnings (1)', 'Dry run'].map(at);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(out).toMatch(/Images to delete\s+6\n/);
-    expect(out).toMatch(/Stream revisions to remove\s+4\s+in 3 image streams\n/);
+    expect(out).toMatch(/Stream revisions to remove\s+6\s+in 5 image streams\n/);
     expect(out).toMatch(/Tags to remove\s+1\n/);
     expect(out).toMatch(/Space reclaimed\s+216\.8 MiB\s+\(227331276 bytes\)\n/);
     expect(out).toMatch(/Warnings \(1\):\n  - .*\bService\b/);

@@ -1,4 +1,4 @@
-// Rule 3: builds and build configs reference images through strategy.from.
+// "Which images stay", rule 4: builds and build configs reference images through strategy.from.
 import { describe, expect, it } from 'vitest';
 import type { ObjectReference } from '../../shared/core/kube-types.js';
 import { build, byDigest, digest, image, stream, type StrategyName } from '../builders.js';

@@ -119,8 +119,8 @@ describe('resolvePlanOptions', () => {
   });
 
   it('keeps what is given', () => {
-    const o = resolvePlanOptions({ keepTagRevisions: 0, keepYoungerThanMs: 0, now: NOW, all: true, ignoreInvalidRefs: true });
-    expect(o).toEqual({ keepTagRevisions: 0, keepYoungerThanMs: 0, now: NOW, all: true, ignoreInvalidRefs: true });
+    const given = { keepTagRevisions: 0, keepYoungerThanMs: 0, now: NOW, all: true, ignoreInvalidRefs: true, pruneOverSizeLimit: true, namespace: 'ns', pruneRegistry: false };
+    expect(resolvePlanOptions(given)).toEqual(given);
   });
 
   // Safety: an option that is not a number would make every image "old"

@@ -1,4 +1,4 @@
-// Rule 5: invalid references stop the plan, naming every offending object and
+// Invalid references ("Which images stay"): they stop the plan, naming every offending object and
 // field, unless ignoreInvalidRefs turns each into a warning.
 import { describe, expect, it } from 'vitest';
 import { InvalidReferencesError, PrunerError } from '../../shared/errors.js';
@@ -67,7 +67,7 @@ describe('an invalid reference stops the plan, naming the object and field', () 
   });
 });
 
-describe('references rule 2 ignores are not read', () => {
+describe('references rule 3 ignores are not read', () => {
   const ignored: Array<[string, Item]> = [
     ['an old succeeded pod', pod('ns', 'p', [BAD], { phase: 'Succeeded' })],
     ['an old failed pod', pod('ns', 'p', [BAD], { phase: 'Failed' })],
@@ -97,8 +97,8 @@ describe('with ignoreInvalidRefs', () => {
   });
 
   it('an invalid reference is skipped: it keeps nothing', () => {
-    // The bad reference names image a's digest in upper case; skipping it must not keep a.
-    const upper = `ns/app@sha256:${digests('a')[0].slice(7).toUpperCase()}`;
+    // The bad reference (upper case in the path) names image a's digest; skipping it must not keep a.
+    const upper = `ns/App@${digests('a')[0]}`;
     const plan = planOf([image('a'), pod('ns', 'p', [upper])], { ignoreInvalidRefs: true });
     expect(plan.images).toEqual(digests('a'));
     expect(plan.warnings).toHaveLength(1);

@@ -1,4 +1,4 @@
-// Rule 4: manifest lists keep their children; a fully pruned list takes its
+// "Which images stay", rule 5: manifest lists keep their children; a fully pruned list takes its
 // children's manifests, links and blobs with it.
 import { describe, expect, it } from 'vitest';
 import { byDigest, image, layer, manifestList, pod, stream, type Item } from '../builders.js';
@@ -38,9 +38,9 @@ describe('manifest lists', () => {
       { namespace: 'ns', name: 'multi', removed: [{ tag: 'latest', index: 0, image: digests('L')[0] }], removedTags: ['latest'] },
     ]);
     expect(plan.manifestLinks).toEqual(links(link('ns/multi', 'L'), link('ns/multi', 'c1'), link('ns/multi', 'c2')));
-    // As written, layer links come from the images in the stream's history; the
-    // list itself has no layers and its children are not in the history.
-    expect(plan.layerLinks).toEqual([]);
+    // The list has no layers of its own; its deleted children's manifest links
+    // go, and so do their layer and config links (docs/rules.md, "The plan").
+    expect(plan.layerLinks).toEqual(links(link('ns/multi', 'a1'), link('ns/multi', 'a2'), link('ns/multi', 'shared'), { repository: 'ns/multi', digest: CFG }));
     expect(plan.blobs).toEqual([...digests('L', 'c1', 'c2', 'a1', 'a2', 'shared'), CFG].sort());
     expect(plan.bytesReclaimed).toBe(305);
   });
@@ -49,6 +49,8 @@ describe('manifest lists', () => {
     const plan = planOf([...cluster(), pod('ns', 'p', [byDigest('c1')])], { keepTagRevisions: 0 });
     expect(plan.images).toEqual(digests('L', 'c2'));
     expect(plan.manifestLinks).toEqual(links(link('ns/multi', 'L'), link('ns/multi', 'c2')));
+    // c1 keeps its manifest link in ns/multi, so the layer it shares with c2 stays linked there.
+    expect(plan.layerLinks).toEqual([link('ns/multi', 'a2')]);
     expect(plan.blobs).toEqual(digests('L', 'c2', 'a2'));
     expect(plan.bytesReclaimed).toBe(200);
   });

@@ -1,4 +1,5 @@
-// Rule 1 (image stream history) and the image stream updates of the plan.
+// Image stream history (docs/rules.md, "Which stream revisions stay", rule 4 and the
+// stream updates of the plan); plan-revisions.test.ts has one table per rule.
 import { describe, expect, it } from 'vitest';
 import { digest, image, rev, stream } from '../builders.js';
 import { digests, planOf } from './plan-helpers.js';
@@ -66,10 +67,12 @@ describe('young streams and young revisions keep their images', () => {
 });
 
 describe('the same image twice in one tag history', () => {
-  it('is kept when one of its revisions is strong, and none of them is removed', () => {
+  it('is kept when one of its revisions stays; its revision beyond keepTagRevisions is removed all the same', () => {
     const plan = planOf([image('a'), image('b'), image('c'), image('d'), stream('ns', 'app', { latest: ['a', 'b', 'c', 'd', 'a'] })]);
     expect(plan.images).toEqual(digests('d'));
-    expect(plan.streamUpdates).toEqual([{ namespace: 'ns', name: 'app', removed: [removed('latest', 3, 'd')], removedTags: [] }]);
+    expect(plan.streamUpdates).toEqual([{ namespace: 'ns', name: 'app', removed: [removed('latest', 3, 'd'), removed('latest', 4, 'a')], removedTags: [] }]);
+    // a is still in the history at position 0: only d's manifest leaves the repository
+    expect(plan.manifestLinks).toEqual([{ repository: 'ns/app', digest: digest('d') }]);
   });
 
   it('is deleted when all its revisions are weak; each revision is removed and its manifest unlinked once', () => {
@@ -95,9 +98,9 @@ describe('revisions whose image is absent from the cluster', () => {
     expect(plan.blobs).toEqual([]);
   });
 
-  it('an old absent revision is removed even from a young stream (only the revision\'s age counts)', () => {
+  it('an old absent revision of a young stream stays: youth comes first (rule 1 before rule 3)', () => {
     const plan = planOf([image('a'), stream('ns', 'app', { latest: ['a', rev('missing', '2h')] }, { age: '30m' })]);
-    expect(plan.streamUpdates).toEqual([{ namespace: 'ns', name: 'app', removed: [removed('latest', 1, 'missing')], removedTags: [] }]);
+    expect(plan.streamUpdates).toEqual([]);
   });
 
   it('a tag of only old absent revisions is removed whole', () => {
@@ -108,8 +111,8 @@ describe('revisions whose image is absent from the cluster', () => {
   });
 });
 
-describe('an image strongly referenced in one stream and weakly in another', () => {
-  it('is kept and removed from neither stream', () => {
+describe('an image that one stream keeps and another holds beyond keepTagRevisions', () => {
+  it('is kept, and its revision beyond keepTagRevisions is removed from the other stream (as oc does)', () => {
     const plan = planOf(
       [
         ...['s', 'x', 'y', 'z'].map((h) => image(h)),
@@ -119,16 +122,18 @@ describe('an image strongly referenced in one stream and weakly in another', () 
       { keepTagRevisions: 3 },
     );
     expect(plan.images).toEqual([]);
-    expect(plan.streamUpdates).toEqual([]);
-    expect(plan.manifestLinks).toEqual([]);
+    expect(plan.streamUpdates).toEqual([{ namespace: 'ns2', name: 'weak', removed: [removed('latest', 3, 's')], removedTags: [] }]);
+    expect(plan.manifestLinks).toEqual([{ repository: 'ns2/weak', digest: digest('s') }]);
+    expect(plan.blobs).toEqual([]);
   });
 
-  it('a weak revision of an image that stays for another reason is not removed', () => {
+  it('a revision beyond keepTagRevisions is removed although its image stays (unmanaged, young)', () => {
     const plan = planOf([image('a'), image('u', { managed: null }), image('y', { age: '5m' }), stream('ns', 'app', { latest: ['a', 'u', 'y'] })], {
       keepTagRevisions: 1,
     });
     expect(plan.images).toEqual([]);
-    expect(plan.streamUpdates).toEqual([]);
+    expect(plan.streamUpdates).toEqual([{ namespace: 'ns', name: 'app', removed: [removed('latest', 1, 'u'), removed('latest', 2, 'y')], removedTags: [] }]);
+    expect(plan.blobs).toEqual([]);
   });
 });
 

@@ -1,4 +1,4 @@
-// Rule 2: pods (by phase and age) and every workload kind, all three container
+// "Which images stay", rule 3: pods (by phase and age) and every workload kind, all three container
 // lists, digest and tag references.
 import { describe, expect, it } from 'vitest';
 import { byDigest, digest, image, pod, stream, workload, WORKLOAD_KINDS, type PodPhase } from '../builders.js';
@@ -63,6 +63,7 @@ describe('references by digest', () => {
     ['no host', `other/thing@${digest('a')}`],
     ['a single component', `thing@${digest('a')}`],
     ['a tag as well as the digest', `quay.io/vendor/tool:v9@${digest('a')}`],
+    ['upper-case hex (oc accepts it; compared in lower case)', `quay.io/vendor/tool@sha256:${digest('a').slice(7).toUpperCase()}`],
   ];
   it.each(cases)('keep the image with that digest whatever the repository: %s', (_why, ref) => {
     expect(planOf([image('a'), image('b'), pod('ns', 'p', [ref])]).images).toEqual(digests('b'));

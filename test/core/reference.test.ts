@@ -33,6 +33,8 @@ describe('parseReference reads valid pull specs', () => {
     ['an IP address with a port is a host', `10.0.0.1:5000/ns/app@${D}`, { host: '10.0.0.1:5000', namespace: 'ns', name: 'app', digest: D }],
     ['four components: the rest after the namespace is the name', 'quay.io/org/team/app:v3', { host: 'quay.io', namespace: 'org', name: 'team/app', tag: 'v3' }],
     ['five components', 'localhost:5000/a/b/c/d', { host: 'localhost:5000', namespace: 'a', name: 'b/c/d', tag: 'latest' }],
+    ['a digest in upper case hex is read in lower case (oc accepts it)', `ns/app@sha256:${'AB'.repeat(32)}`, { namespace: 'ns', name: 'app', digest: D }],
+    ['a digest in mixed case hex', `quay.io/ns/app:v1@sha256:${'aB'.repeat(32)}`, { host: 'quay.io', namespace: 'ns', name: 'app', tag: 'v1', digest: D }],
     ['a host may use upper case (only the path may not)', 'Registry.Example.com/ns/app', { host: 'Registry.Example.com', namespace: 'ns', name: 'app', tag: 'latest' }],
   ];
   it.each(cases)('%s: %s', (_why, text, expected) => {
@@ -73,7 +75,8 @@ describe('parseReference refuses invalid references', () => {
     ['a sha256 digest that is too short', 'ns/app@sha256:abc123'],
     ['a sha256 digest that is too long', `ns/app@sha256:${'ab'.repeat(32)}0`],
     ['a sha256 digest with non-hex characters', `ns/app@sha256:${'zz'.repeat(32)}`],
-    ['a sha256 digest in upper case hex', `ns/app@sha256:${'AB'.repeat(32)}`],
+    ['a sha256 digest with non-hex upper case', `ns/app@sha256:${'ZZ'.repeat(32)}`],
+    ['an algorithm in upper case', `ns/app@SHA256:${'ab'.repeat(32)}`],
     ['two digests', `ns/app@${D}@${D}`],
     ['a port that is not a number', 'registry:http/ns/app'],
     ['a tag after a digest', `ns/app@${D}:v1`],
