@@ -30,7 +30,7 @@ describe('Lambda handlers with a fake context', () => {
     expect(out).toEqual({
       runId: '20261124T070000Z-first',
       executionId: 'arn:aws:states:eu-west-1:1:execution:sm:first',
-      options: { confirm: true, keepTagRevisions: 5, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, now: '2026-11-24T07:00:00.123Z' },
+      options: { confirm: true, keepTagRevisions: 5, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, pruneOverSizeLimit: false, pruneRegistry: true, numWorkers: 10, now: '2026-11-24T07:00:00.123Z' },
     });
   });
 
