@@ -51,7 +51,7 @@ describe('plan flags', () => {
     const clock = new Date('2026-05-05T05:05:05Z');
     expect(parsePlanFlags(['--snapshot', 'f.json'], () => clock)).toEqual({
       snapshot: 'f.json',
-      options: { keepTagRevisions: 3, keepYoungerThanMs: 3_600_000, now: clock, all: false, ignoreInvalidRefs: false },
+      options: { keepTagRevisions: 3, keepYoungerThanMs: 3_600_000, now: clock, all: false, ignoreInvalidRefs: false, pruneOverSizeLimit: false, pruneRegistry: true },
       keepYoungerThan: '60m',
       output: 'table',
     });
