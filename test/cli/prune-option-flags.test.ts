@@ -11,6 +11,7 @@ import { connectionOptionsFromFlags } from '../../cli/cluster-flags.js';
 import { makeFsckCommand } from '../../cli/commands/fsck.js';
 import { makeHardPruneCommand } from '../../cli/commands/hard-prune.js';
 import { runCommand } from '../../cli/main.js';
+import { startFakeOpenShift } from '../support/fake-openshift.js';
 import { EXAMPLE, EXAMPLE_NOW, runCli, tempDir } from './run-cli.js';
 
 const ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:P';
@@ -166,6 +167,24 @@ describe('--token for the local commands', () => {
   it('without --server replaces the kubeconfig user\'s credentials', () => {
     const o = connectionOptionsFromFlags({ kubeconfig: '/k', context: 'c', token: 'sha256~abc' }, {});
     expect(o).toMatchObject({ kubeconfig: '/k', context: 'c', token: 'sha256~abc', tokenSource: '--token' });
+  });
+
+  it('overrides the kubeconfig user\'s token: a wrong one is rejected, the right one reads the cluster', async () => {
+    const api = await startFakeOpenShift({ objects: [] });
+    try {
+      const wrong = await runCli(['plan', '--kubeconfig', api.kubeconfigPath, '--token', 'sha256~wr0ng', '--force-insecure', '-o', 'json']);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr).toMatch(/token rejected .*--token \(in place of the credentials of kubeconfig .*context "fake"/);
+      expect(wrong.stderr).not.toContain('wr0ng');
+      const right = await runCli(['plan', '--server', api.url, '--token', api.token, '--force-insecure', '-o', 'json']);
+      expect(right.stderr).not.toContain(api.token);
+      expect(right.code).toBe(0);
+      expect(JSON.parse(right.stdout)).toMatchObject({ images: [] });
+      // Every request carried the flag's token, none the kubeconfig's (the kubeconfig holds the right one: the 401 proves the override).
+      expect(api.requests.length).toBeGreaterThan(0);
+    } finally {
+      await api.stop();
+    }
   });
 
   it.each([
