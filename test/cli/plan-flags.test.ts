@@ -66,10 +66,12 @@ describe('plan flags', () => {
       '--all',
       '--ignore-invalid-refs',
       '--output', 'json',
+      '--prune-registry=false',
+      '-n', 'team-a',
     ]);
     expect(f).toEqual({
       snapshot: '-',
-      options: { keepTagRevisions: 0, keepYoungerThanMs: 5_400_000, now: new Date('2026-11-01T00:00:00Z'), all: true, ignoreInvalidRefs: true },
+      options: { keepTagRevisions: 0, keepYoungerThanMs: 5_400_000, now: new Date('2026-11-01T00:00:00Z'), all: true, ignoreInvalidRefs: true, pruneOverSizeLimit: false, namespace: 'team-a', pruneRegistry: false },
       keepYoungerThan: '1h30m',
       output: 'json',
     });

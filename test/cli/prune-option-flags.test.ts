@@ -2,7 +2,10 @@
 // --namespace/-n, --prune-registry, --num-workers) in plan, run and start, and
 // --token: the local commands take it, start refuses it. Each reaches the
 // execution input (start: what AWS receives), or is one usage line, exit 2.
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePlanFlags } from '../../cli/commands/plan.js';
@@ -180,8 +183,19 @@ describe('--token for the local commands', () => {
       expect(right.stderr).not.toContain(api.token);
       expect(right.code).toBe(0);
       expect(JSON.parse(right.stdout)).toMatchObject({ images: [] });
-      // Every request carried the flag's token, none the kubeconfig's (the kubeconfig holds the right one: the 401 proves the override).
-      expect(api.requests.length).toBeGreaterThan(0);
+      // A run with the token writes it nowhere: not in the snapshot, the plan files, the report or the lock.
+      const artifacts = join(tmp.dir, 'token-run');
+      const run = await runCli(['run', '--kubeconfig', api.kubeconfigPath, '--token', api.token, '--force-insecure', '--artifacts', artifacts]);
+      expect(run.stderr).not.toContain(api.token);
+      expect(run.code).toBe(0);
+      const files = (await readdir(artifacts, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+      expect(files.some((f) => f.endsWith('report.json'))).toBe(true);
+      for (const f of files) {
+        const bytes = await readFile(f);
+        // Snapshots are gzipped: read them unpacked.
+        const text = (f.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+        expect(text, f).not.toContain(api.token);
+      }
     } finally {
       await api.stop();
     }

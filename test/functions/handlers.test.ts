@@ -76,4 +76,18 @@ describe('Lambda handlers with a fake context', () => {
     await expect(lambda.checkHealth({}, fakeContext())).rejects.toMatchObject({ name: 'InvalidInputError' });
     await expect(lambda.checkHealth({ run: runContext() }, fakeContext())).resolves.toEqual({ healthy: true });
   });
+
+  it('check-health asks nothing of a registry with pruneRegistry false (docs/rules.md, "Carrying it out")', async () => {
+    const asked: string[] = [];
+    const refuse = (what: string) => () => {
+      asked.push(what);
+      return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1'));
+    };
+    h.bind({ registry: { checkHealth: refuse('health'), deleteManifest: refuse('manifest'), deleteLayerLink: refuse('layer link') }, blobs: { checkBlobDelete: refuse('blob delete'), deleteBlob: refuse('blob') } });
+    await expect(lambda.checkHealth({ run: runContext({ pruneRegistry: false }) }, fakeContext())).resolves.toEqual({ skipped: true });
+    expect(asked).toEqual([]);
+    // The same ports fail the check when the registry is pruned: the skip is the option's doing.
+    await expect(lambda.checkHealth({ run: runContext() }, fakeContext())).rejects.toMatchObject({ name: 'RegistryUnhealthyError' });
+    expect(asked).toEqual(['health']);
+  });
 });
