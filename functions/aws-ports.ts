@@ -75,6 +75,18 @@ export function registryCredentials(secret: Record<string, string>): Pick<Regist
   throw new InvalidInputError(`${where}: needs "token", or "username" and "password"`);
 }
 
+/**
+ * The PEM of the CA that signed the registry's certificate, when not a public
+ * CA: `certificateAuthority` of the registry secret, else
+ * `registryCertificateAuthority` of the cluster secret (the OpenShift route's
+ * ingress CA often differs from the API server's). Kept in Secrets Manager,
+ * not the environment: Lambda holds 4 KB of environment in all, and a CA
+ * bundle alone can pass that.
+ */
+export function registryCa(registrySecret: Record<string, string> | undefined, clusterSecret: Record<string, string> | undefined): string | undefined {
+  return (registrySecret ? registrySecret.certificateAuthority : clusterSecret?.registryCertificateAuthority) || undefined;
+}
+
 /** Every port, as the environment of this function describes it. */
 export function awsPorts(env: Record<string, string | undefined> = process.env, secrets: SecretSource = secretsManagerSource()): PortSource {
   const s3 = once(() => tracer.captureAWSv3Client(new S3Client({})));
@@ -100,8 +112,15 @@ export function awsPorts(env: Record<string, string | undefined> = process.env, 
   // The OpenShift registry takes the cluster token unless a registry secret says otherwise.
   const registryArn = env[ENV.registrySecretArn];
   const registry = rebuiltWhenChanged(
-    async () => (registryArn ? registryCredentials(await secrets.readSecret(registryArn, ENV.registrySecretArn)) : { token: (await cluster()).token }),
-    async (credentials) => RegistryDeleter.fromOptions({ url: required(env, ENV.registryUrl), ...credentials, ca: env[ENV.registryCa], insecure: env[ENV.forceInsecure] === 'true' }),
+    async () => {
+      if (registryArn) {
+        const secret = await secrets.readSecret(registryArn, ENV.registrySecretArn);
+        return { ...registryCredentials(secret), ca: registryCa(secret, undefined) };
+      }
+      const clusterSecret = await secrets.readSecret(required(env, ENV.clusterSecretArn), ENV.clusterSecretArn);
+      return { token: (await cluster()).token, ca: registryCa(undefined, clusterSecret) };
+    },
+    async (source) => RegistryDeleter.fromOptions({ url: required(env, ENV.registryUrl), ...source, insecure: env[ENV.forceInsecure] === 'true' }),
     (r) => r.close(),
   );
   const storageRoot = () => (env[ENV.registryStorageRoot] ?? '').replace(/^\/+|\/+$/g, '');

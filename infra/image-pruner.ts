@@ -3,6 +3,7 @@
 // dashboard. Wiring only: what each task does lives in shared/workflow.
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -20,10 +21,12 @@ import { parseImagePrunerProps } from '../shared/workflow/schemas/construct-prop
 import { parseDeployedRegistryUrl } from '../shared/workflow/schemas/registry-url.js';
 import { collectStateName, DELETION_STEPS, STATE } from '../shared/workflow/contracts.js';
 import { ERROR } from '../shared/workflow/errors.js';
+import { InvalidInputError } from '../shared/errors.js';
 import { BATCH_TASKS, PRUNE_TASKS } from '../shared/workflow/tables/prune.js';
 import type { AnyTask } from '../shared/workflow/task.js';
 import { failureAlarm } from './failure-alarm.js';
-import { TaskFunctions } from './task-function.js';
+import { TaskFunctions, type RegistryStorageWiring } from './task-function.js';
+import { PrunerVpcEndpoints } from './vpc-endpoints.js';
 
 
 /** When and whether the workflow runs by itself. */
@@ -76,18 +79,36 @@ export interface ImagePrunerProps {
    * `http://` registryUrl without it.
    */
   forceInsecure?: boolean;
-  /** PEM of the CA that signed the registry's certificate, when not a public CA. */
-  registryCa?: string;
-  /** Secrets Manager secret with `{"username","password"}` or `{"token"}` for the registry. */
+  /**
+   * Secrets Manager secret with `{"username","password"}` or `{"token"}` for the
+   * registry, and `"certificateAuthority"` (PEM) when its certificate is not
+   * from a public CA. Without it the cluster token is sent, and the CA is the
+   * cluster secret's `"registryCertificateAuthority"`.
+   */
   registrySecret?: secretsmanager.ISecret;
-  /** The registry's storage bucket: blobs are deleted there (plain distribution without the admin endpoint). */
-  registryStorage?: { bucket: s3.IBucket; rootDirectory?: string };
+  /**
+   * The registry's storage bucket: blobs are deleted there (plain distribution
+   * without the admin endpoint); `encryptionKey` when the bucket uses SSE-KMS.
+   */
+  registryStorage?: RegistryStorageWiring;
   /** Secrets Manager secret with `{"server","token","certificateAuthority"?}` for the cluster API. */
   clusterSecret: secretsmanager.ISecret;
   /** VPC placement for private clusters and registries. */
   vpc?: ec2.IVpc;
   vpcSubnets?: ec2.SubnetSelection;
   securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Create the VPC endpoints the functions placed in {@link vpc} call (S3 and
+   * DynamoDB gateways; Secrets Manager and Step Functions interface endpoints,
+   * each only when some function there calls it), for a VPC without NAT.
+   * Default false: the VPC already reaches AWS (NAT or its own endpoints).
+   * The storage tools' functions call no other service, so one set serves both
+   * constructs; create it once per VPC (two interface endpoints of one service
+   * with private DNS in one VPC fail to deploy).
+   */
+  vpcEndpoints?: boolean;
+  /** A customer-managed KMS key for the artifacts bucket (default: S3-managed keys). */
+  artifactsEncryptionKey?: kms.IKey;
   /** Items per batch task (default 100). */
   batchSize?: number;
   /** Items in flight inside one batch task (default 8). */
@@ -117,6 +138,8 @@ export class ImagePruner extends Construct {
   /** Schedule starts that failed after their retries. */
   readonly scheduleDeadLetterQueue?: sqs.Queue;
   readonly dashboard: cloudwatch.Dashboard;
+  /** The VPC endpoints, when {@link ImagePrunerProps.vpcEndpoints} asked for them. */
+  readonly vpcEndpoints?: PrunerVpcEndpoints;
 
   constructor(scope: Construct, id: string, props: ImagePrunerProps) {
     super(scope, id);
@@ -125,10 +148,14 @@ export class ImagePruner extends Construct {
     // A bad prop fails synth with one line naming it, not a run months later.
     const settings = parseImagePrunerProps(props);
     parseDeployedRegistryUrl(props.registryUrl);
+    // Known without a lookup, so refused at synth rather than found on the first run.
+    if (props.vpcEndpoints && !props.vpc) throw new InvalidInputError('ImagePruner props.vpcEndpoints: needs props.vpc (the VPC the endpoints go in)');
     const { batchSize, defaults } = settings;
 
     this.artifactsBucket = new s3.Bucket(this, 'Artifacts', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      ...(props.artifactsEncryptionKey
+        ? { encryption: s3.BucketEncryption.KMS, encryptionKey: props.artifactsEncryptionKey, bucketKeyEnabled: true }
+        : { encryption: s3.BucketEncryption.S3_MANAGED }),
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       versioned: false,
@@ -144,7 +171,7 @@ export class ImagePruner extends Construct {
     const functions = new TaskFunctions(this, {
       artifactsBucket: this.artifactsBucket,
       clusterSecret: props.clusterSecret,
-      registry: { url: settings.registryUrl, ca: props.registryCa, secret: props.registrySecret },
+      registry: { url: settings.registryUrl, secret: props.registrySecret },
       forceInsecure: settings.forceInsecure,
       registryStorage: props.registryStorage,
       settings: { defaults, itemConcurrency: settings.itemConcurrency },
@@ -241,6 +268,9 @@ export class ImagePruner extends Construct {
 
     this.functions = functions.all();
     this.taskStates = functions.states;
+    if (props.vpcEndpoints) {
+      this.vpcEndpoints = new PrunerVpcEndpoints(this, 'VpcEndpoints', { vpc: props.vpc!, subnets: props.vpcSubnets, services: functions.vpcServices });
+    }
 
     this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', { retention: logs.RetentionDays.SIX_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {

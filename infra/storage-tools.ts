@@ -13,7 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { failureAlarm } from './failure-alarm.js';
-import { TaskFunctions } from './task-function.js';
+import { TaskFunctions, type RegistryStorageWiring } from './task-function.js';
 import { collectStateName } from '../shared/workflow/contracts.js';
 import { parseStorageToolsProps } from '../shared/workflow/schemas/construct-props.js';
 import { FSCK_STATE, HARD_PRUNE_STATE, REGISTRY_NOT_READ_ONLY, STORAGE_TOOL_GROUPS } from '../shared/workflow/storage-tools/contracts.js';
@@ -23,8 +23,8 @@ import type { AnyTask } from '../shared/workflow/task.js';
 
 /** Props of {@link RegistryStorageTools}. */
 export interface RegistryStorageToolsProps {
-  /** The registry's storage bucket and the registry's `rootdirectory` in it. */
-  registryStorage: { bucket: s3.IBucket; rootDirectory?: string };
+  /** The registry's storage bucket, the registry's `rootdirectory` in it, and its KMS key when it uses SSE-KMS. */
+  registryStorage: RegistryStorageWiring;
   /** Where runs keep their files (`runs/<id>/...`): share the ImagePruner's artifacts bucket. */
   artifactsBucket: s3.IBucket;
   /** Secrets Manager secret with `{"server","token","certificateAuthority"?}` for the cluster API. */

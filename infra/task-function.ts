@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -20,6 +21,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '../shared/workflow/environment.js';
 import type { AnyTask, PortName, RetryPolicy } from '../shared/workflow/task.js';
 import { RETRY_LAMBDA_SERVICE } from '../shared/workflow/task.js';
+import { servicesOfPorts, type AwsService } from './vpc-endpoints.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,16 +38,29 @@ export interface PortWiring {
   /** `{"server","token","certificateAuthority"?}` for the cluster API (ports cluster, clusterWriter). */
   clusterSecret?: secretsmanager.ISecret;
   /** The registry's API (ports registry, blobs). */
-  registry?: { url: string; ca?: string; secret?: secretsmanager.ISecret };
+  registry?: { url: string; secret?: secretsmanager.ISecret };
   /** Credentials may go over plain http (an http:// registry or API server); the construct checked it was asked for. */
   forceInsecure?: boolean;
-  /** The registry's storage bucket (port storage; port blobs deletes there when given). */
-  registryStorage?: { bucket: s3.IBucket; rootDirectory?: string };
+  /** The registry's storage bucket (port storage; port blobs deletes there when given), and its KMS key when it has one. */
+  registryStorage?: RegistryStorageWiring;
   /** Port settings: the deployment's defaults of the execution input and the item concurrency. */
   settings?: { defaults: object; itemConcurrency: number };
   /** CloudWatch namespace of the port metrics. */
   metricsNamespace: string;
   placement?: VpcPlacement;
+}
+
+/** The registry's storage bucket as the constructs take it. */
+export interface RegistryStorageWiring {
+  bucket: s3.IBucket;
+  /** The registry's `rootdirectory` in the bucket. */
+  rootDirectory?: string;
+  /**
+   * The bucket's KMS key (SSE-KMS): reading an object needs kms:Decrypt on it,
+   * writing one kms:GenerateDataKey, besides the S3 permissions. An imported
+   * bucket does not carry its key, so it is given here.
+   */
+  encryptionKey?: kms.IKey;
 }
 
 /** Ports that reach the cluster or the registry: their functions run in the VPC when one is given. */
@@ -62,6 +77,8 @@ export class TaskFunctions {
   private readonly functions = new Map<string, nodejs.NodejsFunction>();
   /** Every task state built so far: state name -> the row it runs (the local runner binds by this). */
   readonly states = new Map<string, AnyTask>();
+  /** The AWS services the functions placed in the VPC call: what a VPC without NAT needs endpoints for. */
+  readonly vpcServices = new Set<AwsService>();
 
   constructor(
     private readonly scope: Construct,
@@ -105,14 +122,15 @@ export class TaskFunctions {
             environment[ENV.registryStorageRoot] = w.registryStorage.rootDirectory ?? '';
             grants.push((fn) => {
               bucket.grantRead(fn, `${storagePrefix(w.registryStorage!, 'blobs')}/*`);
+              w.registryStorage!.encryptionKey?.grantDecrypt(fn);
               // Only the row that deletes blobs may; the health check only probes (a read).
               if (task.deletesFromStorage) bucket.grantDelete(fn, `${storagePrefix(w.registryStorage!, 'blobs')}/*`);
             });
           }
           if (!w.registry) throw missing(port, 'a registry URL');
-          const { url, ca, secret } = w.registry;
+          const { url, secret } = w.registry;
           environment[ENV.registryUrl] = url;
-          if (ca) environment[ENV.registryCa] = ca;
+          // The registry's CA comes from its secret (functions/aws-ports.ts registryCa), never the environment.
           // Only when the construct was told so (ImagePruner's forceInsecure), never because the URL says http.
           if (w.forceInsecure) environment[ENV.forceInsecure] = 'true';
           if (secret) {
@@ -131,10 +149,15 @@ export class TaskFunctions {
           environment[ENV.registryStorageBucket] = bucket.bucketName;
           environment[ENV.registryStorageRoot] = (w.registryStorage.rootDirectory ?? '').replace(/^\/+|\/+$/g, '');
           const layout = `${storagePrefix(w.registryStorage, '')}*`;
+          const key = w.registryStorage.encryptionKey;
           grants.push((fn) => {
             bucket.grantRead(fn, layout);
             if (task.deletesFromStorage) bucket.grantDelete(fn, layout);
             if (task.writesToStorage) bucket.grantPut(fn, layout);
+            if (key) {
+              if (task.writesToStorage) key.grantEncryptDecrypt(fn);
+              else key.grantDecrypt(fn);
+            }
           });
           break;
         }
@@ -161,6 +184,7 @@ export class TaskFunctions {
       }
     }
     const inVpc = w.placement?.vpc !== undefined && task.ports.some((p) => NETWORK_PORTS.includes(p));
+    if (inVpc) for (const s of servicesOfPorts(task.ports, { registrySecret: !!w.registry?.secret, storageBlobs: !!w.registryStorage })) this.vpcServices.add(s);
     const logGroup = new logs.LogGroup(this.scope, `${task.id}-logs`, { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     const fn = new nodejs.NodejsFunction(this.scope, task.id, {
       description: task.summary,

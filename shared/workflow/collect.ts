@@ -1,5 +1,5 @@
 // "Collect <group>": one resource group of the cluster, every page, into
-// runs/<id>/snapshot/<group>.json.gz as a Kubernetes List. Every snapshot a
+// runs/<id>/snapshot/<group>/part-NNNNN.jsonl.gz (shared/workflow/snapshot-chunks.ts). Every snapshot a
 // run writes goes through here, so here every object is stripped to what the
 // rules read (docs/rules.md, "What is read"), whatever the reader: the live
 // collector strips as it pages, a dump (`run --snapshot`) holds everything oc
@@ -8,12 +8,12 @@ import type { ClusterReader } from '../adapters/kubernetes/collector.js';
 import { stripObject } from '../adapters/kubernetes/strip.js';
 import { kindByName } from '../core/kinds.js';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
-import { putGzipJson } from '../adapters/artifacts/artifact-store.js';
+import { DEFAULT_CHUNK_LIMITS, writeSnapshotChunks, type ChunkLimits } from './snapshot-chunks.js';
 import type { CollectEvent, CollectResult } from './contracts.js';
 import { CollectError, runKeys } from './contracts.js';
 
 /** Collects one group and stores it; a collector failure becomes a {@link CollectError}. */
-export async function collectGroup(event: CollectEvent, collector: ClusterReader, artifacts: ArtifactStore): Promise<CollectResult> {
+export async function collectGroup(event: CollectEvent, collector: ClusterReader, artifacts: ArtifactStore, limits: ChunkLimits = DEFAULT_CHUNK_LIMITS): Promise<CollectResult> {
   let items;
   try {
     // Lists are complete or this throws: an incomplete list must stop the run before planning.
@@ -28,7 +28,8 @@ export async function collectGroup(event: CollectEvent, collector: ClusterReader
     if (!kind) throw new CollectError(event.group, `item ${i} has kind ${JSON.stringify(items[i].kind ?? null)}, which is not read`);
     items[i] = stripObject(kind, items[i]);
   }
+  // Parts of bounded size (gzip JSON Lines): no whole group in one string, here or in the plan task.
   const key = runKeys.snapshot(event.run.runId, event.group);
-  await putGzipJson(artifacts, key, { apiVersion: 'v1', kind: 'List', metadata: {}, items });
-  return { group: event.group, key, count: items.length };
+  const { chunks, count } = await writeSnapshotChunks(artifacts, key, items, limits);
+  return { group: event.group, key, chunks, count };
 }

@@ -3,10 +3,10 @@
 import { parseDuration } from '../core/duration.js';
 import { computePlan } from '../core/plan.js';
 import type { Plan, PlanOptions } from '../core/plan-types.js';
-import type { KubeList } from '../core/kube-types.js';
 import { SnapshotBuilder } from '../core/snapshot.js';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
-import { getGzipJson, putJson } from '../adapters/artifacts/artifact-store.js';
+import { putJson } from '../adapters/artifacts/artifact-store.js';
+import { readSnapshotChunks } from './snapshot-chunks.js';
 import type { DeletionKind, PlanCounts, PlanEvent, PlanResult, RunOptions } from './contracts.js';
 import { DELETION_KINDS, runKeys } from './contracts.js';
 
@@ -62,8 +62,9 @@ export function planOptionsOf(o: RunOptions): PlanOptions {
 export async function computePrunePlan(event: PlanEvent, artifacts: ArtifactStore): Promise<PlanResult> {
   const builder = new SnapshotBuilder();
   for (const c of event.collected) {
-    const list = await getGzipJson<KubeList>(artifacts, c.key);
-    list.items.forEach((item, i) => builder.add(item, i));
+    // One part in memory at a time, each object parsed on its own (shared/workflow/snapshot-chunks.ts).
+    let i = 0;
+    for await (const item of readSnapshotChunks(artifacts, c)) builder.add(item, i++);
   }
   const o = event.run.options;
   const plan = computePlan(builder.build(), planOptionsOf(o));

@@ -138,7 +138,8 @@ export interface Report {
 /** The keys of one run's artifacts, relative to the store's root. */
 export const runKeys = {
   root: (runId: string): string => `runs/${runId}/`,
-  snapshot: (runId: string, group: ResourceGroup): string => `runs/${runId}/snapshot/${group}.json.gz`,
+  /** The folder of a collected group's parts (shared/workflow/snapshot-chunks.ts). */
+  snapshot: (runId: string, group: ResourceGroup): string => `runs/${runId}/snapshot/${group}/`,
   plan: (runId: string, kind: DeletionKind): string => `runs/${runId}/plan/${DELETION_STEPS[kind].file}`,
   summary: (runId: string): string => `runs/${runId}/plan/summary.json`,
   report: (runId: string): string => `runs/${runId}/report.json`,

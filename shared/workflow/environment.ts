@@ -9,7 +9,6 @@ export const ENV = {
   stateMachineArn: 'PRUNER_STATE_MACHINE_ARN',
   clusterSecretArn: 'PRUNER_CLUSTER_SECRET_ARN',
   registryUrl: 'PRUNER_REGISTRY_URL',
-  registryCa: 'PRUNER_REGISTRY_CA',
   registrySecretArn: 'PRUNER_REGISTRY_SECRET_ARN',
   registryStorageBucket: 'PRUNER_REGISTRY_STORAGE_BUCKET',
   registryStorageRoot: 'PRUNER_REGISTRY_STORAGE_ROOT',

@@ -88,7 +88,7 @@ describe('error names of the state machine', () => {
         api.faults.clear();
       }
     },
-    ArtifactsError: () => lambda.computePlan({ run: runContext(), collected: [{ group: 'images', key: 'runs/none/snapshot/images.json.gz', count: 0 }] }, fakeContext()),
+    ArtifactsError: () => lambda.computePlan({ run: runContext(), collected: [{ group: 'images', key: 'runs/none/snapshot/images/', chunks: 1, count: 0 }] }, fakeContext()),
     BatchItemsFailedError: async () => {
       // Every Image delete answers 500, retries included.
       api.faults.status(500, { path: '/images/', method: 'DELETE' });

@@ -138,8 +138,8 @@ describe('ISO-8601 timestamps', () => {
 const OPTIONS = { ...DEFAULT_RUN_OPTIONS, now: '2026-11-01T00:00:00.000Z' };
 const RUN = { runId: '20261101T000000Z-e1', executionId: 'arn:x:execution:m:e1', options: OPTIONS };
 const COLLECTED = [
-  { group: 'images', key: 'runs/r/snapshot/images.json.gz', count: 2 },
-  { group: 'imagestreams', key: 'runs/r/snapshot/imagestreams.json.gz', count: 1 },
+  { group: 'images', key: 'runs/r/snapshot/images/', chunks: 1, count: 2 },
+  { group: 'imagestreams', key: 'runs/r/snapshot/imagestreams/', chunks: 1, count: 1 },
 ];
 const PLAN = {
   keys: { layerLinks: 'a', blobs: 'b', manifests: 'c', streamUpdates: 'd', images: 'e', summary: 'f' },

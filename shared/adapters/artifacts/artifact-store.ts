@@ -14,9 +14,29 @@ export interface ArtifactStore {
   locate(key: string): string;
 }
 
-/** Writes a value as JSON. */
+/** Items per piece when a list is written: each piece is its own small string. */
+const ARRAY_PIECE_ITEMS = 10_000;
+
+/**
+ * The JSON text of a list as one Buffer, made of pieces of
+ * {@link ARRAY_PIECE_ITEMS} items: byte for byte `JSON.stringify(items)`, but
+ * never one string, so a plan file of millions of items fits (V8 caps a string
+ * near 512 MiB; a Buffer is not a string).
+ */
+export function jsonArrayBuffer(items: readonly unknown[]): Buffer {
+  if (items.length <= ARRAY_PIECE_ITEMS) return Buffer.from(JSON.stringify(items));
+  const pieces: Buffer[] = [Buffer.from('[')];
+  for (let i = 0; i < items.length; i += ARRAY_PIECE_ITEMS) {
+    const text = JSON.stringify(items.slice(i, i + ARRAY_PIECE_ITEMS));
+    pieces.push(Buffer.from(i === 0 ? text.slice(1, -1) : `,${text.slice(1, -1)}`));
+  }
+  pieces.push(Buffer.from(']'));
+  return Buffer.concat(pieces);
+}
+
+/** Writes a value as JSON; a list is written in pieces ({@link jsonArrayBuffer}). */
 export async function putJson(store: ArtifactStore, key: string, value: unknown): Promise<void> {
-  await store.put(key, JSON.stringify(value), 'application/json');
+  await store.put(key, Array.isArray(value) ? jsonArrayBuffer(value) : JSON.stringify(value), 'application/json');
 }
 
 /** Reads a JSON value; a body that does not parse is an {@link ArtifactsError} naming the key. */

@@ -63,6 +63,11 @@ export const imagePrunerRegistrySchema = z
       registryUrl: z.string({ error: 'must be a URL such as https://registry.example.com' }),
       /** Allow plain http (and unverified TLS) where credentials are sent. */
       forceInsecure: z.boolean({ error: 'must be true or false' }).default(false),
+      // Lambda holds 4 KB of environment in all and a CA bundle can pass that:
+      // the CA lives in the registry secret (or the cluster secret) instead.
+      registryCa: z
+        .never({ error: 'is not a prop any more: put the PEM in the registry secret as "certificateAuthority" (or in the cluster secret as "registryCertificateAuthority")' })
+        .optional(),
     },
     { error: 'must be an object' },
   )

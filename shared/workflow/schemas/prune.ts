@@ -183,7 +183,7 @@ export const startEventSchema = object({
 export const collectEventSchema = object({ run: runContextSchema, group: resourceGroupSchema });
 
 /** Output of one collect task. */
-export const collectResultSchema = object({ group: resourceGroupSchema, key: nonEmptyString, count: wholeNumber });
+export const collectResultSchema = object({ group: resourceGroupSchema, key: nonEmptyString, chunks: wholeNumber, count: wholeNumber });
 
 /** Input of "Compute prune plan". */
 export const planEventSchema = object({ run: runContextSchema, collected: list(collectResultSchema) });

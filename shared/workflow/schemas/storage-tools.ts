@@ -54,7 +54,7 @@ export function startResultSchema<T extends StorageToolName>(tool: T) {
 }
 
 /** Output of a collect task as the storage tools read it back. */
-export const collectedGroupSchema = object({ group: nonEmptyString, key: nonEmptyString, count: wholeNumber });
+export const collectedGroupSchema = object({ group: nonEmptyString, key: nonEmptyString, chunks: wholeNumber, count: wholeNumber });
 
 /** The state every task after collection receives: run, tool and the collected groups, images and imagestreams among them. */
 export function toolStateSchema<T extends StorageToolName>(tool: T) {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ArtifactStore } from '../../adapters/artifacts/artifact-store.js';
-import { getGzipJson } from '../../adapters/artifacts/artifact-store.js';
+import { readSnapshotChunks } from '../snapshot-chunks.js';
 import { formatDuration, parseDuration } from '../../core/duration.js';
 import type { Image, ImageStream } from '../../core/kube-types.js';
 import { DEFAULT_KEEP_YOUNGER_THAN_MS } from '../../core/plan-types.js';
@@ -101,9 +101,9 @@ export function checkRepositoryItem(v: unknown, field: string): string {
 /** The Images and image streams the collect tasks stored. */
 export async function readCollected(state: ToolState, artifacts: ArtifactStore): Promise<{ images: Image[]; streams: ImageStream[] }> {
   const read = async (group: string) => {
-    const key = state.collected.find((c) => c.group === group)!.key;
-    const list = await getGzipJson<{ items?: unknown[] }>(artifacts, key);
-    return (list.items ?? []) as never[];
+    const items: unknown[] = [];
+    for await (const item of readSnapshotChunks(artifacts, state.collected.find((c) => c.group === group)!)) items.push(item);
+    return items as never[];
   };
   const [images, streams] = await Promise.all([read('images'), read('imagestreams')]);
   return { images: images as Image[], streams: streams as ImageStream[] };
