@@ -12,8 +12,13 @@ import { formatFlags, UsageError, type FlagSpecs } from './flags.js';
 export const CLUSTER_FLAGS = {
   kubeconfig: { type: 'string', metavar: 'PATH', help: 'kubeconfig file to use' },
   context: { type: 'string', metavar: 'NAME', help: 'kubeconfig context (default: its current context)' },
-  server: { type: 'url', schemes: ['https', 'http'], help: 'API server URL, e.g. https://api.example.com:6443 (needs --token-file)' },
+  server: { type: 'url', schemes: ['https', 'http'], help: 'API server URL, e.g. https://api.example.com:6443 (needs --token-file or --token)' },
   'token-file': { type: 'string', metavar: 'PATH', help: 'file holding the bearer token for --server' },
+  token: {
+    type: 'string',
+    metavar: 'TOKEN',
+    help: "bearer token for the API server, as oc's --token; overrides the kubeconfig's\n(never printed nor stored; --token-file keeps it out of ps and shell history)",
+  },
   'in-cluster': { type: 'boolean', help: "use the pod's service account" },
   'cluster-certificate-authority': { type: 'string', metavar: 'PATH', help: "PEM file of CAs to trust for the API server" },
   'insecure-skip-tls-verify': { type: 'boolean', help: "do not verify the API server's certificate (unsafe)" },
@@ -31,7 +36,7 @@ export const CLUSTER_FLAGS_HELP = `Cluster flags (default: $KUBECONFIG or ~/.kub
 ${formatFlags(CLUSTER_FLAGS, { help: false })}
 ${PROBE_HELP} A token it rejects (401) fails the command
 at once, naming where the token came from (kubeconfig context and user,
---token-file, or the in-cluster service account).
+--token, --token-file, or the in-cluster service account).
 `;
 
 /** The parsed values of {@link CLUSTER_FLAGS}. */
@@ -40,6 +45,7 @@ export interface ClusterFlagValues {
   context?: string;
   server?: string;
   'token-file'?: string;
+  token?: string;
   'cluster-certificate-authority'?: string;
   'insecure-skip-tls-verify'?: boolean;
   'in-cluster'?: boolean;
@@ -74,11 +80,16 @@ export function connectionOptionsFromFlags(v: ClusterFlagValues, env: Record<str
     allowPlainHttp: v['force-insecure'] ?? false,
     env,
   };
+  // The token is never part of a message: only the flag's name is.
+  if (v.token !== undefined && v['token-file'] !== undefined) throw new UsageError('flag --token cannot be combined with --token-file (give the token one way)');
+  if (v.token !== undefined && v.token.trim() === '') throw new UsageError('flag --token is empty');
+  const flagToken = v.token === undefined ? {} : { token: v.token.trim(), tokenSource: '--token' };
   const explicit = v.server !== undefined || v['token-file'] !== undefined;
   if (explicit) {
     if (v.server === undefined || v.server === '') throw new UsageError('flag --token-file needs --server URL');
-    if (v['token-file'] === undefined || v['token-file'] === '') throw new UsageError('flag --server needs --token-file PATH (a file holding the bearer token)');
     if (v.kubeconfig !== undefined || v.context !== undefined || v['in-cluster']) throw new UsageError('flag --server cannot be combined with --kubeconfig, --context or --in-cluster');
+    if (v.token !== undefined) return { ...common, server: v.server, ...flagToken };
+    if (v['token-file'] === undefined || v['token-file'] === '') throw new UsageError('flag --server needs --token-file PATH (a file holding the bearer token) or --token');
     let token: string;
     try {
       token = readFileSync(v['token-file'], 'utf8').trim();
@@ -88,16 +99,17 @@ export function connectionOptionsFromFlags(v: ClusterFlagValues, env: Record<str
     if (!token) throw new UsageError(`flag --token-file: ${v['token-file']} is empty`);
     return { ...common, server: v.server, token, tokenSource: `--token-file ${v['token-file']}` };
   }
+  // Without --server, --token stands in for the credentials of the kubeconfig's user (or the service account), as oc's does.
   if (v['in-cluster']) {
     if (v.kubeconfig !== undefined || v.context !== undefined) throw new UsageError('flag --in-cluster cannot be combined with --kubeconfig or --context');
-    return { ...common, inCluster: true };
+    return { ...common, inCluster: true, ...flagToken };
   }
   if (v.kubeconfig === undefined && !env.KUBECONFIG && env.KUBERNETES_SERVICE_HOST) {
     // In a pod without a kubeconfig: the service account, as client-go does.
     const home = join(env.HOME ?? homedir(), '.kube', 'config');
-    if (!existsSync(home)) return { ...common, inCluster: true };
+    if (!existsSync(home)) return { ...common, inCluster: true, ...flagToken };
   }
-  return { ...common, kubeconfig: v.kubeconfig, context: v.context };
+  return { ...common, kubeconfig: v.kubeconfig, context: v.context, ...flagToken };
 }
 
 function seconds(ms: number): string {

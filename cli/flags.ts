@@ -70,8 +70,22 @@ export interface EnumFlag<V extends string = string> extends BaseSpec {
   default?: V;
 }
 
+/**
+ * A flag another command takes that this one refuses with a reason, e.g.
+ * `start --token` (on AWS the credentials stay in Secrets Manager): a clearer
+ * line than "unknown flag". Not listed in the help; never has a value.
+ */
+export interface RefusedFlag {
+  type: 'refused';
+  /** Why, after `flag --NAME: `. */
+  reason: string;
+  help?: undefined;
+  short?: undefined;
+  metavar?: undefined;
+}
+
 /** One flag's declaration. */
-export type FlagSpec = BooleanFlag | StringFlag | IntFlag | DurationFlag | UrlFlag | DateFlag | EnumFlag;
+export type FlagSpec = BooleanFlag | StringFlag | IntFlag | DurationFlag | UrlFlag | DateFlag | EnumFlag | RefusedFlag;
 /** A command's flags by long name (without `--`); `--help`/`-h` is added to every set. */
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
 
@@ -81,7 +95,9 @@ export interface DurationValue {
   ms: number;
 }
 
-type ValueOf<S> = S extends { type: 'boolean' }
+type ValueOf<S> = S extends { type: 'refused' }
+  ? never
+  : S extends { type: 'boolean' }
   ? boolean
   : S extends { type: 'int' }
     ? number
@@ -195,6 +211,8 @@ function convert(name: string, spec: FlagSpec, text: string): unknown {
     case 'enum':
       if (!spec.values.includes(text)) throw new UsageError(`${flag}: "${text}" is not one of ${spec.values.join(', ')}`);
       return text;
+    case 'refused':
+      throw new UsageError(`${flag}: ${spec.reason}`);
   }
 }
 
@@ -244,6 +262,8 @@ export function parseFlags<S extends FlagSpecs>(argv: readonly string[], specs: 
     }
 
     const spec = all[name];
+    // Refused whatever follows it: its value (a token, say) is neither read nor echoed.
+    if (spec.type === 'refused') throw new UsageError(`flag --${name}: ${spec.reason}`);
     let text: string;
     if (inline !== undefined) {
       text = inline;
@@ -270,7 +290,7 @@ export function parseFlags<S extends FlagSpecs>(argv: readonly string[], specs: 
   return values as FlagValues<S>;
 }
 
-function metavar(spec: FlagSpec): string {
+function metavar(spec: Exclude<FlagSpec, RefusedFlag>): string {
   if (spec.metavar !== undefined) return spec.metavar;
   switch (spec.type) {
     case 'boolean':
@@ -296,7 +316,7 @@ function metavar(spec: FlagSpec): string {
  * boolean's false is appended to the help text.
  */
 export function formatFlags(specs: FlagSpecs, o: { help?: boolean; column?: number } = {}): string {
-  const entries = Object.entries(o.help === false ? specs : { ...specs, help: HELP });
+  const entries = Object.entries(o.help === false ? specs : { ...specs, help: HELP }).filter(([, spec]) => spec.type !== 'refused') as [string, Exclude<FlagSpec, RefusedFlag>][];
   const lefts = entries.map(([name, spec]) => `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${metavar(spec) ? ` ${metavar(spec)}` : ''}`);
   const column = o.column ?? Math.min(33, Math.max(...lefts.map((l) => l.length)) + 3);
   const lines: string[] = [];

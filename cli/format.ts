@@ -82,6 +82,12 @@ export interface PlanTableContext {
   /** As the user wrote it, e.g. `60m`. */
   keepYoungerThan: string;
   all: boolean;
+  /** Over-size mode: revisions stay by their LimitRange, not by position or age. */
+  pruneOverSizeLimit?: boolean;
+  /** Only this namespace's streams are trimmed. */
+  namespace?: string;
+  /** false: the registry is left alone. */
+  pruneRegistry?: boolean;
   /** How many repository rows to show (default 10). */
   top?: number;
 }
@@ -103,7 +109,12 @@ export function formatPlanTable(plan: Plan, ctx: PlanTableContext): string {
   const removedTags = plan.streamUpdates.reduce((n, u) => n + u.removedTags.length, 0);
   const scope = ctx.all ? 'all images' : 'managed images';
   out.push(`Prune plan for ${ctx.source}`);
-  out.push(`  as of ${ctx.now.toISOString()}; ${scope}; keeping ${ctx.keepTagRevisions} revision(s) per tag and anything younger than ${ctx.keepYoungerThan}`);
+  const keeping = ctx.pruneOverSizeLimit
+    ? "pruning what exceeds its namespace's LimitRange (openshift.io/Image), whatever its age or revision"
+    : `keeping ${ctx.keepTagRevisions} revision(s) per tag and anything younger than ${ctx.keepYoungerThan}`;
+  out.push(`  as of ${ctx.now.toISOString()}; ${scope}; ${keeping}`);
+  if (ctx.namespace !== undefined) out.push(`  only the image streams of namespace ${ctx.namespace}; no Image is deleted`);
+  if (ctx.pruneRegistry === false) out.push('  registry left alone (--prune-registry=false): no links or blobs; hard-prune reclaims the storage later');
   out.push('');
   const streams = plan.streamUpdates.length;
   out.push(

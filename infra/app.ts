@@ -67,7 +67,10 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
     all: bool('all'),
     ignoreInvalidRefs: bool('ignoreInvalidRefs'),
     confirm: bool('confirm'),
-    mapConcurrency: num('mapConcurrency'),
+    pruneOverSizeLimit: bool('pruneOverSizeLimit'),
+    namespace: ctx('namespace'),
+    pruneRegistry: bool('pruneRegistry'),
+    numWorkers: num('numWorkers'),
     batchSize: num('batchSize'),
   });
   suppressJustifiedFindings(stack, pruner);

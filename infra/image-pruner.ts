@@ -48,6 +48,26 @@ export interface ImagePrunerProps {
   keepYoungerThan?: string;
   all?: boolean;
   ignoreInvalidRefs?: boolean;
+  /**
+   * Over-size mode (`--prune-over-size-limit`): revisions and images over their
+   * namespace's LimitRange of type `openshift.io/Image` go, whatever their age
+   * or position. Not with keepTagRevisions or keepYoungerThan (default false).
+   */
+  pruneOverSizeLimit?: boolean;
+  /** Trim only this namespace's image streams and delete no Image (`--namespace`; default: every namespace). */
+  namespace?: string;
+  /**
+   * false (`--prune-registry=false`): no registry is contacted; only image
+   * streams and Images change, and a hard prune reclaims the storage later
+   * (default true).
+   */
+  pruneRegistry?: boolean;
+  /**
+   * Batches deleted at once (`--num-workers`): each deletion Map's
+   * MaxConcurrency, read from the run's options (default 10; each batch keeps
+   * up to {@link itemConcurrency} deletes in flight). Replaces mapConcurrency.
+   */
+  numWorkers?: number;
   /** Whether scheduled runs delete (default false: scheduled runs are dry runs). */
   confirm?: boolean;
   /** The registry's URL, e.g. `https://registry.example.com`; `http://` (plain http) needs {@link forceInsecure}. */
@@ -89,8 +109,6 @@ export interface ImagePrunerProps {
   vpcEndpoints?: boolean;
   /** A customer-managed KMS key for the artifacts bucket (default: S3-managed keys). */
   artifactsEncryptionKey?: kms.IKey;
-  /** Child executions of each Distributed Map at once (default 10). */
-  mapConcurrency?: number;
   /** Items per batch task (default 100). */
   batchSize?: number;
   /** Items in flight inside one batch task (default 8). */
@@ -132,7 +150,7 @@ export class ImagePruner extends Construct {
     parseDeployedRegistryUrl(props.registryUrl);
     // Known without a lookup, so refused at synth rather than found on the first run.
     if (props.vpcEndpoints && !props.vpc) throw new InvalidInputError('ImagePruner props.vpcEndpoints: needs props.vpc (the VPC the endpoints go in)');
-    const { batchSize, mapConcurrency, defaults } = settings;
+    const { batchSize, defaults } = settings;
 
     this.artifactsBucket = new s3.Bucket(this, 'Artifacts', {
       ...(props.artifactsEncryptionKey
@@ -212,7 +230,8 @@ export class ImagePruner extends Construct {
         itemReader: new sfn.S3JsonItemReader({ bucket: this.artifactsBucket, key: sfn.JsonPath.stringAt(`$.plan.keys.${kind}`) }),
         // BatchInput is rendered as given, so the JSONPath key is spelt out.
         itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: batchSize, batchInput: { 'runId.$': '$.run.runId', kind } }),
-        maxConcurrency: mapConcurrency,
+        // --num-workers: the run's options hold it (the execution input's, else the props' default).
+        maxConcurrencyPath: '$.run.options.numWorkers',
         // No tolerated failure: one failed batch fails the Map (CDK drops an explicit 0).
         ...(resultPath ? { resultPath } : {}),
       });

@@ -12,15 +12,19 @@ import type { CliIO, Command } from '../io.js';
 import { readSnapshotFile, type ReadSnapshotOptions } from '../snapshot-input.js';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, collectFromFlags, pickClusterFlags, SNAPSHOT_WITH_CLUSTER_FLAGS, type ClusterFlagValues } from '../cluster-flags.js';
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
+import { PRUNE_OPTION_FLAGS, pruneOptionsInput } from '../prune-option-flags.js';
 
 const FLAGS = {
   snapshot: { type: 'string', metavar: 'FILE', help: 'plan from this cluster dump instead of the live cluster' },
-  'keep-tag-revisions': { type: 'int', default: DEFAULT_KEEP_TAG_REVISIONS, help: 'newest revisions per tag that are always kept' },
-  'keep-younger-than': { type: 'duration', default: '60m', help: 'keep images, streams, revisions and pods younger than this' },
+  // No default in the spec: over-size mode refuses them only when given (as oc).
+  'keep-tag-revisions': { type: 'int', help: `newest revisions per tag that are always kept (default ${DEFAULT_KEEP_TAG_REVISIONS})` },
+  'keep-younger-than': { type: 'duration', help: 'keep images, streams, revisions and pods younger than this (default 60m)' },
   now: { type: 'date', help: 'measure ages from this instant instead of the clock (e.g. 2026-11-01T00:00:00Z)' },
   all: { type: 'boolean', default: false, help: 'prune images not managed by OpenShift too' },
   'ignore-invalid-refs': { type: 'boolean', default: false, help: 'skip invalid image references with a warning instead of stopping' },
   output: { type: 'enum', short: 'o', values: ['table', 'json'], default: 'table', help: 'a report for people (default) or the plan as JSON' },
+  // --num-workers is taken (and checked) so one set of flags works for plan, run and start; a plan deletes nothing.
+  ...PRUNE_OPTION_FLAGS,
 } as const satisfies FlagSpecs;
 
 export const PLAN_HELP = `Usage: image-pruner plan [cluster flags] [flags]    (reads the live cluster, changes nothing)
@@ -60,20 +64,21 @@ export function parsePlanFlags(argv: string[], clock: () => Date = () => new Dat
   // flags given, else the default kubeconfig ($KUBECONFIG, ~/.kube/config).
   const cluster: ClusterFlagValues | undefined = values.snapshot === undefined ? pickClusterFlags(values) : undefined;
   if (values.snapshot === '') throw new UsageError('flag --snapshot: give a file (a cluster dump; - reads stdin)');
-  const keepYoungerThan = values['keep-younger-than'];
   // The flags become an execution input, parsed as a run's is: one set of rules for every path to computePlan.
   const input: ExecutionInput = {
-    keepTagRevisions: values['keep-tag-revisions'],
-    keepYoungerThan: keepYoungerThan.text,
     all: values.all,
     ignoreInvalidRefs: values['ignore-invalid-refs'],
+    ...pruneOptionsInput(values),
   };
+  if (values['keep-tag-revisions'] !== undefined) input.keepTagRevisions = values['keep-tag-revisions'];
+  if (values['keep-younger-than'] !== undefined) input.keepYoungerThan = values['keep-younger-than'].text;
   const now = (values.now ?? clock()).toISOString();
+  const resolved = resolveRunOptions(input, {}, now);
   return {
     snapshot: values.snapshot ?? '',
     ...(cluster ? { cluster } : {}),
-    options: planOptionsOf(resolveRunOptions(input, {}, now)),
-    keepYoungerThan: keepYoungerThan.text,
+    options: planOptionsOf(resolved),
+    keepYoungerThan: resolved.keepYoungerThan,
     output: values.output,
   };
 }
@@ -151,6 +156,9 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
           keepTagRevisions: flags.options.keepTagRevisions,
           keepYoungerThan: flags.keepYoungerThan,
           all: flags.options.all,
+          pruneOverSizeLimit: flags.options.pruneOverSizeLimit,
+          namespace: flags.options.namespace,
+          pruneRegistry: flags.options.pruneRegistry,
         }),
       );
     }

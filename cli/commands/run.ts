@@ -17,6 +17,7 @@ import { InvalidInputError } from '../../shared/errors.js';
 import type { ExecutionInput } from '../../shared/workflow/contracts.js';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, connectFromFlags, pickClusterFlags, SNAPSHOT_WITH_CLUSTER_FLAGS } from '../cluster-flags.js';
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
+import { PRUNE_OPTION_FLAGS, pruneOptionsInput } from '../prune-option-flags.js';
 import type { CliIO, Command } from '../io.js';
 import { checkOutputDir } from '../output-path.js';
 import { readSnapshotFile } from '../snapshot-input.js';
@@ -43,6 +44,7 @@ const FLAGS = {
   now: { type: 'date', help: 'measure ages from this instant' },
   all: { type: 'boolean', default: false, help: 'prune images not managed by OpenShift too' },
   'ignore-invalid-refs': { type: 'boolean', default: false, help: 'skip invalid image references with a warning' },
+  ...PRUNE_OPTION_FLAGS,
 } as const satisfies FlagSpecs;
 
 export const RUN_HELP = `Usage: image-pruner run [--confirm] [flags]
@@ -66,13 +68,14 @@ export function parseRunFlags(argv: string[]) {
   const v = parseFlags(argv, { ...FLAGS, ...CLUSTER_FLAGS });
   if (!v) return undefined;
   // Options left out stay out: the workflow applies its defaults (resolveRunOptions).
-  const input: ExecutionInput = { confirm: v.confirm, all: v.all, ignoreInvalidRefs: v['ignore-invalid-refs'] };
+  const input: ExecutionInput = { confirm: v.confirm, all: v.all, ignoreInvalidRefs: v['ignore-invalid-refs'], ...pruneOptionsInput(v) };
   if (v['keep-tag-revisions'] !== undefined) input.keepTagRevisions = v['keep-tag-revisions'];
   if (v['keep-younger-than'] !== undefined) input.keepYoungerThan = v['keep-younger-than'].text;
   if (v.now !== undefined) input.now = v.now.toISOString();
   if (v.snapshot !== undefined && input.confirm) throw new UsageError('flag --snapshot: a dump can only be planned, not pruned; leave out --confirm');
   if (v.snapshot !== undefined && clusterFlagsGiven(v)) throw new UsageError(SNAPSHOT_WITH_CLUSTER_FLAGS);
-  if (input.confirm && v['registry-url'] === undefined) throw new UsageError('flag --confirm needs --registry-url (the registry to delete from)');
+  // --prune-registry=false: no registry is contacted, so none needs naming.
+  if (input.confirm && input.pruneRegistry !== false && v['registry-url'] === undefined) throw new UsageError('flag --confirm needs --registry-url (the registry to delete from)');
   // The cluster's token goes with every delete: over plain http only when asked for, as oc does.
   if (v['registry-url'] !== undefined && /^http:\/\//i.test(v['registry-url']) && !v['force-insecure']) {
     throw new UsageError('flag --registry-url http://... needs --force-insecure: plain http would send the cluster token in clear (or use https)');
@@ -117,7 +120,9 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
     }
 
     let registry: RegistryDeleter | undefined;
-    if (v['registry-url'] !== undefined) {
+    // --prune-registry=false: a --registry-url or --registry-storage given anyway is not even opened.
+    const pruneRegistry = input.pruneRegistry !== false;
+    if (pruneRegistry && v['registry-url'] !== undefined) {
       // The OpenShift registry takes the cluster user's token.
       const token = clusterClient ? await clusterBearerToken(clusterClient) : undefined;
       registry = RegistryDeleter.fromOptions({
@@ -129,14 +134,14 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
       closers.push(() => registry!.close());
     }
     let blobs: BlobDeleter | undefined = registry;
-    if (v['registry-storage'] !== undefined) blobs = new StorageBatchBlobDeleter(openRegistryStorage(v['registry-storage']));
+    if (pruneRegistry && v['registry-storage'] !== undefined) blobs = new StorageBatchBlobDeleter(openRegistryStorage(v['registry-storage']));
 
     const refuse = (what: string) => () => Promise.reject(new InvalidInputError(`no registry to ${what}`));
     const ports: LocalPorts = {
       artifacts,
       cluster,
       lock: new FolderRunLock(artifactsDir),
-      registry: registry ?? { checkHealth: () => Promise.reject(new InvalidInputError('no --registry-url given')), deleteManifest: refuse('delete manifests from'), deleteLayerLink: refuse('delete layer links from') },
+      registry: registry ?? { checkHealth: () => Promise.reject(new InvalidInputError(pruneRegistry ? 'no --registry-url given' : 'no registry: --prune-registry=false')), deleteManifest: refuse('delete manifests from'), deleteLayerLink: refuse('delete layer links from') },
       blobs: blobs ?? { deleteBlob: refuse('delete blobs from'), checkBlobDelete: refuse('delete blobs from') },
       clusterWriter: writer,
     };

@@ -5,6 +5,7 @@ import type { ExecutionInput, Report } from '../../shared/workflow/contracts.js'
 import { resolveRunOptions } from '../../shared/workflow/contracts.js';
 import { awsCall, sfnClient } from '../aws-client.js';
 import { DEBUG_FLAG, formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
+import { PRUNE_OPTION_FLAGS, pruneOptionsInput } from '../prune-option-flags.js';
 import type { CliIO, Command } from '../io.js';
 import { formatReport } from '../local-run/progress.js';
 
@@ -19,7 +20,13 @@ const FLAGS = {
   'keep-younger-than': { type: 'duration', help: 'keep anything younger than this (e.g. 60m)' },
   all: { type: 'boolean', default: false, help: 'prune images not managed by OpenShift too' },
   'ignore-invalid-refs': { type: 'boolean', default: false, help: 'skip invalid image references with a warning' },
+  ...PRUNE_OPTION_FLAGS,
   debug: DEBUG_FLAG,
+  // The local commands' token flags: on AWS the cluster and registry credentials
+  // are the deployment's secrets, never part of an execution input (which the
+  // execution history shows to anyone who may read it).
+  token: { type: 'refused', reason: 'not for start: on AWS the credentials stay in Secrets Manager (the clusterSecret of the deployment), never in the execution input' },
+  'token-file': { type: 'refused', reason: 'not for start: on AWS the credentials stay in Secrets Manager (the clusterSecret of the deployment), never in the execution input' },
 } as const satisfies FlagSpecs;
 
 export const START_HELP = `Usage: image-pruner start [--confirm] [--wait] [--state-machine ARN] [flags]
@@ -59,6 +66,7 @@ export const start: Command = async (argv: string[], io: CliIO): Promise<number>
   if (v['ignore-invalid-refs']) input.ignoreInvalidRefs = true;
   if (v['keep-tag-revisions'] !== undefined) input.keepTagRevisions = v['keep-tag-revisions'];
   if (v['keep-younger-than'] !== undefined) input.keepYoungerThan = v['keep-younger-than'].text;
+  Object.assign(input, pruneOptionsInput(v));
   // Checked here as the state machine's first task will check it: a mistake is named before anything starts.
   resolveRunOptions(input, {}, new Date().toISOString());
   const client = sfnClient(arn, io.env);

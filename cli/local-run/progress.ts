@@ -93,6 +93,8 @@ export function formatReport(r: Report, location: string): string {
       `  plan: ${p.images} images, ${p.removedRevisions} revisions in ${p.streamUpdates} image streams, ${p.manifestLinks} manifest links, ${p.layerLinks} layer links, ${p.blobs} blobs (${formatBytes(p.bytesReclaimed)})${p.warnings ? `, ${p.warnings} warnings` : ''}`,
     );
   }
+  // Optional chaining: a report written before pruneRegistry existed has no such option.
+  if (r.options?.pruneRegistry === false) lines.push('  registry: left alone (pruneRegistry false): no links or blobs deleted; image-pruner hard-prune reclaims the storage later');
   if (r.carriedOut) {
     for (const k of DELETION_KINDS) {
       const c = r.carriedOut[k];

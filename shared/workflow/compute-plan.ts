@@ -47,9 +47,10 @@ export function planOptionsOf(o: RunOptions): PlanOptions {
     now: new Date(o.now),
     all: o.all,
     ignoreInvalidRefs: o.ignoreInvalidRefs,
-    // Not in the execution input yet (issue 11 wires them): the rules' defaults.
-    pruneOverSizeLimit: false,
-    pruneRegistry: true,
+    pruneOverSizeLimit: o.pruneOverSizeLimit,
+    // Absent, not undefined: "every namespace".
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    pruneRegistry: o.pruneRegistry,
   };
 }
 

@@ -191,3 +191,38 @@ describe('ISO-8601 instants', () => {
     expect(refusal(['--now', text])).toBe(`flag --now: "${text}" is not an ISO-8601 instant (example: 2026-11-01T00:00:00Z)`);
   });
 });
+
+describe('short aliases of string flags and refused flags', () => {
+  const specs = {
+    namespace: { type: 'string', short: 'n', metavar: 'NS', help: 'one namespace' },
+    confirm: { type: 'boolean', default: false, help: 'delete' },
+    token: { type: 'refused', reason: 'not here: credentials stay in Secrets Manager' },
+  } as const satisfies FlagSpecs;
+
+  it.each([[['-n', 'team-a']], [['-n=team-a']], [['-nteam-a']], [['--namespace', 'team-a']], [['--namespace=team-a']]])('%j is --namespace team-a', (argv) => {
+    expect(parseFlags(argv, specs)?.namespace).toBe('team-a');
+  });
+
+  it('a short alias takes its value as the long flag does, and says its long name when one is missing', () => {
+    expect(() => parseFlags(['-n'], specs)).toThrow(/^flag --namespace needs a value$/);
+    expect(() => parseFlags(['-n', '--confirm'], specs)).toThrow(/^flag --namespace needs a value \(write one that starts with "-" as --namespace=VALUE\)$/);
+  });
+
+  it.each([[['--token', 'sha256~s3cr3t']], [['--token=sha256~s3cr3t']], [['--confirm', '--token']]])('refuses %j with its reason, never reading or echoing the value', (argv) => {
+    let message = '';
+    try {
+      parseFlags(argv, specs);
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      message = (err as Error).message;
+    }
+    expect(message).toBe('flag --token: not here: credentials stay in Secrets Manager');
+  });
+
+  it('leaves a refused flag out of the help and the values', () => {
+    const help = formatFlags(specs);
+    expect(help).toMatch(/^ {2}-n, --namespace NS +one namespace$/m);
+    expect(help).not.toContain('--token');
+    expect(parseFlags(['--confirm'], specs)).toEqual({ confirm: true });
+  });
+});

@@ -51,7 +51,7 @@ describe('plan flags', () => {
     const clock = new Date('2026-05-05T05:05:05Z');
     expect(parsePlanFlags(['--snapshot', 'f.json'], () => clock)).toEqual({
       snapshot: 'f.json',
-      options: { keepTagRevisions: 3, keepYoungerThanMs: 3_600_000, now: clock, all: false, ignoreInvalidRefs: false },
+      options: { keepTagRevisions: 3, keepYoungerThanMs: 3_600_000, now: clock, all: false, ignoreInvalidRefs: false, pruneOverSizeLimit: false, pruneRegistry: true },
       keepYoungerThan: '60m',
       output: 'table',
     });
@@ -66,10 +66,12 @@ describe('plan flags', () => {
       '--all',
       '--ignore-invalid-refs',
       '--output', 'json',
+      '--prune-registry=false',
+      '-n', 'team-a',
     ]);
     expect(f).toEqual({
       snapshot: '-',
-      options: { keepTagRevisions: 0, keepYoungerThanMs: 5_400_000, now: new Date('2026-11-01T00:00:00Z'), all: true, ignoreInvalidRefs: true },
+      options: { keepTagRevisions: 0, keepYoungerThanMs: 5_400_000, now: new Date('2026-11-01T00:00:00Z'), all: true, ignoreInvalidRefs: true, pruneOverSizeLimit: false, namespace: 'team-a', pruneRegistry: false },
       keepYoungerThan: '1h30m',
       output: 'json',
     });

@@ -24,7 +24,7 @@ describe('sizes and counts', () => {
       executionId: 'e',
       status: 'succeeded',
       mode: 'dry-run',
-      options: { confirm: false, keepTagRevisions: 3, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, now: NOW.toISOString() },
+      options: { confirm: false, keepTagRevisions: 3, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, pruneOverSizeLimit: false, pruneRegistry: true, numWorkers: 10, now: NOW.toISOString() },
       collected: {},
       plan: { images: 1, streamUpdates: 1, removedRevisions: 1, manifestLinks: 1, layerLinks: 1, blobs: 1, bytesReclaimed: 2_809_120_971_802, warnings: 0 },
       reportKey: 'runs/r/report.json',

@@ -30,7 +30,7 @@ describe('Lambda handlers with a fake context', () => {
     expect(out).toEqual({
       runId: '20261124T070000Z-first',
       executionId: 'arn:aws:states:eu-west-1:1:execution:sm:first',
-      options: { confirm: true, keepTagRevisions: 5, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, now: '2026-11-24T07:00:00.123Z' },
+      options: { confirm: true, keepTagRevisions: 5, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, pruneOverSizeLimit: false, pruneRegistry: true, numWorkers: 10, now: '2026-11-24T07:00:00.123Z' },
     });
   });
 
@@ -75,5 +75,19 @@ describe('Lambda handlers with a fake context', () => {
   it('check-health needs a run context', async () => {
     await expect(lambda.checkHealth({}, fakeContext())).rejects.toMatchObject({ name: 'InvalidInputError' });
     await expect(lambda.checkHealth({ run: runContext() }, fakeContext())).resolves.toEqual({ healthy: true });
+  });
+
+  it('check-health asks nothing of a registry with pruneRegistry false (docs/rules.md, "Carrying it out")', async () => {
+    const asked: string[] = [];
+    const refuse = (what: string) => () => {
+      asked.push(what);
+      return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1'));
+    };
+    h.bind({ registry: { checkHealth: refuse('health'), deleteManifest: refuse('manifest'), deleteLayerLink: refuse('layer link') }, blobs: { checkBlobDelete: refuse('blob delete'), deleteBlob: refuse('blob') } });
+    await expect(lambda.checkHealth({ run: runContext({ pruneRegistry: false }) }, fakeContext())).resolves.toEqual({ skipped: true });
+    expect(asked).toEqual([]);
+    // The same ports fail the check when the registry is pruned: the skip is the option's doing.
+    await expect(lambda.checkHealth({ run: runContext() }, fakeContext())).rejects.toMatchObject({ name: 'RegistryUnhealthyError' });
+    expect(asked).toEqual(['health']);
   });
 });

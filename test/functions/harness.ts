@@ -8,7 +8,7 @@ import type { Context } from '../../functions/powertools.js';
 import { taskHandler } from '../../functions/task-handler.js';
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/local-folder.js';
 import { DescribingDeleters } from '../../shared/workflow/describing-ports.js';
-import type { RunContext } from '../../shared/workflow/contracts.js';
+import { DEFAULT_RUN_OPTIONS, type RunContext } from '../../shared/workflow/contracts.js';
 import type { AnyTask, PortName, Ports } from '../../shared/workflow/task.js';
 import { FolderRunLock } from '../../cli/local-run/run-lock.js';
 
@@ -32,7 +32,7 @@ export function runContext(over: Partial<RunContext['options']> = {}): RunContex
   return {
     runId: '20261124T000000Z-test',
     executionId: 'arn:aws:states:eu-west-1:123456789012:execution:ImagePruner:test',
-    options: { confirm: false, keepTagRevisions: 3, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, now: '2026-11-20T00:00:00.000Z', ...over },
+    options: { ...DEFAULT_RUN_OPTIONS, now: '2026-11-20T00:00:00.000Z', ...over } as RunContext['options'],
   };
 }
 

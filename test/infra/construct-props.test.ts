@@ -20,7 +20,13 @@ describe('ImagePruner props at synth', () => {
     [{ keepYoungerThan: 'soon' }, /^ImagePruner props\.keepYoungerThan: /],
     [{ batchSize: 0 }, /^ImagePruner props\.batchSize: must be a whole number from 1 to \d+$/],
     [{ batchSize: 100_000 }, /^ImagePruner props\.batchSize: /],
-    [{ mapConcurrency: 0 }, /^ImagePruner props\.mapConcurrency: /],
+    [{ numWorkers: 0 }, /^ImagePruner props\.numWorkers: must be a whole number from 1 to 10000$/],
+    [{ numWorkers: 10_001 }, /^ImagePruner props\.numWorkers: /],
+    [{ mapConcurrency: 20 } as Partial<ImagePrunerProps>, /^ImagePruner props\.mapConcurrency: is now numWorkers/],
+    [{ namespace: 'Team_A' }, /^ImagePruner props\.namespace: "Team_A" is not a namespace name \(a DNS-1123 label/],
+    [{ namespace: 'a'.repeat(64) }, /^ImagePruner props\.namespace: "a{64}" is not a namespace name/],
+    [{ pruneOverSizeLimit: true, keepTagRevisions: 2 }, /^ImagePruner props\.keepTagRevisions: pruneOverSizeLimit cannot be combined with keepTagRevisions nor keepYoungerThan/],
+    [{ pruneOverSizeLimit: true, keepYoungerThan: '1h' }, /^ImagePruner props\.keepYoungerThan: pruneOverSizeLimit cannot be combined/],
     [{ registryUrl: 'https://image-registry.openshift-image-registry.svc:5000' }, /^ImagePruner props\.registryUrl: host image-registry\.openshift-image-registry\.svc is a cluster-internal service name, unreachable from Lambda/],
     [{ registryUrl: 'https://registry.ns.svc.cluster.local' }, /^ImagePruner props\.registryUrl: host .* is a cluster-internal service name/],
     [{ registryUrl: 'https://user:secret@registry.example.com' }, /^ImagePruner props\.registryUrl: must not carry credentials/],
@@ -48,6 +54,17 @@ describe('ImagePruner props at synth', () => {
     expect(insecureEnv({ registryUrl: 'https://registry.example.com' }).filter(Boolean)).toEqual([]);
     const forced = insecureEnv({ registryUrl: 'http://registry.example.com:5000', forceInsecure: true });
     expect(forced.filter((v) => v === 'true').length).toBeGreaterThan(0);
+  });
+
+  it('passes the prune options as the defaults of every execution (PRUNER_DEFAULT_OPTIONS), credentials never among them', () => {
+    const { stack } = pruner({ pruneOverSizeLimit: true, namespace: 'team-a', pruneRegistry: false, numWorkers: 4 })();
+    const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function') as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
+    const carried = Object.values(functions).flatMap((fn) => {
+      const v = fn.Properties.Environment?.Variables?.PRUNER_DEFAULT_OPTIONS;
+      return typeof v === 'string' ? [JSON.parse(v) as Record<string, unknown>] : [];
+    });
+    expect(carried.length).toBeGreaterThan(0);
+    for (const defaults of carried) expect(defaults).toEqual({ pruneOverSizeLimit: true, namespace: 'team-a', pruneRegistry: false, numWorkers: 4 });
   });
 
   it('takes good props and their defaults', () => {

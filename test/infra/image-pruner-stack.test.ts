@@ -69,7 +69,8 @@ describe('the ImagePruner stack', () => {
     for (const m of maps) {
       expect(m).toMatchObject({
         Type: 'Map',
-        MaxConcurrency: 10,
+        // --num-workers: from the run's options, so one execution can ask for more or fewer.
+        MaxConcurrencyPath: '$.run.options.numWorkers',
         ItemReader: { Resource: 'arn:${AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': expect.stringMatching(/^\$\.plan\.keys\./) } },
         ItemBatcher: { MaxItemsPerBatch: 100, BatchInput: { 'runId.$': '$.run.runId' } },
         ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } },

@@ -31,7 +31,7 @@ describe('image-pruner start and history', () => {
         executionId: 'e',
         status: 'succeeded',
         mode: 'confirmed',
-        options: { confirm: true, keepTagRevisions: 3, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, now: '2026-11-01T03:00:00Z' },
+        options: { confirm: true, keepTagRevisions: 3, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, pruneOverSizeLimit: false, pruneRegistry: true, numWorkers: 10, now: '2026-11-01T03:00:00Z' },
         collected: {},
         plan: { images: 12, streamUpdates: 2, removedRevisions: 12, manifestLinks: 12, layerLinks: 30, blobs: 40, bytesReclaimed: 1234, warnings: 0 },
         carriedOut: { images: { done: 11, gone: 1 } },

@@ -43,7 +43,7 @@ describe('run progress', () => {
         executionId: 'e',
         status: 'failed',
         mode: 'confirmed',
-        options: { confirm: true, keepTagRevisions: 3, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, now: '2026-11-01T00:00:00Z' },
+        options: { confirm: true, keepTagRevisions: 3, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, pruneOverSizeLimit: false, pruneRegistry: true, numWorkers: 10, now: '2026-11-01T00:00:00Z' },
         collected: { images: 3 },
         plan: { images: 1, streamUpdates: 1, removedRevisions: 1, manifestLinks: 1, layerLinks: 2, blobs: 2, bytesReclaimed: 10, warnings: 0 },
         carriedOut: { layerLinks: { done: 2, gone: 0 } },

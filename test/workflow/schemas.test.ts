@@ -19,7 +19,10 @@ import {
 import { checkPrefixItem, checkRepositoryItem, parseToolBatch, parseToolOptions, parseToolState, startStorageTool } from '../../shared/workflow/storage-tools/common.js';
 
 const START = '2026-11-01T10:00:00.000Z';
-const INPUT_FIELDS = 'confirm, keepTagRevisions, keepYoungerThan, all, ignoreInvalidRefs, now';
+const INPUT_FIELDS = 'confirm, keepTagRevisions, keepYoungerThan, all, ignoreInvalidRefs, pruneOverSizeLimit, namespace, pruneRegistry, numWorkers, now';
+// Written out, not imported: a changed message must fail here.
+const OVER_SIZE = 'pruneOverSizeLimit cannot be combined with keepTagRevisions nor keepYoungerThan (over-size mode ignores both, as oc adm prune images)';
+const NOT_A_NAMESPACE = 'is not a namespace name (a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit)';
 const TIMESTAMP = 'is not an ISO-8601 timestamp with a zone, such as 2026-11-01T00:00:00Z';
 const GROUPS = 'images, imagestreams, pods, workloads, builds';
 
@@ -40,7 +43,16 @@ describe('the execution input of a prune run', () => {
     ['null', null, {}, { ...DEFAULT_RUN_OPTIONS, now: START }],
     ['the construct defaults', {}, { keepTagRevisions: 5, confirm: true }, { ...DEFAULT_RUN_OPTIONS, keepTagRevisions: 5, confirm: true, now: START }],
     ['the input over the defaults', { keepTagRevisions: 0, confirm: false }, { keepTagRevisions: 5, confirm: true }, { ...DEFAULT_RUN_OPTIONS, keepTagRevisions: 0, now: START }],
-    ['every field', { confirm: true, keepTagRevisions: 1, keepYoungerThan: '1h30m', all: true, ignoreInvalidRefs: true, now: '2026-01-01T00:00:00Z' }, {}, { confirm: true, keepTagRevisions: 1, keepYoungerThan: '1h30m', all: true, ignoreInvalidRefs: true, now: '2026-01-01T00:00:00.000Z' }],
+    [
+      'every field',
+      { confirm: true, keepTagRevisions: 1, keepYoungerThan: '1h30m', all: true, ignoreInvalidRefs: true, namespace: 'team-a', pruneRegistry: false, numWorkers: 3, now: '2026-01-01T00:00:00Z' },
+      {},
+      { confirm: true, keepTagRevisions: 1, keepYoungerThan: '1h30m', all: true, ignoreInvalidRefs: true, pruneOverSizeLimit: false, namespace: 'team-a', pruneRegistry: false, numWorkers: 3, now: '2026-01-01T00:00:00.000Z' },
+    ],
+    ['over-size mode alone', { pruneOverSizeLimit: true }, {}, { ...DEFAULT_RUN_OPTIONS, pruneOverSizeLimit: true, now: START }],
+    ['over-size mode turned off next to a keep option', { pruneOverSizeLimit: false, keepTagRevisions: 2 }, { pruneOverSizeLimit: true }, { ...DEFAULT_RUN_OPTIONS, keepTagRevisions: 2, now: START }],
+    ['over-size mode of the deployment with its own keep defaults left alone', {}, { pruneOverSizeLimit: true, numWorkers: 20 }, { ...DEFAULT_RUN_OPTIONS, pruneOverSizeLimit: true, numWorkers: 20, now: START }],
+    ['the longest namespace name', { namespace: `a${'-'.repeat(61)}b` }, {}, { ...DEFAULT_RUN_OPTIONS, namespace: `a${'-'.repeat(61)}b`, now: START }],
     ['a clock with an offset, normalised to UTC', { now: '2026-03-01T00:30+01:00' }, {}, { ...DEFAULT_RUN_OPTIONS, now: '2026-02-28T23:30:00.000Z' }],
     ['a leap day', { now: '2024-02-29T12:00:00.5Z' }, {}, { ...DEFAULT_RUN_OPTIONS, now: '2024-02-29T12:00:00.500Z' }],
     ['a zero threshold', { keepYoungerThan: '0' }, {}, { ...DEFAULT_RUN_OPTIONS, keepYoungerThan: '0', now: START }],
@@ -71,13 +83,31 @@ describe('the execution input of a prune run', () => {
     ['a time without a zone', { now: '2026-11-01T00:00:00' }, `execution input.now: "2026-11-01T00:00:00" ${TIMESTAMP}`],
     ['an offset of 25 hours', { now: '2026-11-01T00:00:00+25:00' }, `execution input.now: "2026-11-01T00:00:00+25:00" ${TIMESTAMP}`],
     ['a clock as a number', { now: 1_700_000_000_000 }, 'execution input.now: must be an ISO-8601 timestamp with a zone, such as 2026-11-01T00:00:00Z'],
+    ['over-size mode with keepTagRevisions (as oc)', { pruneOverSizeLimit: true, keepTagRevisions: 3 }, `execution input.keepTagRevisions: ${OVER_SIZE}`],
+    ['over-size mode with keepYoungerThan (as oc)', { pruneOverSizeLimit: true, keepYoungerThan: '60m' }, `execution input.keepYoungerThan: ${OVER_SIZE}`],
+    ['a namespace with upper case', { namespace: 'Team' }, `execution input.namespace: "Team" ${NOT_A_NAMESPACE}`],
+    ['a namespace ending in -', { namespace: 'team-' }, `execution input.namespace: "team-" ${NOT_A_NAMESPACE}`],
+    ['a namespace of 64 characters', { namespace: 'a'.repeat(64) }, `execution input.namespace: "${'a'.repeat(64)}" ${NOT_A_NAMESPACE}`],
+    ['an empty namespace', { namespace: '' }, `execution input.namespace: "" ${NOT_A_NAMESPACE}`],
+    ['pruneRegistry as a string', { pruneRegistry: 'false' }, 'execution input.pruneRegistry: must be true or false'],
+    ['no workers', { numWorkers: 0 }, 'execution input.numWorkers: must be a whole number from 1 to 10000'],
+    ['more workers than a Distributed Map runs', { numWorkers: 10_001 }, 'execution input.numWorkers: must be a whole number from 1 to 10000'],
   ])('refuses %s', (_, input, message) => {
     expect(refusal(() => resolveRunOptions(input, {}, START))).toBe(message);
   });
 
   it('checks the defaults and the start time too', () => {
     expect(refusal(() => resolveRunOptions({}, { keepTagRevisions: -1 }, START))).toBe('run defaults.keepTagRevisions: must be a whole number >= 0');
-    expect(refusal(() => resolveRunOptions({}, { now: START } as never, START))).toBe('run defaults: unknown field "now" (known: confirm, keepTagRevisions, keepYoungerThan, all, ignoreInvalidRefs)');
+    expect(refusal(() => resolveRunOptions({}, { now: START } as never, START))).toBe(
+      'run defaults: unknown field "now" (known: confirm, keepTagRevisions, keepYoungerThan, all, ignoreInvalidRefs, pruneOverSizeLimit, namespace, pruneRegistry, numWorkers)',
+    );
+    expect(refusal(() => resolveRunOptions({}, { pruneOverSizeLimit: true, keepTagRevisions: 2 }, START))).toBe(`run defaults.keepTagRevisions: ${OVER_SIZE}`);
+  });
+
+  it('refuses an execution that gives a keep option while the deployment defaults to over-size mode', () => {
+    expect(refusal(() => resolveRunOptions({ keepYoungerThan: '2h' }, { pruneOverSizeLimit: true }, START))).toBe(
+      `execution input.keepYoungerThan: ${OVER_SIZE}; the deployment defaults to pruneOverSizeLimit: give pruneOverSizeLimit: false with it`,
+    );
     expect(refusal(() => resolveRunOptions({}, {}, '2026-02-30T00:00:00Z'))).toBe(`execution start time: "2026-02-30T00:00:00Z" ${TIMESTAMP}`);
   });
 });
@@ -105,7 +135,7 @@ describe('ISO-8601 timestamps', () => {
   });
 });
 
-const OPTIONS = { confirm: false, keepTagRevisions: 3, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, now: '2026-11-01T00:00:00.000Z' };
+const OPTIONS = { ...DEFAULT_RUN_OPTIONS, now: '2026-11-01T00:00:00.000Z' };
 const RUN = { runId: '20261101T000000Z-e1', executionId: 'arn:x:execution:m:e1', options: OPTIONS };
 const COLLECTED = [
   { group: 'images', key: 'runs/r/snapshot/images/', chunks: 1, count: 2 },
@@ -226,7 +256,6 @@ describe('the constructs\' props, checked at synth', () => {
       registryUrl: 'https://registry.example.com',
       forceInsecure: false,
       batchSize: 100,
-      mapConcurrency: 10,
       itemConcurrency: 8,
       artifactRetentionDays: 90,
       defaults: {},
@@ -242,7 +271,8 @@ describe('the constructs\' props, checked at synth', () => {
     ['an empty batch', () => parseImagePrunerProps({ ...base, batchSize: 0 }), `ImagePruner props.batchSize: must be a whole number from 1 to ${MAX_ITEMS_PER_BATCH}`],
     ['a batch larger than a state payload holds', () => parseImagePrunerProps({ ...base, batchSize: MAX_ITEMS_PER_BATCH + 1 }), `ImagePruner props.batchSize: must be a whole number from 1 to ${MAX_ITEMS_PER_BATCH}`],
     ['a fractional batch', () => parseImagePrunerProps({ ...base, batchSize: 2.5 }), `ImagePruner props.batchSize: must be a whole number from 1 to ${MAX_ITEMS_PER_BATCH}`],
-    ['no map concurrency', () => parseImagePrunerProps({ ...base, mapConcurrency: 0 }), 'ImagePruner props.mapConcurrency: must be a whole number from 1 to 10000'],
+    ['the renamed mapConcurrency', () => parseImagePrunerProps({ ...base, mapConcurrency: 10 }), 'ImagePruner props.mapConcurrency: is now numWorkers (the default --num-workers of every execution)'],
+    ['no workers', () => parseImagePrunerProps({ ...base, numWorkers: 0 }), 'ImagePruner props.numWorkers: must be a whole number from 1 to 10000'],
     ['no item concurrency', () => parseImagePrunerProps({ ...base, itemConcurrency: 0 }), 'ImagePruner props.itemConcurrency: must be a whole number >= 1'],
     ['a retention as a string', () => parseImagePrunerProps({ ...base, artifactRetentionDays: '90' }), 'ImagePruner props.artifactRetentionDays: must be a whole number >= 1'],
     ['more prefixes per batch than there are', () => parseStorageToolsProps({ prefixesPerBatch: 257 }), 'RegistryStorageTools props.prefixesPerBatch: must be a whole number from 1 to 256'],

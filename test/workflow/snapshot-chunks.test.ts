@@ -46,7 +46,7 @@ function readerOf(objects: Record<string, unknown[]>): ClusterReader {
   };
 }
 
-const run = { runId: 'chunks', executionId: 'local:chunks', options: { confirm: false, keepTagRevisions: 1, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, now: NOW.toISOString() } };
+const run = { runId: 'chunks', executionId: 'local:chunks', options: { confirm: false, keepTagRevisions: 1, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, pruneOverSizeLimit: false, pruneRegistry: true, numWorkers: 10, now: NOW.toISOString() } };
 
 describe.each(['s3', 'folder'])('in %s', (kind) => {
   it('writes a group in parts no larger than the limits and reads back every object in order', async () => {

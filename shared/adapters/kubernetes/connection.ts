@@ -15,14 +15,15 @@ import { hasUserInfo, redactUserInfo } from '../url-credentials.js';
  * Where the cluster is and how to talk to it. Precedence: `server` (with
  * `token`) when given; else `inCluster`; else the kubeconfig file (`kubeconfig`,
  * else `$KUBECONFIG`'s first file, else `~/.kube/config`), at `context` or its
- * current context.
+ * current context. A `token` without `server` replaces the credentials of the
+ * service account or the kubeconfig's user, as oc's `--token` does.
  */
 export interface ClusterConnectionOptions {
   kubeconfig?: string;
   context?: string;
   /** The API server URL, e.g. `https://api.example.com:6443`. */
   server?: string;
-  /** Bearer token for `server`. */
+  /** Bearer token for `server`, or in place of the kubeconfig user's (or service account's) credentials. */
   token?: string;
   /** Use the pod's service account (`/var/run/secrets/kubernetes.io/serviceaccount`). */
   inCluster?: boolean;
@@ -86,7 +87,28 @@ function parseProblem(err: unknown): string {
 
 const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
+/**
+ * `token` in place of the current user's credentials (token, basic auth, exec
+ * and auth plugins); client certificates stay, as with oc's `--token`.
+ */
+function withToken(loaded: { kc: KubeConfig; source: string }, o: ClusterConnectionOptions): { kc: KubeConfig; source: string } {
+  if (!o.token) return loaded;
+  const { kc } = loaded;
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) return loaded;
+  const user = kc.getCurrentUser();
+  const replaced: User = { name: user?.name ?? 'token', token: o.token, certFile: user?.certFile, certData: user?.certData, keyFile: user?.keyFile, keyData: user?.keyData };
+  const out = new KubeConfig();
+  out.loadFromClusterAndUser(cluster, replaced);
+  return { kc: out, source: `${o.tokenSource ?? 'the --token'} (in place of the credentials of ${loaded.source})` };
+}
+
 function loadKubeConfig(o: ClusterConnectionOptions): { kc: KubeConfig; source: string } {
+  const loaded = loadBaseKubeConfig(o);
+  return o.server ? loaded : withToken(loaded, o);
+}
+
+function loadBaseKubeConfig(o: ClusterConnectionOptions): { kc: KubeConfig; source: string } {
   const env = o.env ?? process.env;
   const kc = new KubeConfig();
   if (o.server) {

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { parseWith } from './parse.js';
 import type { RunDefaults } from './prune.js';
-import { parseRunDefaults } from './prune.js';
+import { MAX_MAP_CONCURRENCY, parseRunDefaults } from './prune.js';
 import { wholeNumberIn } from './primitives.js';
 
 /** Step Functions' payload limit, which one batch's input (its Items and BatchInput) must fit in. */
@@ -28,8 +28,7 @@ const BATCH_OVERHEAD_BYTES = 8 * 1024;
  */
 export const MAX_ITEMS_PER_BATCH = Math.floor((STATE_PAYLOAD_LIMIT_BYTES - BATCH_OVERHEAD_BYTES) / LARGEST_ITEM_BYTES);
 
-/** Child executions a Distributed Map may run at once (Step Functions' limit). */
-export const MAX_MAP_CONCURRENCY = 10_000;
+export { MAX_MAP_CONCURRENCY };
 
 /** The blob store's two-hex-digit prefixes: a batch of more than all of them means nothing more. */
 const BLOB_PREFIXES = 256;
@@ -39,8 +38,9 @@ export const imagePrunerLimitsSchema = z.object(
   {
     /** Items per batch task. */
     batchSize: wholeNumberIn(1, MAX_ITEMS_PER_BATCH).default(100),
-    /** Child executions of each Distributed Map at once. */
-    mapConcurrency: wholeNumberIn(1, MAX_MAP_CONCURRENCY).default(10),
+    // Was the deletion Maps' concurrency; numWorkers (a run default) now is, and
+    // a renamed prop must not be dropped without a word.
+    mapConcurrency: z.never({ error: 'is now numWorkers (the default --num-workers of every execution)' }).optional(),
     /** Items in flight inside one batch task. */
     itemConcurrency: wholeNumberIn(1).default(8),
     /** Days run artifacts are kept. */
@@ -87,8 +87,9 @@ export type ImagePrunerSettings = z.output<typeof imagePrunerLimitsSchema> & z.o
 /**
  * Checks the ImagePruner props the workflow reads and fills in the construct's
  * defaults: the run defaults (keepTagRevisions, keepYoungerThan, all,
- * ignoreInvalidRefs, confirm: what PRUNER_DEFAULT_OPTIONS carries) and the
- * batching (batchSize, mapConcurrency, itemConcurrency, artifactRetentionDays)
+ * ignoreInvalidRefs, pruneOverSizeLimit, namespace, pruneRegistry, numWorkers,
+ * confirm: what PRUNER_DEFAULT_OPTIONS carries) and the
+ * batching (batchSize, itemConcurrency, artifactRetentionDays)
  * and the registry (registryUrl, forceInsecure).
  * Throws InvalidInputError, e.g. `ImagePruner props.batchSize: must be a whole number from 1 to 614`.
  */

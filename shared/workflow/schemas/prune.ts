@@ -6,8 +6,9 @@
 import { z } from 'zod';
 import { RESOURCE_GROUPS } from '../../core/kinds.js';
 import { DEFAULT_KEEP_TAG_REVISIONS } from '../../core/plan-types.js';
+import { InvalidInputError } from '../../errors.js';
 import { parseWith } from './parse.js';
-import { bool, duration, list, nonEmptyString, object, strictObject, timestamp, wholeNumber } from './primitives.js';
+import { bool, duration, list, nonEmptyString, object, strictObject, timestamp, wholeNumber, wholeNumberIn } from './primitives.js';
 
 /** The five kinds of work a confirmed run carries out, in plan-file order. */
 export const deletionKindSchema = z.enum(['layerLinks', 'blobs', 'manifests', 'streamUpdates', 'images'], {
@@ -22,6 +23,28 @@ export const resourceGroupSchema = z.enum(RESOURCE_GROUPS, {
 // ---------------------------------------------------------------------------
 // Options.
 
+/** Child executions a Distributed Map may run at once (Step Functions' limit): the most `numWorkers` may be. */
+export const MAX_MAP_CONCURRENCY = 10_000;
+
+// A Kubernetes namespace name: a DNS-1123 label, as the API server checks it.
+const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** True when `name` is a DNS-1123 label (what a namespace name must be): at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit. */
+export function isDns1123Label(name: string): boolean {
+  return name.length <= 63 && DNS_1123_LABEL.test(name);
+}
+
+/** What a bad namespace name is told (after its path or flag). */
+export function notANamespace(name: string): string {
+  return `${JSON.stringify(name)} is not a namespace name (a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit)`;
+}
+
+/** A namespace name. */
+export const namespaceName = z.string({ error: 'must be a namespace name' }).refine(isDns1123Label, { error: (iss) => notANamespace(String(iss.input)) });
+
+/** oc's words for over-size mode with explicit keep options, in the field names of an execution input or props. */
+export const OVER_SIZE_WITH_KEEP = 'pruneOverSizeLimit cannot be combined with keepTagRevisions nor keepYoungerThan (over-size mode ignores both, as oc adm prune images)';
+
 /** The prune options a construct (or the local runner) may set as the defaults of every execution. */
 const runDefaultsShape = {
   confirm: bool.optional(),
@@ -29,17 +52,32 @@ const runDefaultsShape = {
   keepYoungerThan: duration.optional(),
   all: bool.optional(),
   ignoreInvalidRefs: bool.optional(),
+  /** Prune revisions and images over their namespace's LimitRange (docs/rules.md); not with the keep options. */
+  pruneOverSizeLimit: bool.optional(),
+  /** Trim only this namespace's image streams, delete no Image; absent: every namespace. */
+  namespace: namespaceName.optional(),
+  /** false: leave the registry alone (no links, no blobs, no registry contacted). */
+  pruneRegistry: bool.optional(),
+  /** Batches of registry deletes (and of cluster writes) at once: each deletion Map's MaxConcurrency. */
+  numWorkers: wholeNumberIn(1, MAX_MAP_CONCURRENCY).optional(),
 };
 
+/** Over-size mode next to an explicit keep option: refused as oc refuses it (a person asked for two things at once). */
+function refuseOverSizeWithKeep(v: { pruneOverSizeLimit?: boolean; keepTagRevisions?: number; keepYoungerThan?: string }, ctx: z.RefinementCtx): void {
+  if (v.pruneOverSizeLimit !== true) return;
+  const keep = v.keepTagRevisions !== undefined ? 'keepTagRevisions' : v.keepYoungerThan !== undefined ? 'keepYoungerThan' : undefined;
+  if (keep) ctx.addIssue({ code: 'custom', path: [keep], message: OVER_SIZE_WITH_KEEP });
+}
+
 /** Defaults of every execution, as the construct's props give them (and PRUNER_DEFAULT_OPTIONS carries them). */
-export const runDefaultsSchema = strictObject(runDefaultsShape);
+export const runDefaultsSchema = strictObject(runDefaultsShape).superRefine(refuseOverSizeWithKeep);
 
 /** What a user may put in the execution input; every field optional, nothing else allowed. */
 export const executionInputSchema = strictObject({
   ...runDefaultsShape,
   /** ISO timestamp ages are measured from; defaults to the execution's start. */
   now: timestamp.optional(),
-});
+}).superRefine(refuseOverSizeWithKeep);
 
 /** The options of one run after validation and defaults, as `$.run.options` carries them. */
 export const runOptionsSchema = strictObject({
@@ -48,6 +86,10 @@ export const runOptionsSchema = strictObject({
   keepYoungerThan: duration,
   all: bool,
   ignoreInvalidRefs: bool,
+  pruneOverSizeLimit: bool,
+  namespace: namespaceName.optional(),
+  pruneRegistry: bool,
+  numWorkers: wholeNumberIn(1, MAX_MAP_CONCURRENCY),
   now: timestamp,
 });
 
@@ -58,13 +100,24 @@ export type ExecutionInput = z.output<typeof executionInputSchema>;
 /** The options of one run after validation and defaults. */
 export type RunOptions = z.output<typeof runOptionsSchema>;
 
-/** Defaults when neither the execution input nor the construct's props say otherwise. */
-export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'now'> = {
+/**
+ * Delete batches at once when nobody says otherwise: 10, the Distributed Maps'
+ * concurrency before `numWorkers` existed (oc's --num-workers defaults to 5
+ * goroutines of one delete each; a batch here keeps up to itemConcurrency
+ * deletes in flight, so 10 batches already go well past oc).
+ */
+export const DEFAULT_NUM_WORKERS = 10;
+
+/** Defaults when neither the execution input nor the construct's props say otherwise (`namespace` absent: every namespace). */
+export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'now' | 'namespace'> = {
   confirm: false,
   keepTagRevisions: DEFAULT_KEEP_TAG_REVISIONS,
   keepYoungerThan: '60m',
   all: false,
   ignoreInvalidRefs: false,
+  pruneOverSizeLimit: false,
+  pruneRegistry: true,
+  numWorkers: DEFAULT_NUM_WORKERS,
 };
 
 /** `o` without the keys whose value is undefined, so spreading it keeps what it does not set. */
@@ -83,7 +136,13 @@ export function resolveRunOptions(input: unknown, defaults: RunDefaults, startTi
   const fromInput = parseWith(executionInputSchema, input ?? {}, 'execution input');
   const fromProps = parseWith(runDefaultsSchema, defaults, 'run defaults');
   const start = parseWith(timestamp, startTime, 'execution start time');
-  return { ...DEFAULT_RUN_OPTIONS, ...given(fromProps), ...given(fromInput), now: fromInput.now ?? start };
+  const options: RunOptions = { ...DEFAULT_RUN_OPTIONS, ...given(fromProps), ...given(fromInput), now: fromInput.now ?? start };
+  // The deployment's over-size mode and this execution's keep option: the input asks for both at once.
+  const keep = fromInput.keepTagRevisions !== undefined ? 'keepTagRevisions' : fromInput.keepYoungerThan !== undefined ? 'keepYoungerThan' : undefined;
+  if (options.pruneOverSizeLimit && keep) {
+    throw new InvalidInputError(`execution input.${keep}: ${OVER_SIZE_WITH_KEEP}; the deployment defaults to pruneOverSizeLimit: give pruneOverSizeLimit: false with it`);
+  }
+  return options;
 }
 
 /**

@@ -48,9 +48,9 @@ export const computePlanTask = defineTask({
 
 export const checkHealthTask = defineTask({
   id: 'check-health',
-  summary: 'Check the registry answers and blobs can be deleted, before anything is deleted',
+  summary: 'Check the registry answers and blobs can be deleted, before anything is deleted (skipped with pruneRegistry false)',
   parse: (event: unknown) => events.parseRunContext((event as { run?: unknown } | null)?.run),
-  run: (_e, p) => checkRegistryHealth(p.registry, p.blobs),
+  run: (e, p) => checkRegistryHealth(e, p),
   ports: ['registry', 'blobs'],
   memoryMb: 256,
   timeoutMinutes: 1,
