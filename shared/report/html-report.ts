@@ -135,7 +135,7 @@ function chartSection(id: string, kind: 'namespace' | 'repository', title: strin
     ? html`<p class="more" data-more="${chart.more.groups}">…and ${count(chart.more.groups)} more ${noun(chart.more.groups)} (not drawn): ${formatBytes(chart.more.bytes)} in ${plural(chart.more.blobs, 'blob', 'blobs')} between them.</p>`
     : '';
   return html`<section id="${id}"><h2>${title}</h2>
-<p class="note">${chart.groups > 0 ? `${shown[0].toUpperCase()}${shown.slice(1)}, biggest first. ` : ''}A bar counts every deleted blob whose layer link the ${noun(1)} loses; a blob shared by several ${noun(2)} counts in each bar but once in the total, so the bars can add up to more than the space reclaimed.${unlinked.blobs > 0 ? ' The grey bar: blobs of images that no image stream holds (their stream is gone, or they are children of a manifest list), which have no layer link to delete.' : ''}</p>
+<p class="note">${chart.groups > 0 ? `${shown[0].toUpperCase()}${shown.slice(1)}${chart.groups > 1 ? ', biggest first' : ''}. ` : ''}A bar counts every deleted blob whose layer link the ${noun(1)} loses; a blob shared by several ${noun(2)} counts in each bar but once in the total, so the bars can add up to more than the space reclaimed.${unlinked.blobs > 0 ? ' The grey bar: blobs of images that no image stream holds (their stream is gone, or they are children of a manifest list), which have no layer link to delete.' : ''}</p>
 <svg class="chart" role="img" aria-label="${title}" viewBox="0 0 ${CHART.width} ${height}" width="${CHART.width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
 <line x1="${x0}" y1="0" x2="${x0}" y2="${height}"></line>
 ${rows}</svg>${more}</section>`;
