@@ -8,7 +8,7 @@ import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { getJson, putJson } from '../adapters/artifacts/artifact-store.js';
 import type { Plan } from '../core/plan-types.js';
 import { renderHtmlReport } from '../report/html-report.js';
-import { reportDataOf, type ReportContext, type ReportData } from '../report/report-data.js';
+import { reportDataOf, reportOptionsOf, type ReportContext, type ReportData } from '../report/report-data.js';
 import type { Report, RunOptions } from './contracts.js';
 import { runKeys } from './contracts.js';
 
@@ -19,7 +19,7 @@ export async function writeReportData(artifacts: ArtifactStore, runId: string, p
     images,
     source: `the cluster, as collected in ${artifacts.locate(`${runKeys.root(runId)}snapshot/`)}`,
     now: new Date(now),
-    options: Object.entries(rest).map(([name, value]) => ({ name, value: String(value) })),
+    options: reportOptionsOf(rest),
     fullPlan: `the plan files in ${artifacts.locate(`${runKeys.root(runId)}plan/`)}`,
   });
   await putJson(artifacts, runKeys.reportData(runId), data);
