@@ -2,7 +2,7 @@
 // memory but not the run's outcome; "Report" has the outcome but neither the
 // plan nor the snapshot (they grow with the cluster and never travel through
 // the state). So the first stores what the page shows of the plan, bounded
-// (plan/report-data.json, a megabyte or so at 100,000 images), and the second
+// (plan/report-data.json, under a megabyte at 100,000 images), and the second
 // renders the page from it and the outcome.
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { getJson, putJson } from '../adapters/artifacts/artifact-store.js';
