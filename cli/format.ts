@@ -1,75 +1,13 @@
 // What a person reads before confirming a prune: the plan as a short report.
 // Totals come first because they answer "how much, how risky"; then where the
 // space comes from; then anything the rules could not read.
-import { layerSizesOf, type SizedImage } from '../shared/core/blobs.js';
 import type { Plan } from '../shared/core/plan-types.js';
+import { bytesByRepository, formatBytes } from '../shared/report/sizes.js';
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] as const;
-
-/**
- * Formats a byte count in binary units with one decimal: `0 B`, `512 B`,
- * `1.2 GiB`. Registries and `oc adm top images` count in powers of 1024. The
- * one size formatter of the command line: plan, run and history all print
- * sizes through it.
- */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return `${bytes} B`;
-  let unit = 0;
-  let value = bytes;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} B`;
-  // 1023.96 KiB would print as "1024.0 KiB": move to the next unit instead.
-  if (Number(value.toFixed(1)) >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${UNITS[unit]}`;
-}
-
-/** Space a repository gives back: the deleted blobs whose link it loses. */
-export interface RepositoryBytes {
-  repository: string;
-  blobs: number;
-  bytes: number;
-}
-
-/**
- * Attributes the bytes of deleted blobs to the repositories whose layer links
- * to them are deleted, biggest first (ties by name). A blob linked from several
- * repositories counts in each, so the rows can add up to more than the total.
- * `blobSizes` maps a blob digest to its size (see {@link blobSizesOf}).
- */
-export function bytesByRepository(plan: Plan, blobSizes: ReadonlyMap<string, number>): RepositoryBytes[] {
-  const deleted = new Set(plan.blobs);
-  const rows = new Map<string, RepositoryBytes>();
-  for (const link of plan.layerLinks) {
-    if (!deleted.has(link.digest)) continue;
-    let row = rows.get(link.repository);
-    if (!row) rows.set(link.repository, (row = { repository: link.repository, blobs: 0, bytes: 0 }));
-    row.blobs++;
-    row.bytes += blobSizes.get(link.digest) ?? 0;
-  }
-  return [...rows.values()].sort((a, b) => b.bytes - a.bytes || (a.repository < b.repository ? -1 : a.repository > b.repository ? 1 : 0));
-}
-
-/**
- * Blob sizes as the rules count them (docs/rules.md, "The plan"): from the
- * images' `dockerImageLayers[].size`, the largest when images disagree (as
- * `computePlan` counts it, through the same {@link layerSizesOf}); a blob no
- * layer entry sizes, or sizes with no byte count, is absent (0).
- */
-export function blobSizesOf(images: Iterable<SizedImage>): Map<string, number> {
-  const sizes = new Map<string, number>();
-  for (const image of images) {
-    for (const [name, size] of layerSizesOf(image).sizes) {
-      if (size > (sizes.get(name) ?? -1)) sizes.set(name, size);
-    }
-  }
-  return sizes;
-}
+// The size formatter and the per-repository attribution moved to shared/ so
+// that the workflow's HTML report uses the same ones; re-exported for the
+// command line's importers.
+export { blobSizesOf, bytesByRepository, formatBytes, type RepositoryBytes } from '../shared/report/sizes.js';
 
 /** What the report says about how the plan was made. */
 export interface PlanTableContext {

@@ -1,5 +1,6 @@
 // image-pruner plan: computes the prune plan from a cluster dump, offline. It
 // never deletes anything; it is what a person reads before confirming.
+import { writeFileSync } from 'node:fs';
 import type { ExecutionInput } from '../../shared/workflow/contracts.js';
 import { resolveRunOptions } from '../../shared/workflow/contracts.js';
 import { planOptionsOf } from '../../shared/workflow/compute-plan.js';
@@ -13,6 +14,8 @@ import { readSnapshotFile, type ReadSnapshotOptions } from '../snapshot-input.js
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, collectFromFlags, pickClusterFlags, SNAPSHOT_WITH_CLUSTER_FLAGS, type ClusterFlagValues } from '../cluster-flags.js';
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 import { PRUNE_OPTION_FLAGS, pruneOptionsInput } from '../prune-option-flags.js';
+import { checkOutputFile } from '../output-path.js';
+import { planReportHtml } from '../plan-report.js';
 
 const FLAGS = {
   snapshot: { type: 'string', metavar: 'FILE', help: 'plan from this cluster dump instead of the live cluster' },
@@ -22,7 +25,8 @@ const FLAGS = {
   now: { type: 'date', help: 'measure ages from this instant instead of the clock (e.g. 2026-11-01T00:00:00Z)' },
   all: { type: 'boolean', default: false, help: 'prune images not managed by OpenShift too' },
   'ignore-invalid-refs': { type: 'boolean', default: false, help: 'skip invalid image references with a warning instead of stopping' },
-  output: { type: 'enum', short: 'o', values: ['table', 'json'], default: 'table', help: 'a report for people (default) or the plan as JSON' },
+  output: { type: 'enum', short: 'o', values: ['table', 'json', 'html'], default: 'table', help: 'a report for people (default), the plan as JSON (with the reasons), or a\nself-contained HTML page with charts (docs/plan.md)' },
+  out: { type: 'string', metavar: 'FILE', help: 'write the output to FILE instead of standard output' },
   // --num-workers is taken (and checked) so one set of flags works for plan, run and start; a plan deletes nothing.
   ...PRUNE_OPTION_FLAGS,
 } as const satisfies FlagSpecs;
@@ -52,7 +56,9 @@ export interface PlanFlags {
   options: PlanOptions;
   /** `--keep-younger-than` as written, for the report. */
   keepYoungerThan: string;
-  output: 'table' | 'json';
+  output: 'table' | 'json' | 'html';
+  /** Where the output goes; '-' is standard output. */
+  out: string;
 }
 
 /** Parses the flags of `plan`; `undefined` means `--help` was asked for. Throws {@link UsageError}. */
@@ -64,6 +70,9 @@ export function parsePlanFlags(argv: string[], clock: () => Date = () => new Dat
   // flags given, else the default kubeconfig ($KUBECONFIG, ~/.kube/config).
   const cluster: ClusterFlagValues | undefined = values.snapshot === undefined ? pickClusterFlags(values) : undefined;
   if (values.snapshot === '') throw new UsageError('flag --snapshot: give a file (a cluster dump; - reads stdin)');
+  if (values.out === '') throw new UsageError('flag --out: give a file (- is standard output)');
+  // Before the snapshot is read: a plan of a big dump should not end with "cannot write FILE".
+  if (values.out !== undefined) checkOutputFile('--out', values.out);
   // The flags become an execution input, parsed as a run's is: one set of rules for every path to computePlan.
   const input: ExecutionInput = {
     all: values.all,
@@ -80,6 +89,7 @@ export function parsePlanFlags(argv: string[], clock: () => Date = () => new Dat
     options: planOptionsOf(resolved),
     keepYoungerThan: resolved.keepYoungerThan,
     output: values.output,
+    out: values.out ?? '-',
   };
 }
 
@@ -132,7 +142,8 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
     const { snapshot, source } = loaded;
     let plan: Plan;
     try {
-      plan = computePlan(snapshot, flags.options);
+      // The JSON plan and the HTML report say why (the `reasons` field); the table does not need them.
+      plan = computePlan(snapshot, flags.options, { reasons: flags.output !== 'table' });
     } catch (err) {
       if (!(err instanceof InvalidReferencesError)) throw err;
       io.stderr.write(
@@ -141,27 +152,34 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
       );
       return 1;
     }
+    let text: string;
+    if (flags.output === 'json') {
+      text = `${JSON.stringify(plan, null, 2)}\n`;
+    } else if (flags.output === 'html') {
+      text = planReportHtml(plan, snapshot, flags, source);
+    } else {
+      text = formatPlanTable(plan, {
+        blobSizes: blobSizesOf(snapshot.images),
+        source,
+        now: flags.options.now,
+        keepTagRevisions: flags.options.keepTagRevisions,
+        keepYoungerThan: flags.keepYoungerThan,
+        all: flags.options.all,
+        pruneOverSizeLimit: flags.options.pruneOverSizeLimit,
+        namespace: flags.options.namespace,
+        pruneRegistry: flags.options.pruneRegistry,
+      });
+    }
+    if (flags.out !== '-') {
+      writeFileSync(flags.out, text);
+      io.stderr.write(`image-pruner plan: wrote ${flags.out}\n`);
+      return 0;
+    }
     // `plan ... | head` closes the pipe early: that is the reader's choice, not an error.
     io.stdout.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') throw err;
     });
-    if (flags.output === 'json') {
-      io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
-    } else {
-      io.stdout.write(
-        formatPlanTable(plan, {
-          blobSizes: blobSizesOf(snapshot.images),
-          source,
-          now: flags.options.now,
-          keepTagRevisions: flags.options.keepTagRevisions,
-          keepYoungerThan: flags.keepYoungerThan,
-          all: flags.options.all,
-          pruneOverSizeLimit: flags.options.pruneOverSizeLimit,
-          namespace: flags.options.namespace,
-          pruneRegistry: flags.options.pruneRegistry,
-        }),
-      );
-    }
+    io.stdout.write(text);
     return 0;
   };
 }

@@ -15,6 +15,7 @@ import { StorageBatchBlobDeleter } from '../../shared/workflow/storage-blobs.js'
 import type { BlobDeleter, ImageDeleter, ImageStreamUpdater } from '../../shared/core/ports.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import type { ExecutionInput } from '../../shared/workflow/contracts.js';
+import { runKeys } from '../../shared/workflow/contracts.js';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, connectFromFlags, pickClusterFlags, SNAPSHOT_WITH_CLUSTER_FLAGS } from '../cluster-flags.js';
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 import { PRUNE_OPTION_FLAGS, pruneOptionsInput } from '../prune-option-flags.js';
@@ -148,7 +149,7 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
     const printer = new ProgressPrinter(io.stderr);
     const result = await runLocally({ input, ports, onProgress: (p) => printer.update(p) });
     printer.finish();
-    if (result.report) io.stdout.write(formatReport(result.report, artifacts.locate(result.report.reportKey)));
+    if (result.report) io.stdout.write(formatReport(result.report, artifacts.locate(result.report.reportKey), artifacts.locate(runKeys.reportHtml(result.report.runId))));
     if (result.status === 'failed') {
       io.stderr.write(`image-pruner run: the run failed: ${result.error?.name ?? 'Error'}: ${result.error?.message ?? ''}\n`);
       return 1;

@@ -2,7 +2,7 @@
 // with --wait, follows it to the end and prints its report.
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ExecutionInput, Report } from '../../shared/workflow/contracts.js';
-import { resolveRunOptions } from '../../shared/workflow/contracts.js';
+import { resolveRunOptions, runKeys } from '../../shared/workflow/contracts.js';
 import { awsCall, sfnClient } from '../aws-client.js';
 import { DEBUG_FLAG, formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 import { PRUNE_OPTION_FLAGS, pruneOptionsInput } from '../prune-option-flags.js';
@@ -85,7 +85,7 @@ export const start: Command = async (argv: string[], io: CliIO): Promise<number>
     io.stdout.write(`execution ${d.status?.toLowerCase()}\n`);
     if (d.output) {
       const report = JSON.parse(d.output) as Report;
-      io.stdout.write(formatReport(report, report.reportKey));
+      io.stdout.write(formatReport(report, report.reportKey, runKeys.reportHtml(report.runId)));
     } else if (d.error) {
       io.stdout.write(`  error: ${d.error}${d.cause ? `: ${d.cause.split('\n')[0]}` : ''}\n`);
     }

@@ -80,8 +80,8 @@ export class ProgressPrinter {
   }
 }
 
-/** The report for people, as the run ends. */
-export function formatReport(r: Report, location: string): string {
+/** The report for people, as the run ends; `page` is where report.html is, when known. */
+export function formatReport(r: Report, location: string, page?: string): string {
   const lines = [`Run ${r.runId}: ${r.status} (${r.mode})`];
   // The message lists the failed items (bounded by the error itself), one per line.
   if (r.error) lines.push(`  error: ${r.error.name}: ${r.error.message.split('\n').join('\n    ')}`);
@@ -104,5 +104,6 @@ export function formatReport(r: Report, location: string): string {
     lines.push('  dry run: nothing was changed; run again with --confirm to carry out the plan');
   }
   lines.push(`  report: ${location}`);
+  if (page) lines.push(`  page:   ${page}`);
   return `${lines.join('\n')}\n`;
 }

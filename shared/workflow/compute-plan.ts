@@ -9,6 +9,7 @@ import { putJson } from '../adapters/artifacts/artifact-store.js';
 import { readSnapshotChunks } from './snapshot-chunks.js';
 import type { DeletionKind, PlanCounts, PlanEvent, PlanResult, RunOptions } from './contracts.js';
 import { DELETION_KINDS, runKeys } from './contracts.js';
+import { writeReportData } from './report-html.js';
 
 /** The items of each plan file: objects, so that item readers and batchers treat every kind alike. */
 export function planItems(plan: Plan): Record<DeletionKind, unknown[]> {
@@ -67,7 +68,8 @@ export async function computePrunePlan(event: PlanEvent, artifacts: ArtifactStor
     for await (const item of readSnapshotChunks(artifacts, c)) builder.add(item, i++);
   }
   const o = event.run.options;
-  const plan = computePlan(builder.build(), planOptionsOf(o));
+  const snapshot = builder.build();
+  const plan = computePlan(snapshot, planOptionsOf(o));
   const runId = event.run.runId;
   const items = planItems(plan);
   const keys = {} as PlanResult['keys'];
@@ -78,5 +80,6 @@ export async function computePrunePlan(event: PlanEvent, artifacts: ArtifactStor
   keys.summary = runKeys.summary(runId);
   const counts = planCounts(plan);
   await putJson(artifacts, keys.summary, { runId, options: o, counts, warnings: plan.warnings });
+  await writeReportData(artifacts, runId, plan, snapshot.images, o);
   return { keys, counts };
 }

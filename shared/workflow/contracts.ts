@@ -143,6 +143,9 @@ export const runKeys = {
   plan: (runId: string, kind: DeletionKind): string => `runs/${runId}/plan/${DELETION_STEPS[kind].file}`,
   summary: (runId: string): string => `runs/${runId}/plan/summary.json`,
   report: (runId: string): string => `runs/${runId}/report.json`,
+  /** What the HTML report shows of the plan, bounded (shared/report/report-data.ts); written with the plan files. */
+  reportData: (runId: string): string => `runs/${runId}/plan/report-data.json`,
+  reportHtml: (runId: string): string => `runs/${runId}/report.html`,
 };
 
 /** A run id that is safe in an S3 key and a file name, and sorts by time. */

@@ -1,9 +1,11 @@
 // "Report" and "Report the failure": counts, bytes and the failure, if any,
-// into runs/<id>/report.json and metrics; the report is the execution's output.
+// into runs/<id>/report.json (and report.html for people) and metrics; the
+// report is the execution's output.
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { putJson } from '../adapters/artifacts/artifact-store.js';
 import type { BatchResult, CaughtError, DeletionKind, Report, ReportEvent } from './contracts.js';
 import { runKeys } from './contracts.js';
+import { writeReportHtml } from './report-html.js';
 
 /** Records one number of a run (CloudWatch EMF on AWS, nothing locally). */
 export interface MetricsSink {
@@ -62,6 +64,7 @@ export async function reportRun(event: ReportEvent, artifacts: ArtifactStore, me
     reportKey: runKeys.report(run.runId),
   };
   await putJson(artifacts, report.reportKey, report);
+  await writeReportHtml(artifacts, report);
 
   const p = report.plan;
   if (p) {

@@ -54,6 +54,7 @@ describe('plan flags', () => {
       options: { keepTagRevisions: 3, keepYoungerThanMs: 3_600_000, now: clock, all: false, ignoreInvalidRefs: false, pruneOverSizeLimit: false, pruneRegistry: true },
       keepYoungerThan: '60m',
       output: 'table',
+      out: '-',
     });
   });
 
@@ -68,12 +69,25 @@ describe('plan flags', () => {
       '--output', 'json',
       '--prune-registry=false',
       '-n', 'team-a',
+      '--out', '-',
     ]);
     expect(f).toEqual({
       snapshot: '-',
       options: { keepTagRevisions: 0, keepYoungerThanMs: 5_400_000, now: new Date('2026-11-01T00:00:00Z'), all: true, ignoreInvalidRefs: true, pruneOverSizeLimit: false, namespace: 'team-a', pruneRegistry: false },
       keepYoungerThan: '1h30m',
       output: 'json',
+      out: '-',
     });
+  });
+
+  it.each([
+    { out: '/nonexistent-dir/plan.html', says: '--out /nonexistent-dir/plan.html: the directory /nonexistent-dir does not exist' },
+    { out: '.', says: '--out .: is a directory (give a file name)' },
+  ])('--out $out is refused in one line before the snapshot is read', async ({ out, says }) => {
+    // The snapshot does not exist either: the output path is checked first.
+    const r = await runCli(['plan', '--snapshot', 'missing.json', '--output', 'html', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`image-pruner plan: ${says}\n`);
   });
 });

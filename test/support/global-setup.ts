@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 export const REQUIRED_PACKAGES: ReadonlyArray<{ pkg: string; binary: string }> = [
   { pkg: 'docker-registry', binary: '/usr/bin/docker-registry' },
   { pkg: 'skopeo', binary: '/usr/bin/skopeo' },
+  // The HTML report is checked by rendering it (scripts/headless-chromium.ts).
+  { pkg: 'chromium', binary: '/usr/bin/chromium' },
 ];
 
 /** The exact command that installs `packages`. */

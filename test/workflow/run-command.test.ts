@@ -20,7 +20,7 @@ describe('image-pruner run --snapshot', () => {
     expect(r.stdout).toMatch(/succeeded \(dry-run\)/);
     expect(r.stdout).toContain('collected: 31 images, 6 imagestreams, 7 pods, 4 workloads, 3 builds');
     const [runId] = await readdir(join(dir, 'runs'));
-    expect((await readdir(join(dir, 'runs', runId, 'plan'))).sort()).toEqual(['blobs.json', 'images.json', 'layer-links.json', 'manifests.json', 'stream-updates.json', 'summary.json']);
+    expect((await readdir(join(dir, 'runs', runId, 'plan'))).sort()).toEqual(['blobs.json', 'images.json', 'layer-links.json', 'manifests.json', 'report-data.json', 'stream-updates.json', 'summary.json']);
     const report = JSON.parse(await readFile(join(dir, 'runs', runId, 'report.json'), 'utf8')) as { status: string; mode: string; carriedOut?: unknown };
     expect(report).toMatchObject({ status: 'succeeded', mode: 'dry-run' });
     expect(report.carriedOut).toBeUndefined();

@@ -106,10 +106,10 @@ export const deleteImagesTask = defineTask({
   ...batchTask,
 });
 
-/** "Report" and "Report the failure": the whole state in, report.json and metrics out. */
+/** "Report" and "Report the failure": the whole state in, report.json, report.html and metrics out. */
 export const reportTask = defineTask({
   id: 'report',
-  summary: 'Write report.json and the run metrics; the execution output',
+  summary: 'Write report.json, report.html and the run metrics; the execution output',
   parse: events.parseReportEvent,
   run: (e, p) => reportRun(e, p.artifacts, p.metrics),
   ports: ['artifacts', 'metrics'],

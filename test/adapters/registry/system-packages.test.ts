@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ensureSystemPackages, installCommand, REQUIRED_PACKAGES } from '../../support/global-setup.js';
 
 describe('system packages the tests need', () => {
-  it('include docker-registry and skopeo', () => {
-    expect(REQUIRED_PACKAGES.map((p) => p.pkg)).toEqual(['docker-registry', 'skopeo']);
+  it('include docker-registry, skopeo and chromium', () => {
+    expect(REQUIRED_PACKAGES.map((p) => p.pkg)).toEqual(['docker-registry', 'skopeo', 'chromium']);
   });
 
   it('pass when every binary is there', () => {
