@@ -13,6 +13,7 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   // Each entry: name -> one-line summary and a lazy import of the command.
   plan: { summary: 'compute the prune plan from the live cluster or a dump (deletes nothing)', load: async () => (await import('./commands/plan.js')).planCommand },
+  explain: { summary: 'say why an image or a stream tag\'s revisions stay or go, every reason (deletes nothing)', load: async () => (await import('./commands/explain.js')).explainCommand },
   collect: { summary: 'read the objects the rules need from a live cluster into a snapshot file', load: async () => (await import('./commands/collect.js')).collectCommand },
   'hard-prune': { summary: 'sweep registry storage of what no Image references (registry read-only)', load: async () => (await import('./commands/hard-prune.js')).hardPruneCommand },
   fsck: { summary: 'check registry storage against the cluster; --recover tags lost manifests', load: async () => (await import('./commands/fsck.js')).fsckCommand },

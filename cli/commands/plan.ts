@@ -17,7 +17,8 @@ import { PRUNE_OPTION_FLAGS, pruneOptionsInput } from '../prune-option-flags.js'
 import { checkOutputFile } from '../output-path.js';
 import { planReportHtml } from '../plan-report.js';
 
-const FLAGS = {
+/** The flags of `plan` (explain takes the same). */
+export const PLAN_FLAGS = {
   snapshot: { type: 'string', metavar: 'FILE', help: 'plan from this cluster dump instead of the live cluster' },
   // No default in the spec: over-size mode refuses them only when given (as oc).
   'keep-tag-revisions': { type: 'int', help: `newest revisions per tag that are always kept (default ${DEFAULT_KEEP_TAG_REVISIONS})` },
@@ -42,7 +43,7 @@ reads a cluster dump and touches no cluster or registry. FILE is a Kubernetes Li
 prints it; "-" reads standard input.
 
 Flags (booleans take --flag, --flag=true or --flag=false):
-${formatFlags(FLAGS)}
+${formatFlags(PLAN_FLAGS)}
 ${CLUSTER_FLAGS_HELP}
 Exit status: 0 plan computed, 1 bad input or invalid references, 2 bad flags.
 `;
@@ -63,7 +64,7 @@ export interface PlanFlags {
 
 /** Parses the flags of `plan`; `undefined` means `--help` was asked for. Throws {@link UsageError}. */
 export function parsePlanFlags(argv: string[], clock: () => Date = () => new Date()): PlanFlags | undefined {
-  const values = parseFlags(argv, { ...CLUSTER_FLAGS, ...FLAGS });
+  const values = parseFlags(argv, { ...CLUSTER_FLAGS, ...PLAN_FLAGS });
   if (!values) return undefined;
   if (clusterFlagsGiven(values) && values.snapshot !== undefined) throw new UsageError(SNAPSHOT_WITH_CLUSTER_FLAGS);
   // Without --snapshot, plan reads the live cluster as oc would: the cluster

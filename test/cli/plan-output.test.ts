@@ -25,9 +25,10 @@ describe('plan --output json', () => {
     const r = await runCli(['plan', '--snapshot', EXAMPLE, '--now', EXAMPLE_NOW, '--output', 'json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    const expected = computePlan(snapshotFromList(JSON.parse(readFileSync(EXAMPLE, 'utf8'))), { now: new Date(EXAMPLE_NOW) });
+    const expected = computePlan(snapshotFromList(JSON.parse(readFileSync(EXAMPLE, 'utf8'))), { now: new Date(EXAMPLE_NOW) }, { reasons: true });
     expect(JSON.parse(r.stdout)).toEqual(expected);
-    expect(Object.keys(JSON.parse(r.stdout))).toEqual(['images', 'streamUpdates', 'manifestLinks', 'layerLinks', 'blobs', 'bytesReclaimed', 'warnings']);
+    // The contract's fields, then the reasons (docs/rules.md, "The plan as JSON": more may be added).
+    expect(Object.keys(JSON.parse(r.stdout))).toEqual(['images', 'streamUpdates', 'manifestLinks', 'layerLinks', 'blobs', 'bytesReclaimed', 'warnings', 'reasons']);
   });
 
   it.each([
@@ -37,7 +38,7 @@ describe('plan --output json', () => {
   ])('passes $flags to the plan', async ({ flags, options }) => {
     const r = await runCli(['plan', '--snapshot', EXAMPLE, '--now', EXAMPLE_NOW, '--output', 'json', ...flags]);
     const snapshot = snapshotFromList(JSON.parse(readFileSync(EXAMPLE, 'utf8')));
-    const expected = computePlan(snapshot, { now: new Date(EXAMPLE_NOW), ...options });
+    const expected = computePlan(snapshot, { now: new Date(EXAMPLE_NOW), ...options }, { reasons: true });
     expect(JSON.parse(r.stdout)).toEqual(expected);
     expect(expected).not.toEqual(computePlan(snapshot, { now: new Date(EXAMPLE_NOW) }));
   });
