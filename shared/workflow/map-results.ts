@@ -27,6 +27,14 @@ export function mapResultsPrefix(runId: string, mapName: string): string {
   return `runs/${runId}/map-results/${slug}`;
 }
 
+/**
+ * The most bytes of items a prune Map puts in one batch (ItemBatcher
+ * MaxInputBytesPerBatch), under the 256 KiB a child execution's input may
+ * take, with room for BatchInput: a batch of long items is cut short rather
+ * than failing the run with States.DataLimitExceeded.
+ */
+export const MAX_BATCH_INPUT_BYTES = 192 * 1024;
+
 const resultFileSchema = z.object({ Key: z.string().min(1), Size: z.number().optional() });
 const resultFilesSchema = z.array(resultFileSchema).optional().default([]);
 
@@ -50,7 +58,8 @@ export interface ChildRecord {
 
 /** What a Map's result files hold, handed to the reader one entry at a time. */
 export interface MapResultVisitor {
-  succeeded(output: unknown): void;
+  /** Absent: the SUCCEEDED files are not read. */
+  succeeded?(output: unknown): void;
   failed(record: ChildRecord): void;
   pending?(record: ChildRecord): void;
 }
@@ -85,7 +94,7 @@ export async function readMapResults(store: ArtifactStore, prefix: string, visit
     }
     // The keys are the bucket's own; in the artifacts store they are the same
     // (the store has no prefix of its own on AWS, and locally it is the folder).
-    for (const f of manifest.ResultFiles.SUCCEEDED) for (const e of entriesOf(f.Key, await store.get(f.Key))) visit.succeeded(e);
+    if (visit.succeeded) for (const f of manifest.ResultFiles.SUCCEEDED) for (const e of entriesOf(f.Key, await store.get(f.Key))) visit.succeeded(e);
     for (const f of manifest.ResultFiles.FAILED) for (const e of entriesOf(f.Key, await store.get(f.Key))) visit.failed(e as ChildRecord);
     if (visit.pending) for (const f of manifest.ResultFiles.PENDING) for (const e of entriesOf(f.Key, await store.get(f.Key))) visit.pending(e as ChildRecord);
   }
