@@ -24,6 +24,7 @@ import { BATCH_TASKS, PRUNE_TASKS } from '../shared/workflow/tables/prune.js';
 import type { AnyTask } from '../shared/workflow/task.js';
 import { failureAlarm } from './failure-alarm.js';
 import { resultWritingMap } from './result-writer.js';
+import { MAX_BATCH_INPUT_BYTES } from '../shared/workflow/map-results.js';
 import { TaskFunctions } from './task-function.js';
 
 
@@ -187,7 +188,8 @@ export class ImagePruner extends Construct {
         stateName: step.map,
         itemReader: new sfn.S3JsonItemReader({ bucket: this.artifactsBucket, key: sfn.JsonPath.stringAt(`$.plan.keys.${kind}`) }),
         // BatchInput is rendered as given, so the JSONPath key is spelt out.
-        itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: batchSize, batchInput: { 'runId.$': '$.run.runId', kind } }),
+        // Cut by bytes too: items differ in size (a stream update up to 64 KiB).
+        itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: batchSize, maxInputBytesPerBatch: MAX_BATCH_INPUT_BYTES, batchInput: { 'runId.$': '$.run.runId', kind } }),
         maxConcurrency: mapConcurrency,
         // No tolerated failure: one failed batch fails the Map (CDK drops an explicit 0).
       });

@@ -4,7 +4,7 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DELETION_STEPS, ERROR, STATE } from '../../shared/workflow/contracts.js';
-import { mapResultsPrefix } from '../../shared/workflow/map-results.js';
+import { MAX_BATCH_INPUT_BYTES, mapResultsPrefix } from '../../shared/workflow/map-results.js';
 import { synthApp } from './synth.js';
 
 type Asl = { StartAt: string; States: Record<string, Record<string, unknown>> };
@@ -77,7 +77,8 @@ describe('the ImagePruner stack', () => {
         Type: 'Map',
         MaxConcurrency: 10,
         ItemReader: { Resource: 'arn:${AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': expect.stringMatching(/^\$\.plan\.keys\./) } },
-        ItemBatcher: { MaxItemsPerBatch: 100, BatchInput: { 'runId.$': '$.run.runId' } },
+        // Cut by count and by bytes: a batch of long items stays under 256 KiB.
+        ItemBatcher: { MaxItemsPerBatch: 100, MaxInputBytesPerBatch: MAX_BATCH_INPUT_BYTES, BatchInput: { 'runId.$': '$.run.runId' } },
         ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } },
         // Each batch's result goes to the artifacts bucket at a prefix fixed per run and Map, none to the state.
         ResultWriter: {
