@@ -25,6 +25,8 @@ import { InvalidInputError } from '../shared/errors.js';
 import { BATCH_TASKS, PRUNE_TASKS } from '../shared/workflow/tables/prune.js';
 import type { AnyTask } from '../shared/workflow/task.js';
 import { failureAlarm } from './failure-alarm.js';
+import { resultWritingMap } from './result-writer.js';
+import { MAX_BATCH_INPUT_BYTES } from '../shared/workflow/map-results.js';
 import { TaskFunctions, type RegistryStorageWiring } from './task-function.js';
 import { PrunerVpcEndpoints } from './vpc-endpoints.js';
 
@@ -223,17 +225,19 @@ export class ImagePruner extends Construct {
     // 5 Registry health.
     const health = invoke(STATE.checkHealth, T.checkHealth, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run') }), { resultPath: sfn.JsonPath.DISCARD });
 
-    const distributedMap = (kind: DeletionKind, resultPath?: string): sfn.DistributedMap => {
+    // Each Map's results (one per batch) go to runs/<id>/map-results/<map>/ in
+    // the artifacts bucket, none into the state: "Report" reads them there.
+    const distributedMap = (kind: DeletionKind): sfn.DistributedMap => {
       const step = DELETION_STEPS[kind];
-      const map = new sfn.DistributedMap(this, step.map, {
+      const map = resultWritingMap(this, step.map, this.artifactsBucket, {
         stateName: step.map,
         itemReader: new sfn.S3JsonItemReader({ bucket: this.artifactsBucket, key: sfn.JsonPath.stringAt(`$.plan.keys.${kind}`) }),
         // BatchInput is rendered as given, so the JSONPath key is spelt out.
-        itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: batchSize, batchInput: { 'runId.$': '$.run.runId', kind } }),
+        // Cut by bytes too: items differ in size (a stream update up to 64 KiB).
+        itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: batchSize, maxInputBytesPerBatch: MAX_BATCH_INPUT_BYTES, batchInput: { 'runId.$': '$.run.runId', kind } }),
         // --num-workers: the run's options hold it (the execution input's, else the props' default).
         maxConcurrencyPath: '$.run.options.numWorkers',
         // No tolerated failure: one failed batch fails the Map (CDK drops an explicit 0).
-        ...(resultPath ? { resultPath } : {}),
       });
       map.itemProcessor(invoke(step.batch, BATCH_TASKS[kind], undefined));
       return map;
@@ -242,19 +246,19 @@ export class ImagePruner extends Construct {
     // 6 Registry links: layer links and manifest links at the same time.
     const links = new sfn.Parallel(this, STATE.deleteRegistryLinks, {
       stateName: STATE.deleteRegistryLinks,
-      resultSelector: { 'layerLinks.$': '$[0]', 'manifests.$': '$[1]' },
-      resultPath: '$.deleted',
+      // Each branch ends with the state it was given; the state goes on unchanged.
+      resultPath: sfn.JsonPath.DISCARD,
     });
     links.branch(distributedMap('layerLinks'));
     links.branch(distributedMap('manifests'));
 
     // 7 Blobs, only after every link is gone: a registry refuses to unlink a
     // layer or manifest whose blob is already deleted (docs/rules.md, "Carrying it out").
-    const blobs = distributedMap('blobs', '$.deleted.blobs');
+    const blobs = distributedMap('blobs');
 
     // 8 and 9: streams, then Images, each only after everything before succeeded.
-    const streams = distributedMap('streamUpdates', '$.updated');
-    const images = distributedMap('images', '$.imagesDeleted');
+    const streams = distributedMap('streamUpdates');
+    const images = distributedMap('images');
 
     const dryRun = new sfn.Choice(this, STATE.dryRun, { stateName: STATE.dryRun })
       .when(sfn.Condition.booleanEquals('$.run.options.confirm', true), health)

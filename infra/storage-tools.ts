@@ -13,6 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { failureAlarm } from './failure-alarm.js';
+import { resultWritingMap } from './result-writer.js';
 import { TaskFunctions, type RegistryStorageWiring } from './task-function.js';
 import { collectStateName } from '../shared/workflow/contracts.js';
 import { parseStorageToolsProps } from '../shared/workflow/schemas/construct-props.js';
@@ -116,13 +117,13 @@ export class RegistryStorageTools extends Construct {
       return p;
     };
     const distributedMap = (mapName: string, batchName: string, task: AnyTask, key: string, perBatch: number, batchInput: Record<string, string>): sfn.DistributedMap => {
-      const map = new sfn.DistributedMap(this, mapName, {
+      // Each batch's output goes to runs/<id>/map-results/<map>/ (ResultWriter), none into the state;
+      // what each batch found or did is in the artifacts too, and the state keeps only keys and counts.
+      const map = resultWritingMap(this, mapName, props.artifactsBucket, {
         stateName: mapName,
         itemReader: new sfn.S3JsonItemReader({ bucket: props.artifactsBucket, key: sfn.JsonPath.stringAt(key) }),
         itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: perBatch, batchInput }),
         maxConcurrency: mapConcurrency,
-        // What each batch found or did is in the artifacts; the state keeps only keys and counts.
-        resultPath: sfn.JsonPath.DISCARD,
         // No tolerated failure: a failed batch fails the Map and the run reports it (CDK drops an explicit 0).
       });
       map.itemProcessor(invoke(batchName, task, undefined));

@@ -1,7 +1,11 @@
 // A synthesized state machine definition made runnable locally: CloudFormation
 // intrinsics become local names, and each Distributed Map becomes
 // "read the items" + an inline Map of the same concurrency (aws-local-stepfunctions
-// has no ItemReader / ItemBatcher).
+// has no ItemReader / ItemBatcher), and, when it has a ResultWriter, a task
+// that writes the result files as Step Functions would (it has no ResultWriter
+// either): each batch task's final failure is caught and recorded instead of
+// failing the inline Map, and the writer fails the Map's place in the flow as
+// AWS fails the Map, after the files are written.
 import { InvalidInputError } from '../../shared/errors.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -17,9 +21,28 @@ export interface AslDefinition {
 /** Resource of the local reader tasks that stand in for an ItemReader. */
 export const LOCAL_READER_RESOURCE = 'arn:aws:lambda:local:000000000000:function:read-items';
 
+/** Resource of the local tasks that record a batch's final failure inside a Map with a ResultWriter. */
+export const LOCAL_FAILURE_RECORDER_RESOURCE = 'arn:aws:lambda:local:000000000000:function:record-failed-batch';
+
+/** Resource of the local tasks that stand in for a ResultWriter. */
+export const LOCAL_RESULT_WRITER_RESOURCE = 'arn:aws:lambda:local:000000000000:function:write-map-results';
+
+/** Where the failure recorder finds the caught error next to the batch. */
+export const LOCAL_ERROR_KEY = '__error';
+
 /** Name of the reader task added in front of a rewritten Distributed Map. */
 export function readerStateName(mapName: string): string {
   return `Read items of ${mapName}`;
+}
+
+/** Name of the task that records a failed batch inside rewritten Map `mapName`. */
+export function failureRecorderStateName(mapName: string): string {
+  return `Record a failed batch of ${mapName}`;
+}
+
+/** Name of the task that writes the results of rewritten Map `mapName`, after it. */
+export function resultWriterStateName(mapName: string): string {
+  return `Write results of ${mapName}`;
 }
 
 /** Replaces CloudFormation intrinsics with local stand-ins: GetAtt -> a local function ARN, Ref -> a local name. */
@@ -67,20 +90,47 @@ export function rewriteDistributedMaps(def: { StartAt: string; States: States })
       continue;
     }
     const reader = state.ItemReader as { Parameters?: Record<string, Json> };
-    const batcher = (state.ItemBatcher ?? {}) as { MaxItemsPerBatch?: number; BatchInput?: Json };
+    const batcher = (state.ItemBatcher ?? {}) as { MaxItemsPerBatch?: number; MaxInputBytesPerBatch?: number; BatchInput?: Json };
     const readerName = readerStateName(name);
     const inner = rewriteDistributedMaps(processor);
     const { ItemReader: _r, ItemBatcher: _b, ItemProcessor: _p, Label: _l, ResultWriter: _w, ToleratedFailurePercentage: _t, ToleratedFailureCount: _c, ...rest } = state;
     states[readerName] = {
       Type: 'Task',
       Resource: LOCAL_READER_RESOURCE,
-      Parameters: { ...(reader.Parameters ?? {}), MaxItemsPerBatch: batcher.MaxItemsPerBatch ?? 0, BatchInput: batcher.BatchInput ?? {} },
+      Parameters: { ...(reader.Parameters ?? {}), MaxItemsPerBatch: batcher.MaxItemsPerBatch ?? 0, MaxInputBytesPerBatch: batcher.MaxInputBytesPerBatch ?? 0, BatchInput: batcher.BatchInput ?? {} },
       ResultPath: '$.__items',
       Next: name,
       TimeoutSeconds: 900,
       ...(state.Catch ? { Catch: state.Catch } : {}),
     };
-    states[name] = { ...rest, ItemsPath: '$.__items', ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: inner.StartAt, States: inner.States } as unknown as Json };
+    const inline = { ProcessorConfig: { Mode: 'INLINE' }, StartAt: inner.StartAt, States: inner.States };
+    const writer = state.ResultWriter as { Parameters?: Record<string, Json> } | undefined;
+    if (writer) {
+      // The batches' results go to the writer through the engine, not through the state (as on AWS).
+      const recorder = failureRecorderStateName(name);
+      for (const s of Object.values(inline.States)) {
+        if (s.Type === 'Task' && !s.Catch) s.Catch = [{ ErrorEquals: ['States.ALL'], ResultPath: `$.${LOCAL_ERROR_KEY}`, Next: recorder }];
+      }
+      inline.States[recorder] = { Type: 'Task', Resource: LOCAL_FAILURE_RECORDER_RESOURCE, TimeoutSeconds: 60, End: true };
+      const { ResultSelector, ResultPath, Next, End, Catch, Retry, ...mapState } = rest;
+      // A Map-level Retry would run the Map again on AWS; here it would only retry the writer.
+      if (Retry) throw new InvalidInputError(`synthesized definition: Map "${name}" has a ResultWriter and a Retry; the local run cannot emulate both`);
+      const writerName = resultWriterStateName(name);
+      states[name] = { ...mapState, ItemsPath: '$.__items', ItemProcessor: inline as unknown as Json, ResultPath: null, Next: writerName, ...(Catch ? { Catch } : {}) };
+      states[writerName] = {
+        Type: 'Task',
+        Resource: LOCAL_RESULT_WRITER_RESOURCE,
+        Parameters: { ...(writer.Parameters ?? {}), Map: name },
+        TimeoutSeconds: 900,
+        ...(ResultSelector !== undefined ? { ResultSelector } : {}),
+        ...(ResultPath !== undefined ? { ResultPath } : {}),
+        ...(Next !== undefined ? { Next } : {}),
+        ...(End !== undefined ? { End } : {}),
+        ...(Catch ? { Catch } : {}),
+      };
+    } else {
+      states[name] = { ...rest, ItemsPath: '$.__items', ItemProcessor: inline as unknown as Json };
+    }
     if (startAt === name) startAt = readerName;
     renames.push([name, readerName]);
   }

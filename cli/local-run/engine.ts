@@ -13,7 +13,8 @@ import { InvalidInputError } from '../../shared/errors.js';
 import type { AnyTask, Ports } from '../../shared/workflow/task.js';
 import type { AslDefinition } from './definition.js';
 import { resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
-import { checkBatches, checkPayload, exposeStateInputs, isReaderState, limitedHandler, withoutLocalItems } from './limits.js';
+import { LocalMapResults, writtenMapsOf } from './map-results.js';
+import { checkBatches, checkPayload, payloadBytes, exposeStateInputs, isReaderState, limitedHandler, withoutLocalItems } from './limits.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -54,15 +55,33 @@ export function freshCopy(w: LocalWorkflow): LocalWorkflow {
   return { definition: JSON.parse(JSON.stringify(w.definition)) as AslDefinition, tasks: w.tasks };
 }
 
-/** The reader step of a rewritten Distributed Map: the items file, cut into ItemBatcher batches. */
+/**
+ * The reader step of a rewritten Distributed Map: the items file, cut into
+ * ItemBatcher batches of at most MaxItemsPerBatch items and, when given,
+ * MaxInputBytesPerBatch bytes of items (a batch holds at least one item: one
+ * too big for any batch is left to the batch limit check).
+ */
 export async function readBatches(artifacts: ArtifactStore, input: unknown): Promise<{ Items: unknown[]; BatchInput: unknown }[]> {
-  const p = input as { Key?: unknown; MaxItemsPerBatch?: unknown; BatchInput?: unknown };
+  const p = input as { Key?: unknown; MaxItemsPerBatch?: unknown; MaxInputBytesPerBatch?: unknown; BatchInput?: unknown };
   if (typeof p.Key !== 'string') throw new InvalidInputError('item reader: Key must be a string');
   const items = await getJson<unknown[]>(artifacts, p.Key);
   if (!Array.isArray(items)) throw new InvalidInputError(`item reader: ${p.Key} is not a JSON array`);
   const size = typeof p.MaxItemsPerBatch === 'number' && p.MaxItemsPerBatch > 0 ? p.MaxItemsPerBatch : 1;
+  const maxBytes = typeof p.MaxInputBytesPerBatch === 'number' && p.MaxInputBytesPerBatch > 0 ? p.MaxInputBytesPerBatch : Infinity;
   const out: { Items: unknown[]; BatchInput: unknown }[] = [];
-  for (let i = 0; i < items.length; i += size) out.push({ Items: items.slice(i, i + size), BatchInput: p.BatchInput ?? {} });
+  let batch: unknown[] = [];
+  let bytes = 2;
+  for (const item of items) {
+    // The item and the comma before it.
+    if (batch.length > 0 && (batch.length >= size || bytes + payloadBytes(item) + 1 > maxBytes)) {
+      out.push({ Items: batch, BatchInput: p.BatchInput ?? {} });
+      batch = [];
+      bytes = 2;
+    }
+    bytes += payloadBytes(item) + (batch.length > 0 ? 1 : 0);
+    batch.push(item);
+  }
+  if (batch.length > 0) out.push({ Items: batch, BatchInput: p.BatchInput ?? {} });
   return out;
 }
 
@@ -125,10 +144,18 @@ export interface ExecuteResult {
  */
 export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> {
   const definition = JSON.parse(JSON.stringify(o.workflow.definition)) as AslDefinition;
+  const artifacts = o.ports.artifacts;
+  const needArtifacts = (what: string): ArtifactStore => {
+    if (!artifacts) throw new InvalidInputError(`local run: ${what} need the artifacts port`);
+    return artifacts;
+  };
+  // Read before exposeStateInputs wraps the writers' Parameters.
+  const mapResults = new LocalMapResults(writtenMapsOf(definition), () => needArtifacts('the Map result writers'), o.executionArn);
   exposeStateInputs(definition.States);
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [state, handler] of Object.entries(mapResults.handlers())) handlers[state] = limitedHandler(state, handler);
   for (const [state, task] of o.workflow.tasks) {
-    handlers[state] = limitedHandler(state, async (event) => {
+    handlers[state] = mapResults.collecting(state, limitedHandler(state, async (event) => {
       try {
         const parsed = task.parse(event);
         const result = await task.run(parsed, portsOf(task, o.ports) as Ports);
@@ -138,16 +165,15 @@ export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> 
         o.onTask?.(state, task, event, { error });
         throw error;
       }
-    });
+    }));
   }
-  const artifacts = o.ports.artifacts;
   for (const [state, map] of readerStates(definition.States as Record<string, Record<string, Json>>)) {
     handlers[state] = limitedHandler(
       state,
       async (event) => {
-        if (!artifacts) throw new InvalidInputError('local run: the item readers need the artifacts port');
-        const batches = await readBatches(artifacts, event);
+        const batches = await readBatches(needArtifacts('the item readers'), event);
         checkBatches(map, batches);
+        mapResults.start(map);
         return batches;
       },
       true,

@@ -98,7 +98,7 @@ export function formatReport(r: Report, location: string, page?: string): string
   if (r.carriedOut) {
     for (const k of DELETION_KINDS) {
       const c = r.carriedOut[k];
-      if (c) lines.push(`  ${LABEL[k]}: ${c.done} done, ${c.gone} already gone`);
+      if (c) lines.push(`  ${LABEL[k]}: ${c.done} done, ${c.gone} already gone${c.failed ? `, ${c.failed} failed` : ''}${c.notAttempted ? `, ${c.notAttempted} not attempted` : ''}`);
     }
   } else if (r.mode === 'dry-run' && r.status === 'succeeded') {
     lines.push('  dry run: nothing was changed; run again with --confirm to carry out the plan');

@@ -32,9 +32,11 @@ async function runTask<T>(kind: DeletionKind, event: BatchEvent<T>, act: (item: 
 /** Counts of a carried-out batch, or the error that fails it. */
 function settle<T>(kind: DeletionKind, results: readonly ItemResult<T>[], name: (item: T) => string, answer?: Error): BatchResult {
   const failed = results.filter((r) => r.status === 'failed').map((f) => ({ item: name(f.item), reason: f.reason ?? 'failed' }));
-  if (answer !== undefined) throw sameErrorFor(answer, describeFailedItems(kind, failed, results.length));
-  if (failed.length > 0) throw new BatchItemsFailedError(kind, failed, results.length);
-  return { kind, done: results.filter((r) => r.status === 'done').length, gone: results.filter((r) => r.status === 'gone').length };
+  const counts = { done: results.filter((r) => r.status === 'done').length, gone: results.filter((r) => r.status === 'gone').length };
+  // The message carries how the other items went: the report counts them from it.
+  if (answer !== undefined) throw sameErrorFor(answer, describeFailedItems(kind, failed, results.length, counts));
+  if (failed.length > 0) throw new BatchItemsFailedError(kind, failed, results.length, counts);
+  return { kind, ...counts };
 }
 
 /**

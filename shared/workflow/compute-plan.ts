@@ -2,7 +2,7 @@
 // (JSON arrays the Distributed Maps read) and summary.json.
 import { parseDuration } from '../core/duration.js';
 import { computePlan } from '../core/plan.js';
-import type { Plan, PlanOptions } from '../core/plan-types.js';
+import type { Plan, PlanOptions, StreamUpdate } from '../core/plan-types.js';
 import { SnapshotBuilder } from '../core/snapshot.js';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { putJson } from '../adapters/artifacts/artifact-store.js';
@@ -11,13 +11,59 @@ import type { DeletionKind, PlanCounts, PlanEvent, PlanResult, RunOptions } from
 import { DELETION_KINDS, runKeys } from './contracts.js';
 import { writeReportData } from './report-html.js';
 
+/**
+ * The most UTF-8 bytes of JSON one stream update item may take: a quarter of
+ * a Map batch's 256 KiB, so a batch always holds at least one item with room
+ * to spare (the Maps also cut batches by bytes, infra/image-pruner.ts).
+ */
+export const STREAM_UPDATE_ITEM_BYTES = 64 * 1024;
+
+/**
+ * One stream's update as items of at most {@link STREAM_UPDATE_ITEM_BYTES}:
+ * a stream with thousands of removed revisions would be one item over a Map
+ * batch's limit. Revisions are kept together by tag where they fit; each part
+ * names the removed tags whose revisions it holds (the part that empties such a
+ * tag removes it), and tags without revisions go with the first part. Every
+ * part is applied to the stream as it is then, matched by tag and image
+ * (shared/adapters/kubernetes/writers.ts, applyStreamUpdate), so the parts
+ * may run in any order, and again.
+ */
+export function splitStreamUpdate(u: StreamUpdate, maxBytes = STREAM_UPDATE_ITEM_BYTES): StreamUpdate[] {
+  const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v), 'utf8');
+  if (bytes(u) <= maxBytes) return [u];
+  const removedTags = new Set(u.removedTags);
+  const parts: StreamUpdate[] = [];
+  let part: StreamUpdate = { namespace: u.namespace, name: u.name, removed: [], removedTags: [] };
+  let size = bytes(part);
+  const tagsOf = (p: StreamUpdate) => [...new Set(p.removed.map((r) => r.tag))].filter((t) => removedTags.has(t));
+  const close = () => {
+    parts.push({ ...part, removedTags: tagsOf(part) });
+    part = { namespace: u.namespace, name: u.name, removed: [], removedTags: [] };
+    size = bytes(part);
+  };
+  // By tag, highest index first within a tag.
+  const revisions = [...u.removed].sort((a, b) => (a.tag === b.tag ? b.index - a.index : a.tag < b.tag ? -1 : 1));
+  for (const r of revisions) {
+    // The revision, its comma, and its tag's name in removedTags if it is one.
+    const cost = bytes(r) + 1 + (removedTags.has(r.tag) ? bytes(r.tag) + 1 : 0);
+    if (part.removed.length > 0 && size + cost > maxBytes) close();
+    part.removed.push(r);
+    size += cost;
+  }
+  if (part.removed.length > 0) close();
+  const covered = new Set(parts.flatMap((p) => p.removedTags));
+  const alone = u.removedTags.filter((t) => !covered.has(t));
+  if (alone.length > 0) parts[0] = { ...parts[0], removedTags: [...parts[0].removedTags, ...alone] };
+  return parts;
+}
+
 /** The items of each plan file: objects, so that item readers and batchers treat every kind alike. */
 export function planItems(plan: Plan): Record<DeletionKind, unknown[]> {
   return {
     layerLinks: plan.layerLinks,
     blobs: plan.blobs.map((digest) => ({ digest })),
     manifests: plan.manifestLinks,
-    streamUpdates: plan.streamUpdates,
+    streamUpdates: plan.streamUpdates.flatMap((u) => splitStreamUpdate(u)),
     images: plan.images.map((name) => ({ name })),
   };
 }

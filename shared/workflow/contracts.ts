@@ -126,10 +126,30 @@ export interface Report {
   options: RunOptions;
   collected: Record<string, number>;
   plan?: PlanCounts;
-  /** Per kind, what was carried out (absent in a dry run). */
-  carriedOut?: Partial<Record<DeletionKind, { done: number; gone: number }>>;
+  /**
+   * Per kind whose Map ran (absent in a dry run), from its result files: items
+   * deleted (`done`), already gone, failed, and in batches never started.
+   */
+  carriedOut?: Partial<Record<DeletionKind, CarriedOut>>;
+  /** The failed items, from the Maps' result files: the first few of each run, and how many in all. */
+  failures?: { total: number; items: FailedItem[] };
   error?: { name: string; message: string };
   reportKey: string;
+}
+
+/** What one kind's Map carried out; `failed` and `notAttempted` only when not 0. */
+export interface CarriedOut {
+  done: number;
+  gone: number;
+  failed?: number;
+  notAttempted?: number;
+}
+
+/** One failed item of a Map, with its reason (the item is a whole batch when its error named none). */
+export interface FailedItem {
+  kind: DeletionKind;
+  item: string;
+  reason: string;
 }
 
 // ---------------------------------------------------------------------------

@@ -75,20 +75,56 @@ export class ArtifactsError extends PrunerError {
 
 /** Items of a batch that still failed after retries, each with its reason. */
 export class BatchItemsFailedError extends PrunerError {
-  constructor(readonly kind: DeletionKind, readonly failed: { item: string; reason: string }[], readonly total: number) {
-    super(describeFailedItems(kind, failed, total));
+  constructor(readonly kind: DeletionKind, readonly failed: { item: string; reason: string }[], readonly total: number, readonly others?: { done: number; gone: number }) {
+    super(describeFailedItems(kind, failed, total, others));
     this.name = ERROR.batchFailed;
   }
 }
 
+/** How many failed items a batch error's message names; the rest are counted. */
+export const FAILED_ITEMS_IN_MESSAGE = 20;
+
 /**
- * "3 of 100 manifests failed:" and the failed items with their reasons, at most
- * 20 of them: the message of a failed batch, so the report can name the items.
+ * "3 of 100 manifests failed:", the failed items with their reasons (at most
+ * {@link FAILED_ITEMS_IN_MESSAGE}), and how the other items of the batch went:
+ * the message of a failed batch, which is all Step Functions keeps of it (the
+ * Cause of the failed child execution), so the report reads the counts and the
+ * items back from it ({@link parseFailedItems}).
  */
-export function describeFailedItems(kind: DeletionKind, failed: readonly { item: string; reason: string }[], total: number): string {
-  const shown = failed.slice(0, 20).map((f) => `${f.item}: ${f.reason}`);
+export function describeFailedItems(kind: DeletionKind, failed: readonly { item: string; reason: string }[], total: number, others?: { done: number; gone: number }): string {
+  const shown = failed.slice(0, FAILED_ITEMS_IN_MESSAGE).map((f) => `${f.item}: ${f.reason.split('\n')[0]}`);
   const more = failed.length > shown.length ? `\n  ... and ${failed.length - shown.length} more` : '';
-  return `${failed.length} of ${total} ${kind} failed:\n  ${shown.join('\n  ')}${more}`;
+  const rest = others ? `\n  (the others: ${others.done} done, ${others.gone} already gone)` : '';
+  return `${failed.length} of ${total} ${kind} failed:\n  ${shown.join('\n  ')}${more}${rest}`;
+}
+
+/** A batch error's message read back: the counts and the items it names. */
+export interface FailedItems {
+  kind: string;
+  failed: number;
+  total: number;
+  items: { item: string; reason: string }[];
+  others?: { done: number; gone: number };
+}
+
+/** Reads a message {@link describeFailedItems} wrote; undefined for any other message. */
+export function parseFailedItems(message: string): FailedItems | undefined {
+  const [head, ...lines] = message.split('\n');
+  const m = /^(\d+) of (\d+) (\w+) failed:$/.exec(head ?? '');
+  if (!m) return undefined;
+  const out: FailedItems = { kind: m[3], failed: Number(m[1]), total: Number(m[2]), items: [] };
+  for (const line of lines) {
+    const text = line.trim();
+    const others = /^\(the others: (\d+) done, (\d+) already gone\)$/.exec(text);
+    if (others) out.others = { done: Number(others[1]), gone: Number(others[2]) };
+    else if (/^\.\.\. and \d+ more$/.test(text)) continue;
+    else {
+      // Item names (digests, repository@digest, namespace/name) hold no ": ".
+      const at = text.indexOf(': ');
+      if (at > 0) out.items.push({ item: text.slice(0, at), reason: text.slice(at + 2) });
+    }
+  }
+  return out;
 }
 
 /** Confirm without `registryReadOnlyConfirmed: true`: checked again by the start task after the Choice. */

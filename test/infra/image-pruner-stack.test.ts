@@ -4,6 +4,7 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DELETION_STEPS, ERROR, STATE } from '../../shared/workflow/contracts.js';
+import { MAX_BATCH_INPUT_BYTES, mapResultsPrefix } from '../../shared/workflow/map-results.js';
 import { synthApp } from './synth.js';
 
 type Asl = { StartAt: string; States: Record<string, Record<string, unknown>> };
@@ -61,20 +62,34 @@ describe('the ImagePruner stack', () => {
     const links = asl.States[STATE.deleteRegistryLinks] as { Type: string; Branches: Asl[]; Next: string; ResultSelector: unknown; ResultPath: string };
     expect(links.Type).toBe('Parallel');
     expect(links.Branches.map((b) => b.StartAt)).toEqual([DELETION_STEPS.layerLinks.map, DELETION_STEPS.manifests.map]);
-    expect(links).toMatchObject({ ResultSelector: { 'layerLinks.$': '$[0]', 'manifests.$': '$[1]' }, ResultPath: '$.deleted' });
+    // Nothing of the Maps' results is kept in the state: they are in S3.
+    expect(links.ResultPath).toBeNull();
+    expect(links.ResultSelector).toBeUndefined();
     // Blobs only after every link: a registry refuses to unlink a layer or manifest whose blob is gone.
     expect(links.Next).toBe(STATE.deleteBlobs);
-    expect(asl.States[STATE.deleteBlobs]).toMatchObject({ ResultPath: '$.deleted.blobs', Next: STATE.updateStreams });
+    expect(asl.States[STATE.deleteBlobs]).toMatchObject({ Next: STATE.updateStreams });
     const maps = [...links.Branches.map((b) => b.States[b.StartAt]), asl.States[STATE.deleteBlobs], asl.States[STATE.updateStreams], asl.States[STATE.deleteImages]];
-    for (const m of maps) {
+    const names = [DELETION_STEPS.layerLinks.map, DELETION_STEPS.manifests.map, STATE.deleteBlobs, STATE.updateStreams, STATE.deleteImages];
+    for (const [i, m] of maps.entries()) {
+      const prefix = mapResultsPrefix('{}', names[i]);
+      expect(prefix).toMatch(/^runs\/\{\}\/map-results\/[a-z-]+$/);
       expect(m).toMatchObject({
         Type: 'Map',
         // --num-workers: from the run's options, so one execution can ask for more or fewer.
         MaxConcurrencyPath: '$.run.options.numWorkers',
         ItemReader: { Resource: 'arn:${AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': expect.stringMatching(/^\$\.plan\.keys\./) } },
-        ItemBatcher: { MaxItemsPerBatch: 100, BatchInput: { 'runId.$': '$.run.runId' } },
+        // Cut by count and by bytes: a batch of long items stays under 256 KiB.
+        ItemBatcher: { MaxItemsPerBatch: 100, MaxInputBytesPerBatch: MAX_BATCH_INPUT_BYTES, BatchInput: { 'runId.$': '$.run.runId' } },
         ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } },
+        // Each batch's result goes to the artifacts bucket at a prefix fixed per run and Map, none to the state.
+        ResultWriter: {
+          Resource: 'arn:${AWS::Partition}:states:::s3:putObject',
+          Parameters: { Bucket: expect.stringMatching(/^\$\{PrunerArtifacts/), 'Prefix.$': `States.Format('${prefix}', $.run.runId)` },
+          WriterConfig: { OutputType: 'JSON', Transformation: 'COMPACT' },
+        },
+        ResultPath: null,
       });
+      expect(m.ResultSelector).toBeUndefined();
       // No failure tolerated: one failed batch fails the Map.
       expect(m.ToleratedFailurePercentage ?? 0).toBe(0);
     }
@@ -94,6 +109,15 @@ describe('the ImagePruner stack', () => {
     const streams = asl.States[STATE.updateStreams] as { ItemProcessor: Asl };
     const batch = streams.ItemProcessor.States[DELETION_STEPS.streamUpdates.batch] as { Retry: { ErrorEquals: string[] }[] };
     expect(batch.Retry.flatMap((r) => r.ErrorEquals)).toContain(ERROR.batchFailed);
+  });
+
+  it('lets the state machine write Map results under runs/ of the artifacts bucket only', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }[];
+    const machine = policies.filter((p) => p.Properties.Roles.some((r) => /StateMachineRole/.test(r.Ref)));
+    const writes = machine.flatMap((p) => p.Properties.PolicyDocument.Statement).filter((st) => JSON.stringify(st.Action).includes('s3:PutObject'));
+    expect(writes).toHaveLength(1);
+    expect(writes[0].Action).toEqual(['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload']);
+    expect(JSON.stringify(writes[0].Resource)).toMatch(/"\/runs\/\*"\]/);
   });
 
   it('logs executions to CloudWatch Logs with X-Ray tracing', () => {

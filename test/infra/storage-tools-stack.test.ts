@@ -5,6 +5,7 @@ import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import type { Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FSCK_STATE, HARD_PRUNE_STATE, REGISTRY_NOT_READ_ONLY } from '../../shared/workflow/storage-tools/contracts.js';
+import { mapResultsPrefix } from '../../shared/workflow/map-results.js';
 import { synthApp } from './synth.js';
 
 type Asl = { StartAt: string; States: Record<string, Record<string, unknown>> };
@@ -99,9 +100,16 @@ describe('the storage tools in the stack', () => {
     ['HardPrune repositories', () => hard.States[HARD_PRUNE_STATE.sweepRepositories], '$.repositories.keys.repositories', 20],
     ['Fsck blobs', () => fsck.States[FSCK_STATE.checkBlobs], '$.expected.keys.prefixes', 8],
     ['Fsck repositories', () => fsck.States[FSCK_STATE.checkRepositories], '$.expected.keys.repositories', 20],
-  ] as const)('%s: a Distributed Map reading its items from the run files in batches, no failure tolerated', (_, state, key, perBatch) => {
+  ] as const)('%s: a Distributed Map reading its items from the run files in batches, no failure tolerated, results to S3', (_, state, key, perBatch) => {
     const m = state();
+    const name = Object.entries({ ...hard.States, ...fsck.States }).find(([, s]) => s === m)?.[0] ?? '';
     expect(m).toMatchObject({
+      ResultWriter: {
+        Resource: 'arn:${AWS::Partition}:states:::s3:putObject',
+        Parameters: { 'Prefix.$': `States.Format('${mapResultsPrefix('{}', name)}', $.run.runId)` },
+        WriterConfig: { OutputType: 'JSON', Transformation: 'COMPACT' },
+      },
+      ResultPath: null,
       Type: 'Map',
       MaxConcurrency: 16,
       ItemReader: { Resource: 'arn:${AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Key.$': key } },

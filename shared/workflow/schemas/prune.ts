@@ -278,19 +278,14 @@ export const caughtErrorSchema = object({
   Cause: z.unknown().transform((c) => (typeof c === 'string' ? c : undefined)),
 });
 
-/** Input of the report task: the whole state, most of it optional (a failure can come early). */
+/**
+ * Input of the report task: the whole state, most of it optional (a failure
+ * can come early). What the Maps did is not in the state: Report reads it from
+ * their result files (../map-results.ts).
+ */
 export const reportEventSchema = object({
   run: runContextSchema,
   collected: list(collectResultSchema).optional(),
   plan: planResultSchema.optional(),
-  deleted: absentOr(
-    object({
-      layerLinks: absentOr(list(batchResultSchema)),
-      blobs: absentOr(list(batchResultSchema)),
-      manifests: absentOr(list(batchResultSchema)),
-    }),
-  ),
-  updated: absentOr(list(batchResultSchema)),
-  imagesDeleted: absentOr(list(batchResultSchema)),
   error: absentOr(caughtErrorSchema),
 });

@@ -19,9 +19,9 @@ import {
 } from '../../core/fsck.js';
 import type { FsckReport, LostManifestReport, MissingImageReport, MissingLinksReport } from './reports.js';
 import { InvalidInputError } from '../../errors.js';
-import { describeCaught } from '../report.js';
+import { describeCaught, resolveMapFailure } from '../report.js';
 import type { CollectedGroup, ExpectResult, RecoverResult, RepositoryBatchResult, ToolState } from './contracts.js';
-import { toolKeys } from './contracts.js';
+import { FSCK_STATE, toolKeys } from './contracts.js';
 import { all, batchName, checkPrefixItem, checkRepositoryItem, parseStartResult, parseToolBatch, parseToolState, readCollected } from './common.js';
 
 const TOOL = 'fsck' as const;
@@ -229,7 +229,9 @@ export async function reportFsck(event: unknown, artifacts: ArtifactStore, locat
   const out: FsckRunReport = { status: ev.error ? 'failed' : 'succeeded', runId, reportKey };
   if (ev.error && typeof ev.error === 'object') {
     const er = ev.error as { Error?: unknown; Cause?: unknown };
-    out.error = describeCaught({ Error: typeof er.Error === 'string' ? er.Error : 'Error', Cause: typeof er.Cause === 'string' ? er.Cause : undefined });
+    const caught = { Error: typeof er.Error === 'string' ? er.Error : 'Error', Cause: typeof er.Cause === 'string' ? er.Cause : undefined };
+    // A failed check Map names the batch's error in its result files, not in its own.
+    out.error = describeCaught(await resolveMapFailure(caught, artifacts, runId, [FSCK_STATE.checkBlobs, FSCK_STATE.checkRepositories]));
   }
   const expected = ev.expected as ExpectResult | undefined;
   if (expected?.counts && Array.isArray(ev.collected)) {

@@ -19,9 +19,9 @@ import {
 } from '../../core/hard-prune.js';
 import type { HardPruneReport, InvalidRepositoryFolder, RepositoryReport } from './reports.js';
 import { InvalidInputError } from '../../errors.js';
-import { describeCaught } from '../report.js';
+import { describeCaught, resolveMapFailure } from '../report.js';
 import type { BlobSweepBatchResult, ListRepositoriesResult, MarkResult, RepositoryBatchResult, StartResult } from './contracts.js';
-import { HardPruneMarkingError, SweepItemsFailedError, toolKeys } from './contracts.js';
+import { HARD_PRUNE_STATE, HardPruneMarkingError, SweepItemsFailedError, toolKeys } from './contracts.js';
 import { all, batchName, checkPrefixItem, checkRepositoryItem, parseStartResult, parseToolBatch, parseToolState, PREFIX_ITEMS, readCollected } from './common.js';
 
 const TOOL = 'hard-prune' as const;
@@ -244,7 +244,9 @@ export async function reportHardPrune(event: unknown, artifacts: ArtifactStore, 
   const out: HardPruneRunReport = { status: e.error ? 'failed' : 'succeeded', mode: start.tool.confirm ? 'confirmed' : 'dry-run', runId, reportKey };
   if (e.error && typeof e.error === 'object') {
     const er = e.error as { Error?: unknown; Cause?: unknown };
-    out.error = describeCaught({ Error: typeof er.Error === 'string' ? er.Error : 'Error', Cause: typeof er.Cause === 'string' ? er.Cause : undefined });
+    const caught = { Error: typeof er.Error === 'string' ? er.Error : 'Error', Cause: typeof er.Cause === 'string' ? er.Cause : undefined };
+    // A failed sweep Map names the batch's error in its result files, not in its own.
+    out.error = describeCaught(await resolveMapFailure(caught, artifacts, runId, [HARD_PRUNE_STATE.sweepBlobs, HARD_PRUNE_STATE.sweepRepositories]));
   }
   const mark = e.mark as MarkResult | undefined;
   if (mark?.counts) {
