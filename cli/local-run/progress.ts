@@ -40,6 +40,9 @@ export class ProgressPrinter {
       case 'planned':
         this.line(`run: plan: ${DELETION_KINDS.map((k) => `${p.totals[k]} ${LABEL[k]}`).join(', ')}`);
         return;
+      case 'rechecked':
+        this.line(`run: re-check: ${p.spared} items of the plan spared; carrying out ${DELETION_KINDS.map((k) => `${p.totals[k]} ${LABEL[k]}`).join(', ')}`);
+        return;
       case 'describe':
         return;
       case 'items': {
@@ -93,6 +96,8 @@ export function formatReport(r: Report, location: string): string {
       `  plan: ${p.images} images, ${p.removedRevisions} revisions in ${p.streamUpdates} image streams, ${p.manifestLinks} manifest links, ${p.layerLinks} layer links, ${p.blobs} blobs (${formatBytes(p.bytesReclaimed)})${p.warnings ? `, ${p.warnings} warnings` : ''}`,
     );
   }
+  // The race guard (docs/rules.md, "Carrying it out"): what changed since the plan is not deleted.
+  if (r.recheck && r.recheck.sparedTotal > 0) lines.push(`  spared ${r.recheck.sparedTotal} items changed since the plan (see report.json)`);
   if (r.carriedOut) {
     for (const k of DELETION_KINDS) {
       const c = r.carriedOut[k];

@@ -28,7 +28,7 @@ export async function collectGroup(event: CollectEvent, collector: ClusterReader
     if (!kind) throw new CollectError(event.group, `item ${i} has kind ${JSON.stringify(items[i].kind ?? null)}, which is not read`);
     items[i] = stripObject(kind, items[i]);
   }
-  const key = runKeys.snapshot(event.run.runId, event.group);
+  const key = event.again ? runKeys.recheckSnapshot(event.run.runId, event.group) : runKeys.snapshot(event.run.runId, event.group);
   await putGzipJson(artifacts, key, { apiVersion: 'v1', kind: 'List', metadata: {}, items });
   return { group: event.group, key, count: items.length };
 }

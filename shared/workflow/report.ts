@@ -4,6 +4,7 @@ import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { putJson } from '../adapters/artifacts/artifact-store.js';
 import type { BatchResult, CaughtError, DeletionKind, Report, ReportEvent } from './contracts.js';
 import { runKeys } from './contracts.js';
+import { recheckReport } from './recheck-report.js';
 
 /** Records one number of a run (CloudWatch EMF on AWS, nothing locally). */
 export interface MetricsSink {
@@ -59,6 +60,7 @@ export async function reportRun(event: ReportEvent, artifacts: ArtifactStore, me
     plan: event.plan?.counts,
     carriedOut: Object.keys(carried).length > 0 ? carried : undefined,
     error: event.error ? describeCaught(event.error) : undefined,
+    recheck: event.plan?.recheck ? await recheckReport(event.plan.recheck, artifacts) : undefined,
     reportKey: runKeys.report(run.runId),
   };
   await putJson(artifacts, report.reportKey, report);
@@ -78,5 +80,6 @@ export async function reportRun(event: ReportEvent, artifacts: ArtifactStore, me
   // Bytes count as reclaimed only when every blob of the plan was carried out.
   metrics.add('BytesReclaimed', p && carried.blobs && done('blobs') === p.blobs ? p.bytesReclaimed : 0, 'Bytes');
   metrics.add('Failures', event.error ? 1 : 0, 'Count');
+  if (report.recheck) metrics.add('ItemsSpared', report.recheck.sparedTotal, 'Count');
   return report;
 }
