@@ -10,7 +10,8 @@ import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { getGzipJson, getJson, putJson } from '../adapters/artifacts/artifact-store.js';
 import type { KubeList } from '../core/kube-types.js';
 import { computePlan } from '../core/plan.js';
-import type { Plan } from '../core/plan-types.js';
+import type { Plan, PlanOptions } from '../core/plan-types.js';
+import type { Snapshot } from '../core/snapshot.js';
 import { SnapshotBuilder } from '../core/snapshot.js';
 import { planOptionsOf } from './compute-plan.js';
 import type { CollectResult, DeletionKind, PlanCounts, PlanResult, RecheckEvent } from './contracts.js';
@@ -18,6 +19,12 @@ import { InvalidInputError } from '../errors.js';
 import { DELETION_KINDS, runKeys } from './contracts.js';
 import type { PlanFiles, Spared } from './recheck-intersect.js';
 import { intersectPlans } from './recheck-intersect.js';
+
+/**
+ * computePlan, with the request for reasons as its third argument (rules that
+ * do not take it yet ignore it, and the spared items say "kept by the re-check").
+ */
+const computePlanOf: (snapshot: Snapshot, options: PlanOptions, request: { reasons?: boolean }) => Plan = computePlan;
 
 /** spared.json: every item of the first plan that was not carried out, with why. */
 export interface SparedFile {
@@ -69,8 +76,8 @@ export async function recheckPlan(event: RecheckEvent, artifacts: ArtifactStore)
     list.items.forEach((item, i) => builder.add(item, i));
   }
   const snapshot = builder.build();
-  // The rules' reasons, when computePlan gives them, name what keeps each spared image and revision.
-  const second: Plan = computePlan(snapshot, planOptionsOf(event.run.options));
+  const options = planOptionsOf(event.run.options);
+  const second = computePlanOf(snapshot, options, {});
 
   const k = event.plan.keys;
   const first: PlanFiles = {
@@ -80,7 +87,14 @@ export async function recheckPlan(event: RecheckEvent, artifacts: ArtifactStore)
     streamUpdates: await getJson(artifacts, k.streamUpdates),
     images: await getJson(artifacts, k.images),
   };
-  const result = intersectPlans(first, second, snapshot);
+  let result = intersectPlans(first, second, snapshot);
+  // The rules' own reasons name the pod or stream that keeps a spared image or
+  // revision. They cost memory at scale, so they are asked for only when
+  // something was spared: the same plan again, explained.
+  if (result.spared.images.length + result.spared.streamUpdates.length > 0 && !second.reasons) {
+    const explained = computePlanOf(snapshot, options, { reasons: true });
+    if (explained.reasons) result = intersectPlans(first, explained, snapshot);
+  }
 
   const keys = {} as PlanResult['keys'];
   for (const kind of DELETION_KINDS) {
