@@ -124,6 +124,19 @@ export function intersectPlans(first: PlanFiles, second: Plan, snapshot: Snapsho
   const pinnedLinks = new Map<string, string>();
   const pinnedBlobs = new Map<string, string>();
   const recheckOnly: Record<DeletionKind, number> = { layerLinks: 0, blobs: 0, manifests: 0, streamUpdates: 0, images: 0 };
+  // An image a kept revision points at stays whole: its blobs, its links in the
+  // revision's repository, and the images of a manifest list with theirs.
+  const pin = (name: string, repository: string, why: string): void => {
+    const lk = `${repository}${SEP}${name}`;
+    if (pinnedLinks.has(lk)) return;
+    if (!pinnedImages.has(name)) pinnedImages.set(name, why);
+    for (const d of digestsOf(name)) {
+      if (!pinnedBlobs.has(d)) pinnedBlobs.set(d, why);
+      const dk = `${repository}${SEP}${d}`;
+      if (!pinnedLinks.has(dk)) pinnedLinks.set(dk, why);
+    }
+    for (const child of imageNamed(name)?.dockerImageManifests ?? []) pin(child.digest, repository, why);
+  };
   const streamUpdates: StreamUpdate[] = [];
   for (const u of second.streamUpdates) {
     const counts = firstRevisions.get(streamKey(u));
@@ -140,14 +153,7 @@ export function intersectPlans(first: PlanFiles, second: Plan, snapshot: Snapsho
       // Not in the first plan: not carried out, and what it points at must stay.
       recheckOnly.streamUpdates += 1;
       withheldTags.add(r.tag);
-      const why = WHY.pinned(u.namespace, u.name, r.tag, r.image);
-      const repository = repositoryOf(u.namespace, u.name);
-      if (!pinnedImages.has(r.image)) pinnedImages.set(r.image, why);
-      for (const d of digestsOf(r.image)) {
-        if (!pinnedBlobs.has(d)) pinnedBlobs.set(d, why);
-        const lk = `${repository}${SEP}${d}`;
-        if (!pinnedLinks.has(lk)) pinnedLinks.set(lk, why);
-      }
+      pin(r.image, repositoryOf(u.namespace, u.name), WHY.pinned(u.namespace, u.name, r.tag, r.image));
     }
     // A whole tag goes when both plans remove it and none of its revisions was withheld;
     // what stays in the first plan's set is reported as spared.

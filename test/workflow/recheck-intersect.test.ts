@@ -94,6 +94,21 @@ describe('the race guard\'s intersection', () => {
     expect(result.carried.layerLinks).toContainEqual({ repository: 'ns/app', digest: digest('layer-b') });
   });
 
+  it('a stream that gained an old revision of a planned manifest list: the list, its images and their blobs all stay', () => {
+    const lists: Item[] = [image('m', { children: ['m1', 'm2'] }), image('m1', { layers: ['layer-m1'] }), image('m2', { layers: ['layer-m2'] })];
+    const { first, second, result } = recheck([...before, ...lists], [...IMAGES, ...lists, stream('ns', 'app', { latest: HISTORY, restored: ['d', 'c', 'm'] })]);
+    for (const s of ['m', 'm1', 'm2']) {
+      expect(first.images).toContain(digest(s));
+      expect(second.images).toContain(digest(s));
+      expect(result.carried.images).not.toContainEqual({ name: digest(s) });
+    }
+    expect(result.spared.images.map((i) => i.name).sort()).toEqual([digest('m'), digest('m1'), digest('m2')].sort());
+    expect(result.carried.blobs.map((b) => b.digest)).not.toContain(digest('layer-m1'));
+    expect(result.carried.manifests).not.toContainEqual({ repository: 'ns/app', digest: digest('m2') });
+    // What the first plan and the re-check agree on still goes.
+    expect(result.carried.images.map((i) => i.name).sort()).toEqual([digest('a'), digest('b')].sort());
+  });
+
   it('a revision gone since the plan, and a stream deleted since: reported as spared, saying so', () => {
     const trimmed: Item[] = [...IMAGES, stream('ns', 'app', { latest: ['d', 'c', 'b'] })];
     const gone = recheck(before, trimmed).result.spared.streamUpdates;
