@@ -62,6 +62,33 @@ const linkKey = (l: RepositoryLink): string => `${l.repository}${SEP}${l.digest}
 const streamKey = (u: { namespace: string; name: string }): string => `${u.namespace}/${u.name}`;
 const revisionKey = (tag: string, image: string): string => `${tag}${SEP}${image}`;
 
+/**
+ * The items of `second` whose key the `first` has and that are not `withheld`,
+ * in `second`'s order; the items of `first` not carried; how many of `second`
+ * the first lacks; and a test of whether a key is carried. One key per item.
+ */
+function intersectBy<F, S>(first: readonly F[], second: readonly S[], keyOfFirst: (f: F) => string, keyOfSecond: (s: S) => string, withheld: (key: string) => boolean) {
+  const index = new Map<string, number>();
+  for (let i = 0; i < first.length; i++) index.set(keyOfFirst(first[i]), i);
+  const kept = new Uint8Array(first.length);
+  const carried: S[] = [];
+  let recheckOnly = 0;
+  for (const item of second) {
+    const key = keyOfSecond(item);
+    const i = index.get(key);
+    if (i === undefined) recheckOnly += 1;
+    else if (!withheld(key)) {
+      kept[i] = 1;
+      carried.push(item);
+    }
+  }
+  const carries = (key: string): boolean => {
+    const i = index.get(key);
+    return i !== undefined && kept[i] === 1;
+  };
+  return { carried, spared: first.filter((_, i) => kept[i] === 0), recheckOnly, carries };
+}
+
 /** The default reasons, when the re-check's plan carries none of its own. */
 export const WHY = {
   image: 'kept by the re-check: a list read again (pods, workloads, builds, image streams) references it',
@@ -182,45 +209,26 @@ export function intersectPlans(first: PlanFiles, second: Plan, snapshot: Snapsho
     for (const t of firstTags.get(streamKey(u)) ?? []) sparedRevisions.push({ namespace: u.namespace, name: u.name, tag: t, why: [] });
   }
 
-  // Images.
-  const firstImages = new Set(first.images.map((i) => i.name));
-  const images: ImageItem[] = [];
-  for (const name of second.images) {
-    if (!firstImages.has(name)) recheckOnly.images += 1;
-    else if (!pinnedImages.has(name)) images.push({ name });
-  }
-  const carriedImages = new Set(images.map((i) => i.name));
-  const sparedImages = first.images.filter((i) => !carriedImages.has(i.name));
-
-  // Links and blobs.
-  const intersectLinks = (firstLinks: RepositoryLink[], secondLinks: RepositoryLink[], kind: 'layerLinks' | 'manifests') => {
-    const firstSet = new Set(firstLinks.map(linkKey));
-    const carried: RepositoryLink[] = [];
-    for (const l of secondLinks) {
-      const key = linkKey(l);
-      if (!firstSet.has(key)) recheckOnly[kind] += 1;
-      else if (!pinnedLinks.has(key)) carried.push(l);
-    }
-    const carriedSet = new Set(carried.map(linkKey));
-    return { carried, spared: firstLinks.filter((l) => !carriedSet.has(linkKey(l))) };
-  };
-  const layerLinks = intersectLinks(first.layerLinks, second.layerLinks, 'layerLinks');
-  const manifests = intersectLinks(first.manifests, second.manifestLinks, 'manifests');
-  const firstBlobs = new Set(first.blobs.map((b) => b.digest));
-  const blobs: BlobItem[] = [];
-  for (const digest of second.blobs) {
-    if (!firstBlobs.has(digest)) recheckOnly.blobs += 1;
-    else if (!pinnedBlobs.has(digest)) blobs.push({ digest });
-  }
-  const carriedBlobs = new Set(blobs.map((b) => b.digest));
-  const sparedBlobs = first.blobs.filter((b) => !carriedBlobs.has(b.digest));
+  // Images, links and blobs: one key per item on each side.
+  const imagesOut = intersectBy(first.images, second.images, (i) => i.name, (n) => n, (k) => pinnedImages.has(k));
+  const images = imagesOut.carried.map((name) => ({ name }));
+  const sparedImages = imagesOut.spared;
+  const layerLinks = intersectBy(first.layerLinks, second.layerLinks, linkKey, linkKey, (k) => pinnedLinks.has(k));
+  const manifests = intersectBy(first.manifests, second.manifestLinks, linkKey, linkKey, (k) => pinnedLinks.has(k));
+  const blobsOut = intersectBy(first.blobs, second.blobs, (b) => b.digest, (d) => d, (k) => pinnedBlobs.has(k));
+  const blobs = blobsOut.carried.map((digest) => ({ digest }));
+  const sparedBlobs = blobsOut.spared;
+  recheckOnly.images = imagesOut.recheckOnly;
+  recheckOnly.layerLinks = layerLinks.recheckOnly;
+  recheckOnly.manifests = manifests.recheckOnly;
+  recheckOnly.blobs = blobsOut.recheckOnly;
 
   // Bytes: as the rules count them, each blob's largest layer size.
   let bytesReclaimed = second.bytesReclaimed;
   if (blobs.length !== second.blobs.length) {
     const size = new Map<string, number>();
     for (const image of snapshot.images) {
-      for (const [d, n] of layerSizesOf(image).sizes) if (carriedBlobs.has(d) && n > (size.get(d) ?? -1)) size.set(d, n);
+      for (const [d, n] of layerSizesOf(image).sizes) if (blobsOut.carries(d) && n > (size.get(d) ?? -1)) size.set(d, n);
     }
     bytesReclaimed = 0;
     for (const n of size.values()) bytesReclaimed += n;
@@ -259,7 +267,7 @@ export function intersectPlans(first: PlanFiles, second: Plan, snapshot: Snapsho
       for (const d of digestsOf(name)) if (wanted.has(d) && !blobWhy.has(d)) blobWhy.set(d, WHY.imageUses(name));
     };
     for (const name of sparedImageNames) attribute(name);
-    if (blobWhy.size < sparedBlobs.length) for (const i of snapshot.images) if (!carriedImages.has(i.metadata.name)) attribute(i.metadata.name);
+    if (blobWhy.size < sparedBlobs.length) for (const i of snapshot.images) if (!imagesOut.carries(i.metadata.name)) attribute(i.metadata.name);
   }
   const linkWhy = (l: RepositoryLink, manifest: boolean): string[] => {
     const pinned = pinnedLinks.get(linkKey(l));
