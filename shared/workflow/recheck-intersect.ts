@@ -123,7 +123,7 @@ function reasonsOf(reasons: PlanReasons | undefined, images: ReadonlySet<string>
  * that is spared. Revisions are matched by stream, tag and image, not by
  * position; the carried updates use the re-check's positions (the update task
  * removes a revision where its index and image agree, else the nearest of the
- * same image). Memory: a set of strings per kind of the first plan.
+ * same image). Memory: per kind, a map from each first-plan key to its position.
  */
 export function intersectPlans(first: PlanFiles, second: Plan, snapshot: Snapshot): Intersection {
   let imageByName: Map<string, Image> | undefined;

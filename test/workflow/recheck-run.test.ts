@@ -106,6 +106,23 @@ describe('the race guard in a confirmed run', () => {
     expect(r.stdout).toContain(`spared ${report.recheck?.sparedTotal} items changed since the plan`);
   });
 
+  it('a list that cannot be read again stops the run before anything is deleted, and the report says why', async () => {
+    c = await startCluster();
+    const cl = c;
+    // From the second pods list on (the re-check's), the API server refuses.
+    onListRequest(cl, PODS, 1, () => cl.api.faults.status(403, { path: PODS }));
+    const r = await cli(runFlags(cl, ['--confirm']));
+    expect(r.code).toBe(1);
+    expect(clusterWrites(cl.api)).toEqual([]);
+    expect(cl.proxy.log.filter((q) => q.method === 'DELETE')).toEqual([]);
+    for (const p of cl.pushed) expect((await pullCheck(cl.registry.url, REPO, p.manifestDigest)).ok).toBe(true);
+    const { report } = await runFiles(cl);
+    expect(report.status).toBe('failed');
+    expect(report.error?.name).toBe('CollectError');
+    expect(report.error?.message).toContain('pods');
+    expect(report.recheck).toBeUndefined();
+  });
+
   it('an untouched cluster: the re-check plans the same, nothing is spared, the first plan is carried out', async () => {
     c = await startCluster();
     const cl = c;
