@@ -29,7 +29,9 @@ const raced = first.images.filter((_, i) => i % 100 === 0);
 for (const [i, name] of raced.entries()) {
   snapshot.pods.push({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'raced', name: `p${i}`, creationTimestamp: BENCH_NOW.toISOString() }, spec: { containers: [{ name: 'c', image: `image-registry.openshift-image-registry.svc:5000/raced/x@${name}` }] }, status: { phase: 'Running' } });
 }
+const tp = performance.now();
 const second = computePlan(snapshot, opts);
+const planMs = performance.now() - tp;
 const gc = (globalThis as { gc?: () => void }).gc;
 gc?.();
 const before = process.memoryUsage().heapUsed;
@@ -46,6 +48,7 @@ console.log(JSON.stringify({
   firstPlan: { images: first.images.length, layerLinks: first.layerLinks.length, manifestLinks: first.manifestLinks.length, blobs: first.blobs.length },
   racedImages: raced.length,
   spared,
+  planMs: Math.round(planMs),
   intersectMs: Math.round(ms),
   heapAddedMiB: Math.round((peak - before) / 2 ** 20),
   heapTotalMiB: Math.round(peak / 2 ** 20),

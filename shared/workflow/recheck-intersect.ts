@@ -223,11 +223,15 @@ export function intersectPlans(first: PlanFiles, second: Plan, snapshot: Snapsho
   recheckOnly.manifests = manifests.recheckOnly;
   recheckOnly.blobs = blobsOut.recheckOnly;
 
-  // Bytes: as the rules count them, each blob's largest layer size.
+  // Bytes: as the rules count them, each blob's largest layer size. Every
+  // image that uses a carried blob is deleted by both plans, so the carried
+  // images alone give the sizes.
   let bytesReclaimed = second.bytesReclaimed;
   if (blobs.length !== second.blobs.length) {
     const size = new Map<string, number>();
-    for (const image of snapshot.images) {
+    for (const { name } of images) {
+      const image = imageNamed(name);
+      if (!image) continue;
       for (const [d, n] of layerSizesOf(image).sizes) if (blobsOut.carries(d) && n > (size.get(d) ?? -1)) size.set(d, n);
     }
     bytesReclaimed = 0;
