@@ -19,7 +19,7 @@ import { RESOURCE_GROUPS } from '../shared/core/kinds.js';
 import type { DeletionKind } from '../shared/workflow/contracts.js';
 import { parseImagePrunerProps } from '../shared/workflow/schemas/construct-props.js';
 import { parseDeployedRegistryUrl } from '../shared/workflow/schemas/registry-url.js';
-import { collectStateName, DELETION_STEPS, STATE } from '../shared/workflow/contracts.js';
+import { collectStateName, DELETION_STEPS, recollectStateName, STATE } from '../shared/workflow/contracts.js';
 import { ERROR } from '../shared/workflow/errors.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { BATCH_TASKS, PRUNE_TASKS } from '../shared/workflow/tables/prune.js';
@@ -225,6 +225,25 @@ export class ImagePruner extends Construct {
     // 5 Registry health.
     const health = invoke(STATE.checkHealth, T.checkHealth, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run') }), { resultPath: sfn.JsonPath.DISCARD });
 
+    // 5b The race guard (docs/rules.md, "Carrying it out"): every list but
+    // Images read again, planned again; `$.plan` becomes what both plans delete.
+    const recollect = new sfn.Parallel(this, STATE.recollect, { stateName: STATE.recollect, resultPath: '$.recollected' });
+    for (const group of RESOURCE_GROUPS.filter((g) => g !== 'images')) {
+      recollect.branch(invoke(recollectStateName(group), T.collect, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), group, again: true })));
+    }
+    const recheck = invoke(
+      STATE.recheckPlan,
+      T.recheckPlan,
+      sfn.TaskInput.fromObject({
+        run: sfn.JsonPath.objectAt('$.run'),
+        collected: sfn.JsonPath.objectAt('$.collected'),
+        recollected: sfn.JsonPath.objectAt('$.recollected'),
+        plan: sfn.JsonPath.objectAt('$.plan'),
+      }),
+      { resultPath: '$.plan' },
+    );
+    recollect.next(recheck);
+
     // Each Map's results (one per batch) go to runs/<id>/map-results/<map>/ in
     // the artifacts bucket, none into the state: "Report" reads them there.
     const distributedMap = (kind: DeletionKind): sfn.DistributedMap => {
@@ -265,10 +284,11 @@ export class ImagePruner extends Construct {
       .otherwise(report);
 
     const catchAll = { errors: ['States.ALL'], resultPath: '$.error' };
-    for (const s of [collect, plan, health, links, blobs, streams, images]) s.addCatch(reportFailure, catchAll);
+    for (const s of [collect, plan, health, recollect, recheck, links, blobs, streams, images]) s.addCatch(reportFailure, catchAll);
 
     const definition = refuse.next(collect).next(plan).next(dryRun);
-    health.next(links).next(blobs).next(streams).next(images).next(report);
+    health.next(recollect);
+    recheck.next(links).next(blobs).next(streams).next(images).next(report);
 
     this.functions = functions.all();
     this.taskStates = functions.states;

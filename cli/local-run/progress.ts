@@ -40,6 +40,9 @@ export class ProgressPrinter {
       case 'planned':
         this.line(`run: plan: ${DELETION_KINDS.map((k) => `${p.totals[k]} ${LABEL[k]}`).join(', ')}`);
         return;
+      case 'rechecked':
+        this.line(`run: re-check: ${p.spared} items of the plan spared; carrying out ${DELETION_KINDS.map((k) => `${p.totals[k]} ${LABEL[k]}`).join(', ')}`);
+        return;
       case 'describe':
         return;
       case 'items': {
@@ -95,6 +98,8 @@ export function formatReport(r: Report, location: string, page?: string): string
   }
   // Optional chaining: a report written before pruneRegistry existed has no such option.
   if (r.options?.pruneRegistry === false) lines.push('  registry: left alone (pruneRegistry false): no links or blobs deleted; image-pruner hard-prune reclaims the storage later');
+  // The race guard (docs/rules.md, "Carrying it out"): what changed since the plan is not deleted.
+  if (r.recheck && r.recheck.sparedTotal > 0) lines.push(`  spared ${r.recheck.sparedTotal} items changed since the plan (see report.json)`);
   if (r.carriedOut) {
     for (const k of DELETION_KINDS) {
       const c = r.carriedOut[k];

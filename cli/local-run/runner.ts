@@ -38,6 +38,8 @@ export type LocalPorts = Pick<Ports, 'artifacts' | 'cluster' | 'lock' | 'registr
 export type Progress =
   | { type: 'state'; name: string; phase: 'entered' | 'exited' | 'failed' }
   | { type: 'planned'; totals: Record<DeletionKind, number> }
+  /** The race guard planned again: what will be carried out, and how many items of the first plan it spared. */
+  | { type: 'rechecked'; totals: Record<DeletionKind, number>; spared: number }
   | { type: 'items'; kind: DeletionKind; done: number; total: number }
   | { type: 'describe'; line: string };
 
@@ -102,6 +104,12 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
         const { counts } = result as PlanResult;
         Object.assign(totals, { layerLinks: counts.layerLinks, blobs: counts.blobs, manifests: counts.manifestLinks, streamUpdates: counts.streamUpdates, images: counts.images });
         progress({ type: 'planned', totals: { ...totals } });
+      }
+      if (task === PRUNE_TASKS.recheckPlan && result) {
+        const { counts, recheck } = result as PlanResult;
+        Object.assign(totals, { layerLinks: counts.layerLinks, blobs: counts.blobs, manifests: counts.manifestLinks, streamUpdates: counts.streamUpdates, images: counts.images });
+        const spared = recheck ? DELETION_KINDS.reduce((n, k) => n + recheck.spared[k], 0) : 0;
+        progress({ type: 'rechecked', totals: { ...totals }, spared });
       }
       const kind = kindOfBatch.get(task.id);
       if (kind) {

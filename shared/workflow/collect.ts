@@ -29,7 +29,8 @@ export async function collectGroup(event: CollectEvent, collector: ClusterReader
     items[i] = stripObject(kind, items[i]);
   }
   // Parts of bounded size (gzip JSON Lines): no whole group in one string, here or in the plan task.
-  const key = runKeys.snapshot(event.run.runId, event.group);
+  // The race guard's second read goes next to the first (docs/rules.md, "Carrying it out").
+  const key = event.again ? runKeys.recheckSnapshot(event.run.runId, event.group) : runKeys.snapshot(event.run.runId, event.group);
   const { chunks, count } = await writeSnapshotChunks(artifacts, key, items, limits);
   return { group: event.group, key, chunks, count };
 }

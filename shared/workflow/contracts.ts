@@ -17,6 +17,8 @@ import type {
   planCountsSchema,
   planEventSchema,
   planResultSchema,
+  recheckEventSchema,
+  recheckSummarySchema,
   reportEventSchema,
   runContextSchema,
   RunOptions,
@@ -34,6 +36,8 @@ export const STATE = {
   computePlan: 'Compute prune plan',
   dryRun: 'Dry run?',
   checkHealth: 'Check registry health',
+  recollect: 'Collect cluster resources again',
+  recheckPlan: 'Re-check the plan',
   deleteRegistryLinks: 'Delete registry links',
   deleteLayerLinks: 'Delete layer links',
   deleteLayerLinksBatch: 'Delete a batch of layer links',
@@ -53,6 +57,11 @@ export const STATE = {
 /** The Lambda task state that collects one resource group. */
 export function collectStateName(group: ResourceGroup): string {
   return `Collect ${group}`;
+}
+
+/** The Lambda task state that collects one resource group again, for the re-check (every group but images). */
+export function recollectStateName(group: ResourceGroup): string {
+  return `Collect ${group} again`;
 }
 
 /** The five kinds of work a confirmed run carries out, in plan-file order. */
@@ -98,6 +107,12 @@ export type PlanCounts = z.output<typeof planCountsSchema>;
 /** Output of "Compute prune plan" at `$.plan`. */
 export type PlanResult = z.output<typeof planResultSchema>;
 
+/** Input of "Re-check the plan". */
+export type RecheckEvent = z.output<typeof recheckEventSchema>;
+
+/** What the re-check says at `$.plan.recheck`: the first plan's counts, what was spared and where it is listed. */
+export type RecheckSummary = z.output<typeof recheckSummarySchema>;
+
 /** What the Distributed Map's ItemBatcher hands to one batch task. */
 export interface BatchEvent<T> {
   Items: T[];
@@ -134,6 +149,8 @@ export interface Report {
   /** The failed items, from the Maps' result files: the first few of each run, and how many in all. */
   failures?: { total: number; items: FailedItem[] };
   error?: { name: string; message: string };
+  /** The race guard's outcome (confirmed runs that reached it): see ./recheck-report.ts. */
+  recheck?: RecheckReport;
   reportKey: string;
 }
 
@@ -152,6 +169,27 @@ export interface FailedItem {
   reason: string;
 }
 
+/** One spared item as report.json lists it: the item's fields and why it was spared. */
+export type SparedItem = Record<string, string | number | string[]> & { why: string[] };
+
+/** The race guard's section of report.json: counts in full, items capped per kind. */
+export interface RecheckReport {
+  /** The first plan's counts; `plan` in the report is what the re-check let through. */
+  firstPlan: PlanCounts;
+  /** Per kind, how many items of the first plan were spared (stream updates: revisions and tags). */
+  spared: Record<DeletionKind, number>;
+  /** The sum of {@link spared}. */
+  sparedTotal: number;
+  /** Per kind, items the re-check would delete that the first plan did not: left for the next run. */
+  recheckOnly: Record<DeletionKind, number>;
+  /** The first spared items of each kind, at most {@link RecheckReport.itemsCap} each; the full list is at {@link sparedKey}. */
+  items: Record<DeletionKind, SparedItem[]>;
+  itemsCap: number;
+  sparedKey: string;
+  /** Set when spared.json could not be read: the counts stand, the items are missing. */
+  itemsUnreadable?: string;
+}
+
 // ---------------------------------------------------------------------------
 // Artifact keys of one run.
 
@@ -162,6 +200,13 @@ export const runKeys = {
   snapshot: (runId: string, group: ResourceGroup): string => `runs/${runId}/snapshot/${group}/`,
   plan: (runId: string, kind: DeletionKind): string => `runs/${runId}/plan/${DELETION_STEPS[kind].file}`,
   summary: (runId: string): string => `runs/${runId}/plan/summary.json`,
+  /** The race guard's lists, read again just before the registry deletions. */
+  recheckSnapshot: (runId: string, group: ResourceGroup): string => `runs/${runId}/recheck/snapshot/${group}/`,
+  /** The plan files actually carried out: what the first plan and the re-check both delete. */
+  recheckPlan: (runId: string, kind: DeletionKind): string => `runs/${runId}/recheck/plan/${DELETION_STEPS[kind].file}`,
+  recheckSummary: (runId: string): string => `runs/${runId}/recheck/plan/summary.json`,
+  /** Every item of the first plan the re-check spared, with why. */
+  spared: (runId: string): string => `runs/${runId}/recheck/spared.json`,
   report: (runId: string): string => `runs/${runId}/report.json`,
   /** What the HTML report shows of the plan, bounded (shared/report/report-data.ts); written with the plan files. */
   reportData: (runId: string): string => `runs/${runId}/plan/report-data.json`,

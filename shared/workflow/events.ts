@@ -3,7 +3,7 @@
 // malformed event is an InvalidInputError naming the field, never a crash
 // deep inside a task.
 import { z } from 'zod';
-import type { BatchEvent, CollectEvent, DeletionKind, PlanEvent, ReportEvent, RunContext, StartEvent } from './contracts.js';
+import type { BatchEvent, CollectEvent, DeletionKind, PlanEvent, RecheckEvent, ReportEvent, RunContext, StartEvent } from './contracts.js';
 import { parseEvent, parseWith } from './schemas/parse.js';
 import {
   batchInputSchema,
@@ -14,6 +14,7 @@ import {
   list,
   object,
   planEventSchema,
+  recheckEventSchema,
   reportEventSchema,
   runContextSchema,
   startEventSchema,
@@ -48,6 +49,11 @@ export function parseCollectEvent(event: unknown): CollectEvent {
 /** The event of "Compute prune plan". */
 export function parsePlanEvent(event: unknown): PlanEvent {
   return parseEvent(planEventSchema, event);
+}
+
+/** The event of "Re-check the plan". */
+export function parseRecheckEvent(event: unknown): RecheckEvent {
+  return parseEvent(recheckEventSchema, event);
 }
 
 // A batch whose items are left to the item check, so each is named as `event.Items[i]`.

@@ -9,6 +9,7 @@ import type { CarriedOut, CaughtError, DeletionKind, FailedItem, Report, ReportE
 import { DELETION_KINDS, DELETION_STEPS, parseFailedItems, runKeys } from './contracts.js';
 import type { ChildRecord } from './map-results.js';
 import { mapResultsPrefix, readMapResults } from './map-results.js';
+import { recheckReport } from './recheck-report.js';
 import { writeReportHtml } from './report-html.js';
 import { batchResultSchema } from './schemas/prune.js';
 
@@ -155,6 +156,7 @@ export async function reportRun(event: ReportEvent, artifacts: ArtifactStore, me
     carriedOut: Object.keys(carried).length > 0 ? carried : undefined,
     failures: failedTotal > 0 ? { total: failedTotal, items: failures } : undefined,
     error: error ? describeCaught(error) : undefined,
+    recheck: event.plan?.recheck ? await recheckReport(event.plan.recheck, artifacts) : undefined,
     reportKey: runKeys.report(run.runId),
   };
   await putJson(artifacts, report.reportKey, report);
@@ -175,5 +177,6 @@ export async function reportRun(event: ReportEvent, artifacts: ArtifactStore, me
   // Bytes count as reclaimed only when every blob of the plan was carried out.
   metrics.add('BytesReclaimed', p && carried.blobs && done('blobs') === p.blobs ? p.bytesReclaimed : 0, 'Bytes');
   metrics.add('Failures', event.error ? 1 : 0, 'Count');
+  if (report.recheck) metrics.add('ItemsSpared', report.recheck.sparedTotal, 'Count');
   return report;
 }

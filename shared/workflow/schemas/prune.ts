@@ -179,8 +179,11 @@ export const startEventSchema = object({
   startTime: timestamp,
 });
 
-/** Input of one collect task. */
-export const collectEventSchema = object({ run: runContextSchema, group: resourceGroupSchema });
+/**
+ * Input of one collect task; `again` (the race guard's second reading, see
+ * ../recheck-plan.ts) writes under runs/<id>/recheck/ instead of the snapshot.
+ */
+export const collectEventSchema = object({ run: runContextSchema, group: resourceGroupSchema, again: bool.optional() });
 
 /** Output of one collect task. */
 export const collectResultSchema = object({ group: resourceGroupSchema, key: nonEmptyString, chunks: wholeNumber, count: wholeNumber });
@@ -200,7 +203,22 @@ export const planCountsSchema = object({
   warnings: wholeNumber,
 });
 
-/** Output of "Compute prune plan" at `$.plan`: the plan files' keys and the counts. */
+/** Per deletion kind, a count. */
+const perKindCounts = object({ layerLinks: wholeNumber, blobs: wholeNumber, manifests: wholeNumber, streamUpdates: wholeNumber, images: wholeNumber });
+
+/** What "Re-check the plan" adds at `$.plan.recheck`: counts and a key, never the items. */
+export const recheckSummarySchema = object({
+  firstPlan: planCountsSchema,
+  spared: perKindCounts,
+  recheckOnly: perKindCounts,
+  sparedKey: nonEmptyString,
+});
+
+/**
+ * Output of "Compute prune plan" at `$.plan`: the plan files' keys and the
+ * counts. "Re-check the plan" replaces it with the files both plans agree on,
+ * and `recheck` says what changed.
+ */
 export const planResultSchema = object({
   keys: object({
     layerLinks: nonEmptyString,
@@ -211,6 +229,15 @@ export const planResultSchema = object({
     summary: nonEmptyString,
   }),
   counts: planCountsSchema,
+  recheck: recheckSummarySchema.optional(),
+});
+
+/** Input of "Re-check the plan": the first lists (images are read from there), the lists read again, the first plan. */
+export const recheckEventSchema = object({
+  run: runContextSchema,
+  collected: list(collectResultSchema),
+  recollected: list(collectResultSchema),
+  plan: planResultSchema,
 });
 
 // ---------------------------------------------------------------------------

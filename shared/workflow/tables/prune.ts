@@ -6,6 +6,7 @@ import * as batches from '../batches.js';
 import { checkRegistryHealth } from '../check-health.js';
 import { collectGroup } from '../collect.js';
 import { computePrunePlan } from '../compute-plan.js';
+import { recheckPlan } from '../recheck-plan.js';
 import * as events from '../events.js';
 import { refuseSecondRun } from '../refuse-second-run.js';
 import { reportRun } from '../report.js';
@@ -55,6 +56,22 @@ export const checkHealthTask = defineTask({
   memoryMb: 256,
   timeoutMinutes: 1,
   retry: [],
+});
+
+/**
+ * The race guard: plans again from the lists read again just before the
+ * registry deletions (the collect row, `again`) and keeps only what both plans
+ * delete (docs/rules.md, "Carrying it out"). Reads every list, like the plan.
+ */
+export const recheckPlanTask = defineTask({
+  id: 'recheck-plan',
+  summary: 'Plan again from the lists read again; carry out only what both plans delete',
+  parse: events.parseRecheckEvent,
+  run: (e, p) => recheckPlan(e, p.artifacts),
+  ports: ['artifacts'],
+  memoryMb: 3008,
+  timeoutMinutes: 15,
+  retry: [RETRY_ARTIFACTS],
 });
 
 /** The batch task of each deletion Map: a batch of plan items, carried out with in-task retries. */
@@ -124,6 +141,7 @@ export const PRUNE_TASKS = {
   collect: collectTask,
   computePlan: computePlanTask,
   checkHealth: checkHealthTask,
+  recheckPlan: recheckPlanTask,
   deleteLayerLinks: deleteLayerLinksTask,
   deleteBlobs: deleteBlobsTask,
   deleteManifests: deleteManifestsTask,
