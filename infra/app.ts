@@ -59,7 +59,7 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
   });
   suppressJustifiedFindings(stack, pruner);
   if (registryStorage) {
-    suppressStorageToolsFindings(new RegistryStorageTools(stack, 'StorageTools', { registryStorage, artifactsBucket: pruner.artifactsBucket, clusterSecret }));
+    suppressStorageToolsFindings(new RegistryStorageTools(stack, 'StorageTools', { registryStorage, artifactsBucket: pruner.artifactsBucket, clusterSecret, runLock: pruner.runLock }));
   }
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   return { app, stack, pruner };
