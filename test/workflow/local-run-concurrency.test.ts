@@ -22,7 +22,10 @@ describe('two runs started at once on one artifacts folder', () => {
     const [a, b] = await Promise.all([cli(runFlags(c)), cli(runFlags(c))]);
     const [ran, skipped] = a.code === 3 ? [b, a] : [a, b];
     expect([ran.code, skipped.code]).toEqual([0, 3]);
-    expect(skipped.stderr).toMatch(/^image-pruner run: skipped: another run holds the lock: arn:local:execution:image-pruner:local-[0-9a-f-]+, since \d{4}-\d{2}-\d{2}T[^ ]+ \(lease until [^)]+\)\n$/);
+    // The states it went through, then the one line that says why it did nothing.
+    expect(skipped.stderr).toMatch(
+      /^run: Refuse to run twice\nrun: Another run going\?\nrun: Skipped\nimage-pruner run: skipped: another run holds the lock: arn:local:execution:image-pruner:local-[0-9a-f-]+, since \d{4}-\d{2}-\d{2}T[^ ]+ \(lease until [^)]+\)\n$/,
+    );
     // Skipped at the first state: no run id, no plan, no report.
     expect(skipped.stdout).toBe('');
     expect(ran.stdout).toContain('report');
