@@ -22,6 +22,7 @@ import type { KubeObject } from '../shared/core/kube-types.js';
 import type { DeletionKind } from '../shared/workflow/contracts.js';
 import { DELETION_KINDS } from '../shared/workflow/contracts.js';
 import { FolderRunLock } from '../cli/local-run/run-lock.js';
+import { leaseSecondsFor, RUN_TIMEOUT_SECONDS } from '../shared/workflow/run-lock.js';
 import { runLocally } from '../cli/local-run/runner.js';
 import { startFakeOpenShift } from '../test/support/fake-openshift.js';
 import { pushImage, type PushedImage } from '../test/support/push.js';
@@ -90,7 +91,7 @@ export async function runLocalRunBench(argv: string[]): Promise<number> {
         ports: {
           artifacts: new LocalFolderArtifacts(join(dir, 'artifacts')),
           cluster: new KubernetesCollector(client),
-          lock: new FolderRunLock(join(dir, 'artifacts')),
+          lock: new FolderRunLock(join(dir, 'artifacts'), { leaseSeconds: leaseSecondsFor(RUN_TIMEOUT_SECONDS.prune) }),
           registry: deleter,
           blobs: new StorageBatchBlobDeleter(openRegistryStorage(`file://${registry.rootDirectory}`)),
           clusterWriter: new KubernetesClusterWriter(client),

@@ -1,9 +1,9 @@
-// The ports on AWS: S3, Step Functions, Secrets Manager, the cluster and the
+// The ports on AWS: S3, DynamoDB (the run lock), Secrets Manager, the cluster and the
 // registry, built from the environment the construct sets (infra/task-function.ts
 // derives it from the ports a task names). Each is made on first use and kept
 // for the container's life, as Lambda's own clients are.
 import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Artifacts } from '../shared/adapters/artifacts/s3.js';
 import { KubernetesCollector } from '../shared/adapters/kubernetes/collector.js';
 import { connectCluster } from '../shared/adapters/kubernetes/connection.js';
@@ -18,7 +18,7 @@ import { DEFAULT_ITEM_POLICY } from '../shared/workflow/run-items.js';
 import { StorageBatchBlobDeleter } from '../shared/workflow/storage-blobs.js';
 import type { PortSource } from './ports-middleware.js';
 import { metrics, tracer } from './powertools.js';
-import { StepFunctionsRunningExecutions } from './running-executions.js';
+import { DynamoDbRunLock } from './dynamodb-run-lock.js';
 import type { SecretSource } from './secrets.js';
 import { secretsManagerSource } from './secrets.js';
 
@@ -144,7 +144,11 @@ export function awsPorts(env: Record<string, string | undefined> = process.env, 
     // plain distribution registry has no blob delete endpoint), else through the registry.
     blobs: async () => (env[ENV.registryStorageBucket] ? new StorageBatchBlobDeleter(storage()) : registry()),
     storage: once(async () => storage()),
-    lock: once(async () => new StepFunctionsRunningExecutions(tracer.captureAWSv3Client(new SFNClient({})), required(env, ENV.stateMachineArn))),
+    // The lease is set on the start tasks only; the release task needs none.
+    lock: once(async () => {
+      const lease = env[ENV.lockLeaseSeconds];
+      return new DynamoDbRunLock(tracer.captureAWSv3Client(new DynamoDBClient({})), { tableName: required(env, ENV.lockTable), ...(lease ? { leaseSeconds: Number(lease) } : {}) });
+    }),
     metrics: once(async () => ({ add: (name: string, value: number, unit: 'Count' | 'Bytes') => metrics.addMetric(name, unit as never, value) })),
     settings: once(async () => ({
       defaults: defaults(),

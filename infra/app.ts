@@ -76,7 +76,7 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
   suppressJustifiedFindings(stack, pruner);
   if (registryStorage) {
     suppressStorageToolsFindings(
-      new RegistryStorageTools(stack, 'StorageTools', { registryStorage, artifactsBucket: pruner.artifactsBucket, clusterSecret, vpc: placement.vpc, vpcSubnets: placement.vpcSubnets, securityGroups: placement.securityGroups }),
+      new RegistryStorageTools(stack, 'StorageTools', { registryStorage, artifactsBucket: pruner.artifactsBucket, clusterSecret, runLock: pruner.runLock, vpc: placement.vpc, vpcSubnets: placement.vpcSubnets, securityGroups: placement.securityGroups }),
     );
   }
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));

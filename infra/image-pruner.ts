@@ -1,7 +1,7 @@
 // The reusable construct: the prune workflow of docs/workflow.md as a Step Functions
 // state machine with one Lambda per task, a schedule, logs, an alarm and a
 // dashboard. Wiring only: what each task does lives in shared/workflow.
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -24,6 +24,9 @@ import { ERROR } from '../shared/workflow/errors.js';
 import { InvalidInputError } from '../shared/errors.js';
 import { BATCH_TASKS, PRUNE_TASKS } from '../shared/workflow/tables/prune.js';
 import type { AnyTask } from '../shared/workflow/task.js';
+import { leaseSecondsFor, LOCK_STATE, RUN_TIMEOUT_SECONDS } from '../shared/workflow/run-lock.js';
+import { RUN_LOCK_TASKS } from '../shared/workflow/tables/run-lock.js';
+import { RunLock } from './run-lock.js';
 import { failureAlarm } from './failure-alarm.js';
 import { resultWritingMap } from './result-writer.js';
 import { MAX_BATCH_INPUT_BYTES } from '../shared/workflow/map-results.js';
@@ -121,6 +124,11 @@ export interface ImagePrunerProps {
   artifactRetentionDays?: number;
   /** Namespace of the per-run metrics (default `ImagePruner`). */
   metricsNamespace?: string;
+  /**
+   * The run lock of the registry, when another construct made it; default a
+   * new one ({@link ImagePruner.runLock}), to give to RegistryStorageTools.
+   */
+  runLock?: RunLock;
 }
 
 /**
@@ -142,10 +150,11 @@ export class ImagePruner extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** The VPC endpoints, when {@link ImagePrunerProps.vpcEndpoints} asked for them. */
   readonly vpcEndpoints?: PrunerVpcEndpoints;
+  /** One run at a time on the registry: shared with RegistryStorageTools (props.runLock). */
+  readonly runLock: RunLock;
 
   constructor(scope: Construct, id: string, props: ImagePrunerProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const namespace = props.metricsNamespace ?? 'ImagePruner';
     // A bad prop fails synth with one line naming it, not a run months later.
     const settings = parseImagePrunerProps(props);
@@ -165,10 +174,8 @@ export class ImagePruner extends Construct {
       lifecycleRules: [{ prefix: 'runs/', expiration: Duration.days(settings.artifactRetentionDays) }],
     });
 
-    // The state machine's ARN is known before it exists, so the guard function
-    // can be allowed to list its executions without a dependency cycle.
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
-    const stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.runLock = props.runLock ?? new RunLock(this, 'RunLock');
 
     const functions = new TaskFunctions(this, {
       artifactsBucket: this.artifactsBucket,
@@ -179,12 +186,15 @@ export class ImagePruner extends Construct {
       settings: { defaults, itemConcurrency: settings.itemConcurrency },
       metricsNamespace: namespace,
       placement: props,
+      runLock: this.runLock,
     });
     const T = PRUNE_TASKS;
     const invoke = (stateName: string, task: AnyTask, payload: sfn.TaskInput | undefined, extra: Parameters<TaskFunctions['invoke']>[3] = {}) =>
-      functions.invoke(stateName, task, payload, { lockArn: stateMachineArn, ...extra });
+      functions.invoke(stateName, task, payload, extra);
 
-    // 1 Refuse to run twice (also validates the execution input and fills in defaults).
+    // 1 Refuse to run twice: validates the execution input, fills in defaults and
+    // takes the run lock for as long as the execution may run; while another
+    // execution holds it, the run ends "skipped" (Succeed, not Fail: nobody is paged).
     const refuse = invoke(
       STATE.refuseSecondRun,
       T.refuseSecondRun,
@@ -194,8 +204,15 @@ export class ImagePruner extends Construct {
         executionName: sfn.JsonPath.stringAt('$$.Execution.Name'),
         startTime: sfn.JsonPath.stringAt('$$.Execution.StartTime'),
       }),
-      { resultSelector: { 'run.$': '$' } },
+      { lockLeaseSeconds: leaseSecondsFor(RUN_TIMEOUT_SECONDS.prune) },
     );
+    const skipped = new sfn.Succeed(this, LOCK_STATE.skipped, { stateName: LOCK_STATE.skipped, outputPath: '$.skipped' });
+    const held = new sfn.Choice(this, LOCK_STATE.held, { stateName: LOCK_STATE.held });
+    // Released on both endings; a release task that fails after its retries still ends the
+    // run as failed, where the EventBridge rule below releases the lock.
+    const releasePayload = sfn.TaskInput.fromObject({ executionId: sfn.JsonPath.stringAt('$$.Execution.Id') });
+    const release = invoke(LOCK_STATE.release, RUN_LOCK_TASKS.release, releasePayload, { resultPath: sfn.JsonPath.DISCARD });
+    const releaseAfterFailure = invoke(LOCK_STATE.releaseAfterFailure, RUN_LOCK_TASKS.release, releasePayload, { resultPath: sfn.JsonPath.DISCARD });
 
     // 2 Collect: one Lambda per resource group, at the same time.
     const collect = new sfn.Parallel(this, STATE.collect, { stateName: STATE.collect, resultPath: '$.collected' });
@@ -220,7 +237,9 @@ export class ImagePruner extends Construct {
       error: 'PruneFailed',
       causePath: '$.error.Error',
     });
-    reportFailure.next(failed);
+    reportFailure.next(releaseAfterFailure).next(failed);
+    // The run's own failure is what the Fail state reports, even when the release failed too.
+    releaseAfterFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.releaseError' });
 
     // 5 Registry health.
     const health = invoke(STATE.checkHealth, T.checkHealth, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run') }), { resultPath: sfn.JsonPath.DISCARD });
@@ -286,9 +305,11 @@ export class ImagePruner extends Construct {
     const catchAll = { errors: ['States.ALL'], resultPath: '$.error' };
     for (const s of [collect, plan, health, recollect, recheck, links, blobs, streams, images]) s.addCatch(reportFailure, catchAll);
 
-    const definition = refuse.next(collect).next(plan).next(dryRun);
+    const definition = refuse.next(held.when(sfn.Condition.isPresent('$.skipped'), skipped).otherwise(collect));
+    collect.next(plan).next(dryRun);
     health.next(recollect);
     recheck.next(links).next(blobs).next(streams).next(images).next(report);
+    report.next(release);
 
     this.functions = functions.all();
     this.taskStates = functions.states;
@@ -301,11 +322,16 @@ export class ImagePruner extends Construct {
       stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       stateMachineType: sfn.StateMachineType.STANDARD,
-      timeout: Duration.hours(12),
+      // The run lock's lease is this and a margin (shared/workflow/run-lock.ts).
+      timeout: Duration.seconds(RUN_TIMEOUT_SECONDS.prune),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       comment: 'OpenShift image pruning: collect, plan, delete registry links, then blobs, update streams, delete images, report',
     });
+    // The Maps' item readers and result writers act as the state machine: with a KMS key on the bucket, they need it too.
+    props.artifactsEncryptionKey?.grantEncryptDecrypt(this.stateMachine);
+
+    this.runLock.releaseWhenEnded(this, 'ReleaseRunLockWhenEnded', [this.stateMachine], functions.function(RUN_LOCK_TASKS.release));
 
     if (props.schedule) {
       // A start the Scheduler cannot make (throttled, the machine gone) is retried

@@ -1,7 +1,7 @@
 // The registry storage tools as state machines: "HardPrune" and "Fsck",
 // started by hand (no schedule). Wiring only: what each task does lives in
 // shared/workflow/storage-tools, the decisions in shared/core.
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -20,6 +20,9 @@ import { parseStorageToolsProps } from '../shared/workflow/schemas/construct-pro
 import { FSCK_STATE, HARD_PRUNE_STATE, REGISTRY_NOT_READ_ONLY, STORAGE_TOOL_GROUPS } from '../shared/workflow/storage-tools/contracts.js';
 import { FSCK_TASKS, HARD_PRUNE_TASKS } from '../shared/workflow/tables/storage-tools.js';
 import type { AnyTask } from '../shared/workflow/task.js';
+import { leaseSecondsFor, LOCK_STATE, RUN_TIMEOUT_SECONDS } from '../shared/workflow/run-lock.js';
+import { RUN_LOCK_TASKS } from '../shared/workflow/tables/run-lock.js';
+import type { RunLock } from './run-lock.js';
 
 
 /** Props of {@link RegistryStorageTools}. */
@@ -42,6 +45,11 @@ export interface RegistryStorageToolsProps {
   repositoriesPerBatch?: number;
   /** Notified when a HardPrune or Fsck execution fails, times out or is aborted. */
   alarmTopic?: sns.ITopic;
+  /**
+   * The registry's run lock: the ImagePruner's (`pruner.runLock`), so that a
+   * hard prune or fsck never runs while a prune does, nor the other way round.
+   */
+  runLock: RunLock;
 }
 
 
@@ -53,8 +61,9 @@ export interface RegistryStorageToolsProps {
  * (check-only) unless the execution input says `confirm`; hard prune's confirm
  * also needs `registryReadOnlyConfirmed: true`, or a Choice ends the run;
  * fsck's confirm recovers lost manifests through the cluster API. The
- * start task of each refuses to run while another execution of the same state
- * machine is running.
+ * start task of each takes the registry's run lock (props.runLock, shared
+ * with the ImagePruner); while another execution of any of the three holds
+ * it, the execution ends "skipped".
  */
 export class RegistryStorageTools extends Construct {
   readonly hardPrune: sfn.StateMachine;
@@ -70,34 +79,25 @@ export class RegistryStorageTools extends Construct {
   constructor(scope: Construct, id: string, props: RegistryStorageToolsProps) {
     super(scope, id);
     const { mapConcurrency, prefixesPerBatch, repositoriesPerBatch } = parseStorageToolsProps(props);
-    // Each start task refuses to run while another execution of its own state
-    // machine runs. The ARNs are known before the machines exist (their names
-    // are fixed here), so the start functions can be allowed to list those
-    // executions without a dependency cycle (machine -> function -> machine).
-    const stack = Stack.of(this);
     const baseName = Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     const machineNames = { hardPrune: `${baseName}-HardPrune`, fsck: `${baseName}-Fsck` };
-    const machineArn = (name: string) => stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const hardPruneArn = machineArn(machineNames.hardPrune);
-    const fsckArn = machineArn(machineNames.fsck);
     const functions = new TaskFunctions(this, {
       artifactsBucket: props.artifactsBucket,
       clusterSecret: props.clusterSecret,
       registryStorage: props.registryStorage,
       metricsNamespace: 'ImagePruner',
       placement: props,
+      runLock: props.runLock,
     });
     const H = HARD_PRUNE_TASKS;
     const F = FSCK_TASKS;
     // Least privilege follows from each row's ports: storage read for every
     // storage task, delete only for the two sweeps, the cluster secret and the
     // VPC only for collect and recovery.
-    const lockArns = new Map<AnyTask, string>([
-      [H.start, hardPruneArn],
-      [F.start, fsckArn],
-    ]);
+    // The start tasks take the run lock for as long as their execution may run.
+    const lease = leaseSecondsFor(RUN_TIMEOUT_SECONDS.storageTools);
     const invoke = (stateName: string, task: AnyTask, payload: sfn.TaskInput | undefined, extra: Parameters<TaskFunctions['invoke']>[3] = {}) =>
-      functions.invoke(stateName, task, payload, { lockArn: lockArns.get(task), ...extra });
+      functions.invoke(stateName, task, payload, { ...(task === H.start || task === F.start ? { lockLeaseSeconds: lease } : {}), ...extra });
 
     this.logGroup = new logs.LogGroup(this, 'ExecutionLogs', { retention: logs.RetentionDays.SIX_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
 
@@ -130,12 +130,27 @@ export class RegistryStorageTools extends Construct {
       return map;
     };
     const catchAll = { errors: ['States.ALL'], resultPath: '$.error' };
+    // The lock's states, as the prune workflow has them: a Choice after the
+    // start task that ends a skipped start in Succeed, and a release on the
+    // success path and before the Fail state (its own failure caught, so the
+    // run's failure is the one reported; the EventBridge rule releases then).
+    const releasePayload = sfn.TaskInput.fromObject({ executionId: sfn.JsonPath.stringAt('$$.Execution.Id') });
+    const lockStates = (prefix: string, start: sfn.TaskStateBase, goOn: sfn.IChainable, failed: sfn.Fail) => {
+      const skipped = new sfn.Succeed(this, `${prefix} ${LOCK_STATE.skipped}`, { stateName: LOCK_STATE.skipped, outputPath: '$.skipped' });
+      start.next(new sfn.Choice(this, `${prefix} ${LOCK_STATE.held}`, { stateName: LOCK_STATE.held }).when(sfn.Condition.isPresent('$.skipped'), skipped).otherwise(goOn));
+      const release = invoke(LOCK_STATE.release, RUN_LOCK_TASKS.release, releasePayload, { id: `${prefix} ${LOCK_STATE.release}`, resultPath: sfn.JsonPath.DISCARD });
+      const releaseAfterFailure = invoke(LOCK_STATE.releaseAfterFailure, RUN_LOCK_TASKS.release, releasePayload, { id: `${prefix} ${LOCK_STATE.releaseAfterFailure}`, resultPath: sfn.JsonPath.DISCARD });
+      releaseAfterFailure.next(failed);
+      releaseAfterFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.releaseError' });
+      return { release, releaseAfterFailure };
+    };
     const machine = (id: string, stateMachineName: string, definition: sfn.IChainable, comment: string) =>
       new sfn.StateMachine(this, id, {
         stateMachineName,
         definitionBody: sfn.DefinitionBody.fromChainable(definition),
         stateMachineType: sfn.StateMachineType.STANDARD,
-        timeout: Duration.hours(24),
+        // The run lock's lease is this and a margin (shared/workflow/run-lock.ts).
+        timeout: Duration.seconds(RUN_TIMEOUT_SECONDS.storageTools),
         tracingEnabled: true,
         logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
         comment,
@@ -149,7 +164,7 @@ export class RegistryStorageTools extends Construct {
         error: REGISTRY_NOT_READ_ONLY,
         cause: 'confirm needs registryReadOnlyConfirmed: true in the execution input: make the registry read-only first, or a push during the sweep can lose its blobs',
       });
-      // The first Lambda state: validates the input and refuses to run twice (ConcurrentRunError, not caught).
+      // The first Lambda state: validates the input and takes the run lock (or the run is skipped).
       const start = invoke(S.start, H.start, startPayload);
       // Refuse before anything runs: confirm is true and registryReadOnlyConfirmed is not exactly true.
       const guard = new sfn.Choice(this, S.guard, { stateName: S.guard })
@@ -177,16 +192,17 @@ export class RegistryStorageTools extends Construct {
       const repos = distributedMap(S.sweepRepositories, S.sweepRepositoriesBatch, H.sweepRepositories, '$.repositories.keys.repositories', repositoriesPerBatch, runInput);
       const report = invoke(S.report, H.report, undefined);
       const reportFailure = invoke(S.reportFailure, H.report, undefined, { resultPath: '$.report' });
-      reportFailure.next(new sfn.Fail(this, S.failed, { stateName: S.failed, error: 'HardPruneFailed', causePath: '$.error.Error' }));
+      const lock = lockStates('HardPrune', start, collected, new sfn.Fail(this, S.failed, { stateName: S.failed, error: 'HardPruneFailed', causePath: '$.error.Error' }));
+      reportFailure.next(lock.releaseAfterFailure);
       for (const s of [collected, mark, blobs, list, repos]) s.addCatch(reportFailure, catchAll);
-      start.next(collected).next(mark).next(blobs).next(list).next(repos).next(report);
+      collected.next(mark).next(blobs).next(list).next(repos).next(report).next(lock.release);
       this.hardPrune = machine('HardPrune', machineNames.hardPrune, guard, 'Registry hard prune: collect, mark, sweep blob prefixes, sweep repositories, report (dry run unless confirm)');
     }
 
     // Fsck: check only, unless confirm: then lost manifests are recovered before the report.
     {
       const S = FSCK_STATE;
-      // The first state: validates the input and refuses to run twice (ConcurrentRunError, not caught).
+      // The first state: validates the input and takes the run lock (or the run is skipped).
       const start = invoke(S.start, F.start, startPayload);
       const collected = collect(S.collect);
       const state = { run: sfn.JsonPath.objectAt('$.run'), tool: sfn.JsonPath.objectAt('$.tool'), collected: sfn.JsonPath.objectAt('$.collected') };
@@ -196,16 +212,21 @@ export class RegistryStorageTools extends Construct {
       const repos = distributedMap(S.checkRepositories, S.checkRepositoriesBatch, F.checkRepositories, '$.expected.keys.repositories', repositoriesPerBatch, batchInput);
       const report = invoke(S.report, F.report, undefined);
       const reportFailure = invoke(S.reportFailure, F.report, undefined, { resultPath: '$.report' });
-      reportFailure.next(new sfn.Fail(this, S.failed, { stateName: S.failed, error: 'FsckFailed', causePath: '$.error.Error' }));
+      const lock = lockStates('Fsck', start, collected, new sfn.Fail(this, S.failed, { stateName: S.failed, error: 'FsckFailed', causePath: '$.error.Error' }));
+      reportFailure.next(lock.releaseAfterFailure);
+      report.next(lock.release);
       const recover = invoke(S.recover, F.recover, sfn.TaskInput.fromObject(state), { resultPath: '$.recovered' });
       // $.tool is the start task's validated copy of the input: confirm is there, and a boolean.
       const recoverChoice = new sfn.Choice(this, S.recoverChoice, { stateName: S.recoverChoice })
         .when(sfn.Condition.booleanEquals('$.tool.confirm', true), recover.next(report))
         .otherwise(report);
       for (const s of [collected, expect, blobs, repos, recover]) s.addCatch(reportFailure, catchAll);
-      start.next(collected).next(expect).next(blobs).next(repos).next(recoverChoice);
+      collected.next(expect).next(blobs).next(repos).next(recoverChoice);
       this.fsck = machine('Fsck', machineNames.fsck, start, 'Registry fsck: collect, compute expectations, check blob prefixes, check repositories, recover lost manifests when confirmed, report');
     }
+    props.runLock.releaseWhenEnded(this, 'ReleaseRunLockWhenEnded', [this.hardPrune, this.fsck], functions.function(RUN_LOCK_TASKS.release));
+    // The Maps' item readers and result writers read and write the artifacts bucket as the state machine: its KMS key too, when it has one.
+    for (const m of [this.hardPrune, this.fsck]) props.artifactsBucket.encryptionKey?.grantEncryptDecrypt(m);
     this.functions = functions.all();
     this.taskStates = functions.states;
     this.failureAlarms = {

@@ -22,6 +22,7 @@ import { ENV } from '../shared/workflow/environment.js';
 import type { AnyTask, PortName, RetryPolicy } from '../shared/workflow/task.js';
 import { RETRY_LAMBDA_SERVICE } from '../shared/workflow/task.js';
 import { servicesOfPorts, type AwsService } from './vpc-endpoints.js';
+import type { RunLock } from './run-lock.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -45,6 +46,8 @@ export interface PortWiring {
   registryStorage?: RegistryStorageWiring;
   /** Port settings: the deployment's defaults of the execution input and the item concurrency. */
   settings?: { defaults: object; itemConcurrency: number };
+  /** The run lock's table (port lock): one per registry, shared by the state machines acting on it. */
+  runLock?: RunLock;
   /** CloudWatch namespace of the port metrics. */
   metricsNamespace: string;
   placement?: VpcPlacement;
@@ -85,8 +88,12 @@ export class TaskFunctions {
     private readonly wiring: PortWiring,
   ) {}
 
-  /** The function of `task`, built on first use. `lockArn` is the state machine whose executions port lock lists. */
-  function(task: AnyTask, extra: { lockArn?: string } = {}): nodejs.NodejsFunction {
+  /**
+   * The function of `task`, built on first use. `lockLeaseSeconds`: the lease a
+   * task of port lock takes the lock for (the start tasks: their state
+   * machine's timeout and a margin); a task that only releases has none.
+   */
+  function(task: AnyTask, extra: { lockLeaseSeconds?: number } = {}): nodejs.NodejsFunction {
     const built = this.functions.get(task.id);
     if (built) return built;
     const w = this.wiring;
@@ -162,10 +169,11 @@ export class TaskFunctions {
           break;
         }
         case 'lock': {
-          if (!extra.lockArn) throw missing(port, 'the ARN of its state machine');
-          const arn = extra.lockArn;
-          environment[ENV.stateMachineArn] = arn;
-          grants.push((fn) => fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [arn] })));
+          if (!w.runLock) throw missing(port, 'the run lock table');
+          const runLock = w.runLock;
+          environment[ENV.lockTable] = runLock.table.tableName;
+          if (extra.lockLeaseSeconds !== undefined) environment[ENV.lockLeaseSeconds] = String(extra.lockLeaseSeconds);
+          grants.push((fn) => runLock.grant(fn));
           break;
         }
         case 'metrics':
@@ -226,9 +234,9 @@ export class TaskFunctions {
    * The task state `stateName` running `task`: the row's timeout (aws-local-stepfunctions
    * times a task out after 60 s unless told), the Lambda service retries and the row's own.
    */
-  invoke(stateName: string, task: AnyTask, payload: sfn.TaskInput | undefined, extra: Partial<tasks.LambdaInvokeProps> & { id?: string; lockArn?: string } = {}): tasks.LambdaInvoke {
-    const { id, lockArn, ...props } = extra;
-    const fn = this.function(task, { lockArn });
+  invoke(stateName: string, task: AnyTask, payload: sfn.TaskInput | undefined, extra: Partial<tasks.LambdaInvokeProps> & { id?: string; lockLeaseSeconds?: number } = {}): tasks.LambdaInvoke {
+    const { id, lockLeaseSeconds, ...props } = extra;
+    const fn = this.function(task, { lockLeaseSeconds });
     const state = new tasks.LambdaInvoke(this.scope, id ?? stateName, {
       stateName,
       lambdaFunction: fn,

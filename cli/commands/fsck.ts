@@ -10,6 +10,7 @@ import { openRegistryStorage, type OpenStorageOptions } from '../../shared/adapt
 import { openFindings, type FsckReport } from '../../shared/workflow/storage-tools/reports.js';
 import type { CliIO, Command } from '../io.js';
 import { DEFAULT_ARTIFACTS_DIR, openStorageToolPorts } from '../local-run/storage-tool-ports.js';
+import { reportSkipped } from '../skipped.js';
 import { runFsckLocally, type FsckInput } from '../local-run/storage-tools.js';
 import { FSCK_HELP, parseFsckFlags } from './storage-tool-flags.js';
 
@@ -97,6 +98,7 @@ export function makeFsckCommand(opts: FsckCommandOptions = {}): Command {
       if (flags.namespace !== undefined) input.namespace = flags.namespace;
       if (opts.clock) input.now = opts.clock().toISOString();
       const result = await runFsckLocally(input, opened.ports, { prefixConcurrency: flags.concurrency });
+      if (result.status === 'skipped' && result.skipped) return reportSkipped(io, 'image-pruner fsck', result.skipped);
       const report = result.output?.report;
       if (report) io.stdout.write(flags.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatFsckReport(report));
       if (result.output) io.stderr.write(`image-pruner fsck: report in ${opened.ports.artifacts.locate(result.output.reportKey)}\n`);

@@ -10,6 +10,7 @@ import type { HardPruneReport } from '../../shared/workflow/storage-tools/report
 import { formatBytes } from '../format.js';
 import type { CliIO, Command } from '../io.js';
 import { DEFAULT_ARTIFACTS_DIR, openStorageToolPorts } from '../local-run/storage-tool-ports.js';
+import { reportSkipped } from '../skipped.js';
 import { runHardPruneLocally, type HardPruneInput } from '../local-run/storage-tools.js';
 
 import { HARD_PRUNE_HELP, parseHardPruneFlags } from './storage-tool-flags.js';
@@ -122,6 +123,8 @@ export function makeHardPruneCommand(opts: HardPruneCommandOptions = {}): Comman
       const input: HardPruneInput = { confirm: flags.confirm, registryReadOnlyConfirmed: flags.confirm, keepYoungerThan: flags.keepYoungerThan };
       if (opts.clock) input.now = opts.clock().toISOString();
       const result = await runHardPruneLocally(input, opened.ports, { prefixConcurrency: flags.concurrency });
+      // Skipped: another run holds the lock (perhaps a hard prune that needs the registry read-only still).
+      if (result.status === 'skipped' && result.skipped) return reportSkipped(io, 'image-pruner hard-prune', result.skipped);
       // However the run ended, it ran against a read-only registry that must now take pushes again.
       if (flags.confirm) io.stderr.write(`image-pruner hard-prune: finished; ${MAKE_WRITABLE_AGAIN}\n`);
       const report = result.output?.report;

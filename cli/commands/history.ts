@@ -3,6 +3,7 @@
 import { DescribeExecutionCommand, ListExecutionsCommand, type ExecutionListItem, type ListExecutionsCommandOutput } from '@aws-sdk/client-sfn';
 import { formatDuration } from '../../shared/core/duration.js';
 import type { Report } from '../../shared/workflow/contracts.js';
+import { isSkippedRun, type SkippedRun } from '../../shared/workflow/run-lock.js';
 import { awsCall, sfnClient } from '../aws-client.js';
 import { DEBUG_FLAG, formatFlags, parseFlags, type FlagSpecs } from '../flags.js';
 import { formatBytes } from '../format.js';
@@ -18,7 +19,9 @@ const FLAGS = {
 export const HISTORY_HELP = `Usage: image-pruner history [--state-machine ARN] [--limit N]
 
 Lists the latest executions of the deployed ImagePruner state machine, newest
-first: status, start time, duration, and the totals of each run's report.
+first: status, start time, duration, and the totals of each run's report. An
+execution that found another run holding the run lock is SKIPPED, with the
+holder (it succeeded without doing anything).
 The region is the ARN's; credentials come from the usual AWS sources (see
 image-pruner start --help). A failure is one line (--debug adds the stack trace).
 
@@ -27,9 +30,14 @@ ${formatFlags(FLAGS)}
 Exit status: 0 listed, 1 AWS could not be asked, 2 bad flags.
 `;
 
-/** One line of the history for an execution and its report (when it finished with one). */
-export function historyLine(e: { name?: string; status?: string; startDate?: Date; stopDate?: Date }, report?: Report): string {
+/**
+ * One line of the history for an execution and its output: its report, or the
+ * skipped result of a start the run lock refused (status SKIPPED, the reason instead of totals).
+ */
+export function historyLine(e: { name?: string; status?: string; startDate?: Date; stopDate?: Date }, output?: Report | SkippedRun): string {
   const dur = e.startDate && e.stopDate ? formatDuration(e.stopDate.getTime() - e.startDate.getTime()) : '-';
+  if (e.status === 'SUCCEEDED' && isSkippedRun(output)) return `${'SKIPPED'.padEnd(10)} ${e.startDate?.toISOString() ?? '-'}  ${dur.padStart(8)}  ${e.name ?? ''}  ${output.reason}`.trimEnd();
+  const report = isSkippedRun(output) ? undefined : output;
   let totals = '';
   if (report?.plan) {
     const c = report.carriedOut;
@@ -58,17 +66,17 @@ export const history: Command = async (argv: string[], io: CliIO): Promise<numbe
     nextToken = res.nextToken;
   } while (nextToken && executions.length < limit);
   for (const e of executions) {
-    let report: Report | undefined;
+    let output: Report | SkippedRun | undefined;
     if (e.status === 'SUCCEEDED' && e.executionArn) {
       const executionArn = e.executionArn;
       const d = await awsCall(() => client.send(new DescribeExecutionCommand({ executionArn })), executionArn, aws);
       try {
-        report = d.output ? (JSON.parse(d.output) as Report) : undefined;
+        output = d.output ? (JSON.parse(d.output) as Report | SkippedRun) : undefined;
       } catch {
-        report = undefined;
+        output = undefined;
       }
     }
-    io.stdout.write(`${historyLine(e, report)}\n`);
+    io.stdout.write(`${historyLine(e, output)}\n`);
   }
   if (executions.length === 0) io.stdout.write('no executions yet\n');
   return 0;

@@ -24,6 +24,8 @@ import { checkOutputDir } from '../output-path.js';
 import { readSnapshotFile } from '../snapshot-input.js';
 import { formatReport, ProgressPrinter } from '../local-run/progress.js';
 import { FolderRunLock } from '../local-run/run-lock.js';
+import { leaseSecondsFor, RUN_TIMEOUT_SECONDS } from '../../shared/workflow/run-lock.js';
+import { reportSkipped } from '../skipped.js';
 import type { LocalPorts } from '../local-run/runner.js';
 import { runLocally } from '../local-run/runner.js';
 import { SnapshotClusterReader } from '../local-run/snapshot-reader.js';
@@ -61,7 +63,11 @@ ${CLUSTER_FLAGS_HELP}
 Note: as for oc adm prune images, --certificate-authority is the registry's CA;
 the API server's is --cluster-certificate-authority.
 
-Exit status: 0 run succeeded, 1 run failed or refused (see the report), 2 bad flags.
+Runs are one at a time per --artifacts folder: a run started while another
+holds the folder's run lock does nothing and says which run holds it (exit 3).
+
+Exit status: 0 run succeeded, 1 run failed or refused (see the report), 2 bad
+flags, 3 skipped: another run holds the run lock.
 `;
 
 /** The flags of `run`, checked; undefined for --help. Throws {@link UsageError}. */
@@ -141,7 +147,7 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
     const ports: LocalPorts = {
       artifacts,
       cluster,
-      lock: new FolderRunLock(artifactsDir),
+      lock: new FolderRunLock(artifactsDir, { leaseSeconds: leaseSecondsFor(RUN_TIMEOUT_SECONDS.prune) }),
       registry: registry ?? { checkHealth: () => Promise.reject(new InvalidInputError(pruneRegistry ? 'no --registry-url given' : 'no registry: --prune-registry=false')), deleteManifest: refuse('delete manifests from'), deleteLayerLink: refuse('delete layer links from') },
       blobs: blobs ?? { deleteBlob: refuse('delete blobs from'), checkBlobDelete: refuse('delete blobs from') },
       clusterWriter: writer,
@@ -149,6 +155,7 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
     const printer = new ProgressPrinter(io.stderr);
     const result = await runLocally({ input, ports, onProgress: (p) => printer.update(p) });
     printer.finish();
+    if (result.status === 'skipped' && result.skipped) return reportSkipped(io, 'image-pruner run', result.skipped);
     if (result.report) io.stdout.write(formatReport(result.report, artifacts.locate(result.report.reportKey), artifacts.locate(runKeys.reportHtml(result.report.runId))));
     if (result.status === 'failed') {
       io.stderr.write(`image-pruner run: the run failed: ${result.error?.name ?? 'Error'}: ${result.error?.message ?? ''}\n`);

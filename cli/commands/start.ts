@@ -8,6 +8,8 @@ import { DEBUG_FLAG, formatFlags, parseFlags, UsageError, type FlagSpecs } from 
 import { PRUNE_OPTION_FLAGS, pruneOptionsInput } from '../prune-option-flags.js';
 import type { CliIO, Command } from '../io.js';
 import { formatReport } from '../local-run/progress.js';
+import { isSkippedRun } from '../../shared/workflow/run-lock.js';
+import { EXIT_SKIPPED } from '../skipped.js';
 
 /** Where the state machine ARN comes from when --state-machine is absent. */
 export const STATE_MACHINE_ENV = 'IMAGE_PRUNER_STATE_MACHINE_ARN';
@@ -40,7 +42,12 @@ state machine (--debug adds the stack trace).
 
 Flags (booleans take --flag, --flag=true or --flag=false):
 ${formatFlags(FLAGS)}
-Exit status: 0 started (with --wait: succeeded), 1 failed or AWS refused, 2 bad flags.
+One run at a time on the registry: an execution that starts while another (of
+this state machine, HardPrune or Fsck) holds the run lock ends skipped: it
+succeeds without doing anything, naming the holder (see image-pruner history).
+
+Exit status: 0 started (with --wait: succeeded), 1 failed or AWS refused, 2 bad
+flags, 3 (with --wait) skipped: another run holds the run lock.
 `;
 
 /** The state machine ARN from the flag or the environment; throws a UsageError naming both when neither is set. */
@@ -82,6 +89,11 @@ export const start: Command = async (argv: string[], io: CliIO): Promise<number>
       continue;
     }
     io.stderr.write('\n');
+    const output: unknown = d.output ? JSON.parse(d.output) : undefined;
+    if (d.status === 'SUCCEEDED' && isSkippedRun(output)) {
+      io.stdout.write(`execution skipped: ${output.reason} (lease until ${output.heldBy.expiresAt})\n`);
+      return EXIT_SKIPPED;
+    }
     io.stdout.write(`execution ${d.status?.toLowerCase()}\n`);
     if (d.output) {
       const report = JSON.parse(d.output) as Report;

@@ -77,7 +77,8 @@ Flags (booleans take --flag, --flag=true or --flag=false):
 ${formatFlags(ownFlags(HARD_PRUNE_FLAGS))}
 
 ${CLUSTER_FLAGS_HELP}
-Exit status: 0 done, 1 a deletion failed or bad input, 2 bad flags.
+Exit status: 0 done, 1 a deletion failed or bad input, 2 bad flags, 3 skipped:
+another run holds the run lock of the --artifacts folder.
 `;
 
 export const FSCK_HELP = `Usage: image-pruner fsck --registry-storage URL [cluster flags | --snapshot FILE] [flags]
@@ -108,7 +109,8 @@ ${formatFlags(ownFlags(FSCK_FLAGS))}
 
 ${CLUSTER_FLAGS_HELP}
 Exit status: 0 nothing found (or everything found was recovered), 1 findings
-remain or bad input, 2 bad flags.
+remain or bad input, 2 bad flags, 3 skipped: another run holds the run lock of
+the --artifacts folder.
 `;
 
 /** The flags of hard-prune, checked. */

@@ -211,7 +211,9 @@ export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> 
     result = { status: 'failed', error: { name: cause instanceof Error ? cause.name : 'Error', message: cause instanceof Error ? cause.message.split('\n')[0] : String(cause) } };
   }
   await logDone;
-  const lock = o.ports.lock as { release?: () => Promise<void> } | undefined;
-  if (lock?.release) await lock.release();
+  // The local "EventBridge rule": a run that ended without reaching its release
+  // state (failed before it, stopped by a limit) still frees the lock. A no-op
+  // when the run released it or never held it (skipped).
+  if (o.ports.lock) await o.ports.lock.release(o.executionArn).catch(() => undefined);
   return result;
 }

@@ -9,6 +9,7 @@ import { getJson } from '../../shared/adapters/artifacts/artifact-store.js';
 import type { BatchResult, DeletionKind, ExecutionInput, PlanResult, Report, RunContext } from '../../shared/workflow/contracts.js';
 import { DELETION_KINDS, DELETION_STEPS, runKeys } from '../../shared/workflow/contracts.js';
 import { DescribingDeleters } from '../../shared/workflow/describing-ports.js';
+import { isSkipped, isSkippedRun, type SkippedRun } from '../../shared/workflow/run-lock.js';
 import type { ItemPolicy } from '../../shared/workflow/run-items.js';
 import { DEFAULT_ITEM_POLICY } from '../../shared/workflow/run-items.js';
 import { BATCH_TASKS, PRUNE_TASKS } from '../../shared/workflow/tables/prune.js';
@@ -54,7 +55,10 @@ export interface LocalRunOptions {
 }
 
 export interface LocalRunResult {
-  status: 'succeeded' | 'failed';
+  /** 'skipped': another run held the run lock; nothing was read or changed. */
+  status: 'succeeded' | 'failed' | 'skipped';
+  /** Who held the lock, for a skipped run. */
+  skipped?: SkippedRun;
   /** Absent only when the run stopped before it had a run id (refused, bad input). */
   report?: Report;
   /** The error that ended a failed execution: name and one-line message. */
@@ -99,7 +103,7 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
       progress({ type: 'state', name: state, phase });
     },
     onTask: (_state, task, event, { result }) => {
-      if (task === PRUNE_TASKS.refuseSecondRun && result) run = result as RunContext;
+      if (task === PRUNE_TASKS.refuseSecondRun && result && !isSkipped(result)) run = (result as { run: RunContext }).run;
       if (task === PRUNE_TASKS.computePlan && result) {
         const { counts } = result as PlanResult;
         Object.assign(totals, { layerLinks: counts.layerLinks, blobs: counts.blobs, manifests: counts.manifestLinks, streamUpdates: counts.streamUpdates, images: counts.images });
@@ -118,6 +122,7 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
       }
     },
   });
+  if (outcome.status === 'succeeded' && isSkippedRun(outcome.output)) return { status: 'skipped', skipped: outcome.output, timings };
   if (outcome.status === 'succeeded') return { status: 'succeeded', report: outcome.output as Report, timings };
   let report: Report | undefined;
   if (run) report = await getJson<Report>(opts.ports.artifacts, runKeys.report(run.runId)).catch(() => undefined);

@@ -11,6 +11,7 @@ import type { RegistryStorage } from '../../shared/adapters/storage/index.js';
 import { connectFromFlags, progressLines, type ClusterFlagValues } from '../cluster-flags.js';
 import type { CliIO } from '../io.js';
 import { readSnapshotFile } from '../snapshot-input.js';
+import { leaseSecondsFor, RUN_TIMEOUT_SECONDS } from '../../shared/workflow/run-lock.js';
 import { FolderRunLock } from './run-lock.js';
 import { SnapshotClusterReader } from './snapshot-reader.js';
 import type { StorageToolPorts } from './storage-tools.js';
@@ -44,7 +45,7 @@ export const DEFAULT_ARTIFACTS_DIR = '.artifacts';
  */
 export async function openStorageToolPorts(s: StorageToolSources, io: Pick<CliIO, 'env' | 'stdin' | 'stderr'>): Promise<OpenedStorageToolPorts> {
   const dir = resolve(s.artifactsDir);
-  const base = { artifacts: new LocalFolderArtifacts(dir), storage: s.storage, running: new FolderRunLock(dir) };
+  const base = { artifacts: new LocalFolderArtifacts(dir), storage: s.storage, lock: new FolderRunLock(dir, { leaseSeconds: leaseSecondsFor(RUN_TIMEOUT_SECONDS.storageTools) }) };
   if (s.snapshot !== undefined) {
     const { snapshot } = await readSnapshotFile(s.snapshot, io.stdin);
     return { ports: { ...base, cluster: new SnapshotClusterReader(snapshot) }, close: async () => undefined };

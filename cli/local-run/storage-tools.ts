@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { RunLock as RunLockTable } from '../../infra/run-lock.js';
 import { RegistryStorageTools } from '../../infra/storage-tools.js';
 import type { ArtifactStore } from '../../shared/adapters/artifacts/artifact-store.js';
 import { getJson } from '../../shared/adapters/artifacts/artifact-store.js';
@@ -13,7 +14,8 @@ import type { ClusterReader } from '../../shared/adapters/kubernetes/collector.j
 import type { ClusterCreator } from '../../shared/adapters/kubernetes/writers.js';
 import type { RegistryStorage } from '../../shared/adapters/storage/index.js';
 import { InvalidInputError } from '../../shared/errors.js';
-import type { RunningExecutions } from '../../shared/workflow/refuse-second-run.js';
+import type { RunLock, SkippedRun } from '../../shared/workflow/run-lock.js';
+import { isSkipped, isSkippedRun } from '../../shared/workflow/run-lock.js';
 import type { StartResult, StorageTool } from '../../shared/workflow/storage-tools/contracts.js';
 import { FSCK_STATE, HARD_PRUNE_STATE, toolKeys } from '../../shared/workflow/storage-tools/contracts.js';
 import type * as fsck from '../../shared/workflow/storage-tools/fsck.js';
@@ -32,11 +34,11 @@ export interface StorageToolPorts {
   /** Fsck with confirm: where recovery creates Images and image streams. Absent: a confirmed Fsck fails in its recover task. */
   clusterWriter?: ClusterCreator;
   /**
-   * Whether another run holds the artifacts folder (cli/local-run/run-lock.ts):
-   * the start task refuses a second run, as on AWS; released when the run ends.
-   * Absent: the start task only validates the input.
+   * The run lock of the artifacts folder (cli/local-run/run-lock.ts): a run
+   * started while another holds it is skipped, as on AWS; released when the run
+   * ends. Absent: no lock (every start takes it).
    */
-  running?: RunningExecutions & { release?: () => Promise<void> };
+  lock?: RunLock;
 }
 
 /** How a local run is carried out (not part of the execution input). */
@@ -64,12 +66,21 @@ export interface FsckInput {
 
 /** How a local storage-tool execution ended. */
 export interface StorageToolRunResult<R> {
-  status: 'succeeded' | 'failed';
+  /** 'skipped': another run held the run lock; nothing was read or changed. */
+  status: 'succeeded' | 'failed' | 'skipped';
+  /** Who held the lock, for a skipped run. */
+  skipped?: SkippedRun;
   /** The report task's output (also in runs/<id>/<tool>/report.json); absent when the run stopped before it had a run id. */
   output?: R;
   /** The error that ended a failed execution: name and one-line message. */
   error?: { name: string; message: string };
 }
+
+/** The lock of a run given none: every start takes it, nothing is held. */
+const NO_LOCK: RunLock = {
+  acquire: async (execution) => ({ acquired: true, lease: { execution, stateMachine: 'local', acquiredAt: new Date().toISOString(), expiresAt: new Date().toISOString() } }),
+  release: async () => false,
+};
 
 let cached: Record<StorageTool, LocalWorkflow> | undefined;
 
@@ -80,6 +91,8 @@ export function storageToolWorkflows(): Record<StorageTool, LocalWorkflow> {
       registryStorage: { bucket: s3.Bucket.fromBucketName(stack, 'Storage', 'local-registry') },
       artifactsBucket: s3.Bucket.fromBucketName(stack, 'Artifacts', 'local-artifacts'),
       clusterSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Cluster', 'local'),
+      // Its table is not used locally: the run lock is the artifacts folder's (./run-lock.ts).
+      runLock: new RunLockTable(stack, 'RunLock'),
     });
     return {
       'hard-prune': { machine: tools.hardPrune, taskStates: tools.taskStates },
@@ -114,8 +127,7 @@ async function execute<R>(tool: StorageTool, input: object, ports: StorageToolPo
       if (!ports.clusterWriter) throw new InvalidInputError('fsck: recovery needs a cluster to write to (cluster flags, not a snapshot)');
       return ports.clusterWriter;
     },
-    // Without a lock the start task only validates the input.
-    lock: ports.running ?? { othersRunning: async () => [] },
+    lock: ports.lock ?? NO_LOCK,
   };
   const name = options.executionName ?? `local-${randomUUID()}`;
   const outcome = await executeLocally({
@@ -125,9 +137,10 @@ async function execute<R>(tool: StorageTool, input: object, ports: StorageToolPo
     executionArn: `arn:local:execution:${tool}:${name}`,
     executionName: name,
     onTask: (_state, task, _event, { result }) => {
-      if (task === start && result) started = result as StartResult;
+      if (task === start && result && !isSkipped(result)) started = result as StartResult;
     },
   });
+  if (outcome.status === 'succeeded' && isSkippedRun(outcome.output)) return { status: 'skipped', skipped: outcome.output };
   const report = started ? await getJson<R>(ports.artifacts, toolKeys.report(started.run.runId, tool)).catch(() => undefined) : undefined;
   // The execution's output is kept small; the whole report is in report.json.
   if (outcome.status === 'succeeded') return { status: 'succeeded', output: report ?? (outcome.output as R) };

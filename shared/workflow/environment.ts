@@ -6,7 +6,10 @@ export const ENV = {
   /** Which task-table row this function serves: the row's id (unique over every table). */
   task: 'PRUNER_TASK',
   artifactsBucket: 'PRUNER_ARTIFACTS_BUCKET',
-  stateMachineArn: 'PRUNER_STATE_MACHINE_ARN',
+  /** The run lock's DynamoDB table (port lock). */
+  lockTable: 'PRUNER_LOCK_TABLE',
+  /** The lease of the run lock, in seconds: the state machine's timeout and a margin (the start tasks only). */
+  lockLeaseSeconds: 'PRUNER_LOCK_LEASE_SECONDS',
   clusterSecretArn: 'PRUNER_CLUSTER_SECRET_ARN',
   registryUrl: 'PRUNER_REGISTRY_URL',
   registrySecretArn: 'PRUNER_REGISTRY_SECRET_ARN',

@@ -7,8 +7,8 @@ import type { DeletionKind } from './contracts.js';
 
 /** Error names the state machine matches in Retry and Catch; each is thrown by the code named. */
 export const ERROR = {
-  /** refuse-second-run: another execution of the state machine is running. */
-  concurrentRun: 'ConcurrentRunError',
+  /** the start tasks and release-run-lock: the run lock's store (DynamoDB, the lock folder) could not be asked. */
+  runLock: 'RunLockError',
   /** every task: the event does not have the documented shape. */
   invalidInput: 'InvalidInputError',
   /** collect: a list could not be completed (the run stops before planning). */
@@ -39,15 +39,7 @@ export const REGISTRY_ANSWER_ERRORS: readonly string[] = FINAL_REGISTRY_ERROR_NA
  * each request, and the run is finished by starting it again (every deletion
  * is idempotent).
  */
-export const NOT_RETRIED: readonly string[] = [ERROR.concurrentRun, ERROR.invalidInput, ERROR.invalidReferences, ERROR.registryUnhealthy, ERROR.sweepFailed, ...REGISTRY_ANSWER_ERRORS];
-
-/** Another execution is already running; this one stops before touching anything. */
-export class ConcurrentRunError extends PrunerError {
-  constructor(readonly others: string[]) {
-    super(`another run of this state machine is in progress (${others.join(', ')}); refusing to run twice`);
-    this.name = ERROR.concurrentRun;
-  }
-}
+export const NOT_RETRIED: readonly string[] = [ERROR.invalidInput, ERROR.invalidReferences, ERROR.registryUnhealthy, ERROR.sweepFailed, ...REGISTRY_ANSWER_ERRORS];
 
 /** A resource group could not be listed completely; the run stops before planning. */
 export class CollectError extends PrunerError {

@@ -12,7 +12,7 @@ import type { RegistryStorage } from '../adapters/storage/index.js';
 import type { BlobDeleter, ImageDeleter, ImageStreamUpdater, LayerLinkDeleter, ManifestDeleter, RegistryHealthChecker } from '../core/ports.js';
 import type { RunOptions } from './contracts.js';
 import { ERROR } from './errors.js';
-import type { RunningExecutions } from './refuse-second-run.js';
+import type { RunLock } from './run-lock.js';
 import type { MetricsSink } from './report.js';
 import type { ItemPolicy } from './run-items.js';
 
@@ -40,8 +40,8 @@ export interface Ports {
   blobs: BlobDeleter;
   /** The registry's storage (distribution layout on S3 or a filesystem). */
   storage: RegistryStorage;
-  /** Which other executions of this state machine are running. */
-  lock: RunningExecutions;
+  /** The run lock shared by the state machines that act on one registry (./run-lock.ts). */
+  lock: RunLock;
   /** Per-run metrics (CloudWatch EMF on AWS). */
   metrics: MetricsSink;
   /** The deployment's settings. */
@@ -68,6 +68,9 @@ export const RETRY_LAMBDA_SERVICE: RetryPolicy = {
 
 /** The artifact store (S3) briefly unavailable: retried a few times. */
 export const RETRY_ARTIFACTS: RetryPolicy = { errors: [ERROR.artifacts], intervalSeconds: 2, maxAttempts: 3, backoffRate: 2 };
+
+/** The run lock's store briefly unavailable: retried (acquire and release are idempotent for one execution). */
+export const RETRY_RUN_LOCK: RetryPolicy = { errors: [ERROR.runLock], intervalSeconds: 2, maxAttempts: 3, backoffRate: 2 };
 
 /** A collect that could not complete its lists: one more try from scratch, then stop. */
 export const RETRY_COLLECT: RetryPolicy = { errors: [ERROR.collect], intervalSeconds: 5, maxAttempts: 2, backoffRate: 2 };

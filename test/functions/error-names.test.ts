@@ -24,6 +24,8 @@ import { startStorageTool } from '../../shared/workflow/storage-tools/common.js'
 import { toolKeys } from '../../shared/workflow/storage-tools/contracts.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
 import { fakeContext, handlersOf, harness, runContext, type Harness } from './harness.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbRunLock } from '../../functions/dynamodb-run-lock.js';
 
 /** Every ErrorEquals name in the definition, at any depth, except the States.* and Lambda.* ones AWS throws. */
 function matchedNames(v: unknown, out = new Set<string>()): Set<string> {
@@ -69,13 +71,15 @@ describe('error names of the state machine', () => {
 
   // How to make each named error happen, through the handler that throws it.
   const throwers: Record<string, () => Promise<unknown>> = {
-    ConcurrentRunError: async () => {
-      const ev = (id: string) => ({ input: {}, executionId: id, executionName: id, startTime: '2026-11-24T07:00:00Z' });
-      await lambda.refuseSecondRun(ev('holder'), fakeContext());
+    RunLockError: async () => {
+      // The lock's table cannot be reached (nothing listens on port 1).
+      const client = new DynamoDBClient({ endpoint: 'http://127.0.0.1:1', region: 'eu-west-1', maxAttempts: 1, credentials: { accessKeyId: 'a', secretAccessKey: 's' } });
+      h.bind({ lock: new DynamoDbRunLock(client, { tableName: 'locks', leaseSeconds: 60 }) });
       try {
-        return await lambda.refuseSecondRun(ev('second'), fakeContext());
+        return await lambda.refuseSecondRun({ input: {}, executionId: 'e', executionName: 'e', startTime: '2026-11-24T07:00:00Z' }, fakeContext());
       } finally {
-        await h.lock.release();
+        client.destroy();
+        h.bind({ lock: h.lock });
       }
     },
     CollectError: async () => {

@@ -22,15 +22,17 @@ describe('Lambda handlers with a fake context', () => {
     await h.stop();
   });
 
-  it('refuse-second-run validates the input, fills defaults from the stack and names the run', async () => {
+  it('refuse-second-run validates the input, fills defaults from the stack, names the run and takes the run lock', async () => {
     const out = (await lambda.refuseSecondRun(
       { input: { confirm: true }, executionId: 'arn:aws:states:eu-west-1:1:execution:sm:first', executionName: 'first', startTime: '2026-11-24T07:00:00.123Z' },
       fakeContext(),
-    )) as RunContext;
+    )) as { run: RunContext };
     expect(out).toEqual({
-      runId: '20261124T070000Z-first',
-      executionId: 'arn:aws:states:eu-west-1:1:execution:sm:first',
-      options: { confirm: true, keepTagRevisions: 5, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, pruneOverSizeLimit: false, pruneRegistry: true, numWorkers: 10, now: '2026-11-24T07:00:00.123Z' },
+      run: {
+        runId: '20261124T070000Z-first',
+        executionId: 'arn:aws:states:eu-west-1:1:execution:sm:first',
+        options: { confirm: true, keepTagRevisions: 5, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, pruneOverSizeLimit: false, pruneRegistry: true, numWorkers: 10, now: '2026-11-24T07:00:00.123Z' },
+      },
     });
   });
 

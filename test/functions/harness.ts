@@ -55,7 +55,7 @@ export interface Harness {
 export async function harness(): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'pruner-fn-'));
   const artifacts = new LocalFolderArtifacts(join(dir, 'artifacts'));
-  const lock = new FolderRunLock(join(dir, 'lock'));
+  const lock = new FolderRunLock(join(dir, 'lock'), { leaseSeconds: 3600 });
   const lines: string[] = [];
   const describing = new DescribingDeleters((l) => lines.push(l));
   const defaults: Partial<Ports> = {

@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { ImagePruner, type ImagePrunerProps } from '../../infra/image-pruner.js';
+import { RunLock } from '../../infra/run-lock.js';
 import { RegistryStorageTools } from '../../infra/storage-tools.js';
 
 function pruner(over: Partial<ImagePrunerProps>): () => ImagePruner & { stack: Stack } {
@@ -82,6 +83,7 @@ describe('RegistryStorageTools props at synth', () => {
         registryStorage: { bucket },
         artifactsBucket: bucket,
         clusterSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'C', 'c'),
+        runLock: new RunLock(stack, 'RunLock'),
         prefixesPerBatch: 300,
       });
     expect(make).toThrow(/^RegistryStorageTools props\.prefixesPerBatch: /);

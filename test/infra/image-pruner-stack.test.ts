@@ -5,6 +5,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DELETION_STEPS, ERROR, STATE } from '../../shared/workflow/contracts.js';
 import { MAX_BATCH_INPUT_BYTES, mapResultsPrefix } from '../../shared/workflow/map-results.js';
+import { LOCK_STATE } from '../../shared/workflow/run-lock.js';
 import { synthApp } from './synth.js';
 
 type Asl = { StartAt: string; States: Record<string, Record<string, unknown>> };
@@ -42,9 +43,10 @@ describe('the ImagePruner stack', () => {
     });
   });
 
-  it('starts by refusing a second run, then collects every group in parallel, then plans', () => {
+  it('starts by taking the run lock (or skipping), then collects every group in parallel, then plans', () => {
     expect(asl.StartAt).toBe(STATE.refuseSecondRun);
-    expect(asl.States[STATE.refuseSecondRun].Next).toBe(STATE.collect);
+    expect(asl.States[STATE.refuseSecondRun].Next).toBe(LOCK_STATE.held);
+    expect(asl.States[LOCK_STATE.held]).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.skipped', IsPresent: true, Next: LOCK_STATE.skipped }], Default: STATE.collect });
     const collect = asl.States[STATE.collect] as { Type: string; Branches: Asl[]; Next: string };
     expect(collect.Type).toBe('Parallel');
     expect(collect.Branches.map((b) => b.StartAt)).toEqual(['Collect images', 'Collect imagestreams', 'Collect pods', 'Collect workloads', 'Collect builds']);
@@ -101,7 +103,9 @@ describe('the ImagePruner stack', () => {
     for (const name of [STATE.collect, STATE.computePlan, STATE.checkHealth, STATE.deleteRegistryLinks, STATE.deleteBlobs, STATE.updateStreams, STATE.deleteImages]) {
       expect(asl.States[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.reportFailure }]);
     }
-    expect(asl.States[STATE.reportFailure].Next).toBe(STATE.failed);
+    // The run lock is released on the way to the Fail state.
+    expect(asl.States[STATE.reportFailure].Next).toBe(LOCK_STATE.releaseAfterFailure);
+    expect(asl.States[LOCK_STATE.releaseAfterFailure].Next).toBe(STATE.failed);
     expect(asl.States[STATE.failed].Type).toBe('Fail');
   });
 
@@ -149,15 +153,6 @@ describe('the ImagePruner stack', () => {
       }),
     });
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-  });
-
-  it('lets only the first function list executions, and only of its own state machine', () => {
-    const policies = template.findResources('AWS::IAM::Policy');
-    const holders = Object.entries(policies).filter(([, p]) => JSON.stringify(p).includes('states:ListExecutions'));
-    expect(holders.map(([id]) => id)).toEqual([expect.stringMatching(/refusesecondrun/i)]);
-    const statements = (holders[0][1] as { Properties: { PolicyDocument: { Statement: { Action: unknown; Resource: unknown }[] } } }).Properties.PolicyDocument.Statement;
-    const list = statements.find((st) => st.Action === 'states:ListExecutions');
-    expect(JSON.stringify(list?.Resource)).toMatch(/:stateMachine:ImagePruner-/);
   });
 
   it('has no unsuppressed cdk-nag AwsSolutions finding', () => {

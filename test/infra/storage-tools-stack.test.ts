@@ -6,6 +6,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FSCK_STATE, HARD_PRUNE_STATE, REGISTRY_NOT_READ_ONLY } from '../../shared/workflow/storage-tools/contracts.js';
 import { mapResultsPrefix } from '../../shared/workflow/map-results.js';
+import { LOCK_STATE } from '../../shared/workflow/run-lock.js';
 import { synthApp } from './synth.js';
 
 type Asl = { StartAt: string; States: Record<string, Record<string, unknown>> };
@@ -81,15 +82,19 @@ describe('the storage tools in the stack', () => {
   it.each([
     ['HardPrune', () => hard, HARD_PRUNE_STATE.start, [HARD_PRUNE_STATE.collect, HARD_PRUNE_STATE.mark, HARD_PRUNE_STATE.sweepBlobs, HARD_PRUNE_STATE.listRepositories, HARD_PRUNE_STATE.sweepRepositories, HARD_PRUNE_STATE.report]],
     ['Fsck', () => fsck, FSCK_STATE.start, [FSCK_STATE.collect, FSCK_STATE.expect, FSCK_STATE.checkBlobs, FSCK_STATE.checkRepositories, FSCK_STATE.recoverChoice]],
-  ] as const)('%s runs start, collect, mark, the two Maps and the report in order', (_, asl, start, chain) => {
-    let at: string = start;
-    for (const next of chain) {
+  ] as const)('%s runs start, collect, mark, the two Maps, the report and the lock release in order', (_, asl, start, chain) => {
+    // The start task takes the run lock; the Choice after it goes on unless the run was skipped.
+    expect(asl().States[start].Next).toBe(LOCK_STATE.held);
+    expect((asl().States[LOCK_STATE.held] as { Default: string }).Default).toBe(chain[0]);
+    let at: string = chain[0];
+    for (const next of chain.slice(1)) {
       expect(asl().States[at].Next, `after ${at}`).toBe(next);
       at = next;
     }
     // Fsck's last check leads to the recovery Choice, which leads to the report either way.
     if (at === FSCK_STATE.recoverChoice) at = FSCK_STATE.report;
-    expect(asl().States[at].End).toBe(true);
+    expect(asl().States[at].Next).toBe(LOCK_STATE.release);
+    expect(asl().States[LOCK_STATE.release].End).toBe(true);
     const collect = asl().States[chain[0]] as { Type: string; Branches: Asl[] };
     expect(collect.Type).toBe('Parallel');
     expect(collect.Branches.map((b) => b.StartAt)).toEqual(['Collect images', 'Collect imagestreams']);
@@ -156,7 +161,9 @@ describe('the storage tools in the stack', () => {
       [fsck, FSCK_STATE, [FSCK_STATE.collect, FSCK_STATE.expect, FSCK_STATE.recover]],
     ] as const) {
       for (const name of names) expect(asl.States[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: S.reportFailure }]);
-      expect(asl.States[S.reportFailure].Next).toBe(S.failed);
+      // The lock is released on the way to the Fail state.
+      expect(asl.States[S.reportFailure].Next).toBe(LOCK_STATE.releaseAfterFailure);
+      expect(asl.States[LOCK_STATE.releaseAfterFailure].Next).toBe(S.failed);
       expect(asl.States[S.failed].Type).toBe('Fail');
     }
   });
@@ -193,42 +200,6 @@ describe('the storage tools in the stack', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ PRUNER_REGISTRY_STORAGE_BUCKET: 'registry-data', PRUNER_REGISTRY_STORAGE_ROOT: 'registry' }) },
     });
-  });
-
-  it('refuses a second run: each start task lists executions of its own state machine only', () => {
-    // The start task is the first Lambda state of each (HardPrune's Choice before it only reads the input).
-    expect(fsck.StartAt).toBe(FSCK_STATE.start);
-    expect((hard.States[HARD_PRUNE_STATE.guard] as { Default: string }).Default).toBe(HARD_PRUNE_STATE.start);
-    const machines = template.findResources('AWS::StepFunctions::StateMachine');
-    const nameOf = (id: string) => {
-      const found = Object.entries(machines).filter(([logical]) => logical.startsWith(`StorageTools${id}`));
-      return (found[0][1] as { Properties: { StateMachineName: string } }).Properties.StateMachineName;
-    };
-    const policies = template.findResources('AWS::IAM::Policy');
-    type Statement = { Action: unknown; Resource: unknown };
-    const holders = Object.entries(policies).flatMap(([id, p]) =>
-      (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement.filter((st) => JSON.stringify(st.Action).includes('states:ListExecutions')).map((st) => ({
-        id,
-        action: st.Action,
-        resource: flatten(st.Resource),
-      })),
-    );
-    const storageHolders = holders.filter((h) => h.id.startsWith('StorageTools'));
-    expect(storageHolders.map((h) => h.id).sort()).toEqual([expect.stringMatching(/fsckstart/i), expect.stringMatching(/hardprunestart/i)]);
-    const functions = template.findResources('AWS::Lambda::Function');
-    for (const [machine, fn] of [
-      ['HardPrune', /hardprunestart/i],
-      ['Fsck', /fsckstart/i],
-    ] as const) {
-      const name = nameOf(machine);
-      expect(name).toMatch(new RegExp(`-${machine}$`));
-      const held = storageHolders.find((h) => fn.test(h.id))!;
-      expect(held.action).toBe('states:ListExecutions');
-      expect(held.resource).toMatch(new RegExp(`:states:.*:stateMachine:${name}$`));
-      const [, start] = Object.entries(functions).find(([id]) => id.startsWith('StorageTools') && fn.test(id))!;
-      const env = (start as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
-      expect(flatten(env.PRUNER_STATE_MACHINE_ARN)).toBe(held.resource);
-    }
   });
 
   it('has no unsuppressed cdk-nag AwsSolutions finding', () => {

@@ -97,7 +97,7 @@ describe('Map results in the artifacts store', () => {
       ports: {
         artifacts,
         cluster: new KubernetesCollector(client),
-        lock: new FolderRunLock(join(dir, name)),
+        lock: new FolderRunLock(join(dir, name), { leaseSeconds: 3600 }),
         registry: reg.registry,
         blobs: reg.blobs,
         clusterWriter: new KubernetesClusterWriter(client),

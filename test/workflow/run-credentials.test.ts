@@ -177,13 +177,16 @@ describe('run --snapshot artifacts', () => {
 
   it('takes the run lock in a private folder, as a private file', async () => {
     const folder = join(dir, 'lock-folder');
-    const lock = new FolderRunLock(folder);
-    expect(await lock.othersRunning('exec-1')).toEqual([]);
+    const lock = new FolderRunLock(folder, { leaseSeconds: 60 });
+    expect(await lock.acquire('exec-1')).toMatchObject({ acquired: true });
     try {
       expect((await stat(folder)).mode & 0o777).toBe(0o700);
-      expect((await stat(join(folder, '.run.lock'))).mode & 0o777).toBe(0o600);
+      expect((await stat(lock.dir)).mode & 0o777).toBe(0o700);
+      const files = await readdir(lock.dir);
+      expect(files.length).toBe(1);
+      expect((await stat(join(lock.dir, files[0]))).mode & 0o777).toBe(0o600);
     } finally {
-      await lock.release();
+      await lock.release('exec-1');
     }
   });
 });

@@ -8,9 +8,10 @@ import { readSnapshotChunks } from '../snapshot-chunks.js';
 import { formatDuration, parseDuration } from '../../core/duration.js';
 import type { Image, ImageStream } from '../../core/kube-types.js';
 import { DEFAULT_KEEP_YOUNGER_THAN_MS } from '../../core/plan-types.js';
-import { ConcurrentRunError, makeRunId, resolveRunOptions } from '../contracts.js';
+import { makeRunId, resolveRunOptions } from '../contracts.js';
 import { parseStartEvent } from '../events.js';
-import type { RunningExecutions } from '../refuse-second-run.js';
+import type { RunLock, Skipped } from '../run-lock.js';
+import { skippedRun } from '../run-lock.js';
 import { parseEvent, parseWith } from '../schemas/parse.js';
 import { list, object } from '../schemas/primitives.js';
 import { prefixItemSchema, repositoryItemSchema, startResultSchema, storageToolInputSchemas, toolOptionsSchema, toolStateSchema } from '../schemas/storage-tools.js';
@@ -41,18 +42,19 @@ export function startStorageTool(event: unknown, tool: StorageTool): StartResult
 }
 
 /**
- * The first task of HardPrune and Fsck: {@link startStorageTool}, then "refuse
- * to run twice", as the prune workflow's first state does. Two hard prunes at
- * once would each sweep with marks the other did not see; two fscks would
- * only waste work, but one at a time is simpler to reason about. The input is
- * validated first, so a bad input is named even while another run is going.
- * Throws {@link ConcurrentRunError} when another execution of the same state
- * machine is running.
+ * The first task of HardPrune and Fsck: {@link startStorageTool}, then the
+ * run lock, as the prune workflow's first state does (one lock for the three
+ * state machines: they act on the same registry). Two hard prunes at once
+ * would each sweep with marks the other did not see, and a hard prune during
+ * a prune would sweep while the prune deletes; two fscks would only waste
+ * work, but one run at a time is simpler to reason about. The input is
+ * validated first, so a bad input is named even while another run holds the
+ * lock. Returns `{ skipped }` when another execution holds it.
  */
-export async function startStorageToolRun(event: unknown, tool: StorageTool, running: RunningExecutions): Promise<StartResult> {
+export async function startStorageToolRun(event: unknown, tool: StorageTool, lock: RunLock): Promise<StartResult | Skipped> {
   const result = startStorageTool(event, tool);
-  const others = await running.othersRunning(result.run.executionId);
-  if (others.length > 0) throw new ConcurrentRunError(others);
+  const taken = await lock.acquire(result.run.executionId);
+  if (!taken.acquired) return skippedRun(taken.heldBy);
   return result;
 }
 

@@ -2,6 +2,7 @@
 import { InvalidInputError } from '../../errors.js';
 import type { AnyTask } from '../task.js';
 import { PRUNE_TASKS } from './prune.js';
+import { RUN_LOCK_TASKS } from './run-lock.js';
 import { FSCK_TASKS, HARD_PRUNE_TASKS } from './storage-tools.js';
 
 /** The workflows, each a table of tasks. */
@@ -9,6 +10,7 @@ export const TASK_TABLES: Readonly<Record<string, Readonly<Record<string, AnyTas
   prune: PRUNE_TASKS,
   hardPrune: HARD_PRUNE_TASKS,
   fsck: FSCK_TASKS,
+  runLock: RUN_LOCK_TASKS,
 };
 
 /** The row whose id is `id`, in any table (ids are unique over all of them). */

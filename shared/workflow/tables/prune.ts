@@ -10,18 +10,18 @@ import { recheckPlan } from '../recheck-plan.js';
 import * as events from '../events.js';
 import { refuseSecondRun } from '../refuse-second-run.js';
 import { reportRun } from '../report.js';
-import { defineTask, RETRY_ARTIFACTS, RETRY_BATCH, RETRY_COLLECT } from '../task.js';
+import { defineTask, RETRY_ARTIFACTS, RETRY_BATCH, RETRY_COLLECT, RETRY_RUN_LOCK } from '../task.js';
 
-/** The first state: validates the execution input, fills in the deployment's defaults, names the run, refuses a second run. */
+/** The first state: validates the execution input, fills in the deployment's defaults, names the run, takes the run lock (or skips). */
 export const refuseSecondRunTask = defineTask({
   id: 'refuse-second-run',
-  summary: 'Validate the execution input and refuse to run while another execution runs',
+  summary: 'Validate the execution input and take the run lock; skip while another run holds it',
   parse: events.parseStartEvent,
   run: (e, p) => refuseSecondRun(e, p.lock, p.settings.defaults),
   ports: ['lock', 'settings'],
   memoryMb: 256,
   timeoutMinutes: 1,
-  retry: [],
+  retry: [RETRY_RUN_LOCK],
 });
 
 /** One resource group of the cluster, complete, into the artifacts (one state per group). */

@@ -16,7 +16,7 @@ import type { StorageTool } from '../storage-tools/contracts.js';
 import * as fsck from '../storage-tools/fsck.js';
 import { recoverLostManifests } from '../storage-tools/fsck-recover.js';
 import * as hardPrune from '../storage-tools/hard-prune.js';
-import { defineTask, RETRY_ARTIFACTS, RETRY_COLLECT } from '../task.js';
+import { defineTask, RETRY_ARTIFACTS, RETRY_COLLECT, RETRY_RUN_LOCK } from '../task.js';
 
 /** A parser that checks the event and hands it on as sent. */
 function checked(check: (event: unknown) => unknown): (event: unknown) => unknown {
@@ -61,13 +61,13 @@ export const collectServedTask = defineTask({
 const startTask = (tool: StorageTool) =>
   defineTask({
     id: `${tool}-start`,
-    summary: `Validate the ${tool} execution input and refuse to run while another ${tool} runs`,
+    summary: `Validate the ${tool} execution input and take the run lock; skip while another run holds it`,
     parse: events.parseStartEvent,
     run: (e, p) => startStorageToolRun(e, tool, p.lock),
     ports: ['lock'],
     memoryMb: 256,
     timeoutMinutes: 1,
-    retry: [],
+    retry: [RETRY_RUN_LOCK],
   });
 
 /** Tasks that read and write run files and read storage. */
