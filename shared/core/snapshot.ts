@@ -132,7 +132,7 @@ export class SnapshotBuilder {
     const c = new Checker(describe(o as KubeObject, index));
     if (!c.isObject(o)) c.fail('item', 'must be an object');
     const kind = c.string(o.kind, 'kind');
-    const known = kind === 'Image' || kind === 'ImageStream' || kind === 'Pod' || kind === 'Build' || kind === 'BuildConfig' || WORKLOAD_KINDS.has(kind);
+    const known = kind === 'Image' || kind === 'ImageStream' || kind === 'Pod' || kind === 'Build' || kind === 'BuildConfig' || kind === 'LimitRange' || WORKLOAD_KINDS.has(kind);
     if (!known) {
       if (kind === 'List') c.fail('kind', 'is a nested List; flatten it (oc get -o json prints one List)');
       this.snapshot.ignoredKinds[kind] = (this.snapshot.ignoredKinds[kind] ?? 0) + 1;
@@ -155,6 +155,10 @@ export class SnapshotBuilder {
         c.timestamp(md.creationTimestamp, 'metadata.creationTimestamp');
         checkPodSpec(c, o.spec, 'spec');
         this.snapshot.pods.push(o as unknown as Pod);
+        return;
+      case 'LimitRange':
+        c.string(md.namespace, 'metadata.namespace');
+        this.snapshot.limitRanges.push(o as unknown as LimitRange);
         return;
       case 'Build':
       case 'BuildConfig':
