@@ -4,7 +4,6 @@ import { App, Aspects, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ImagePruner } from './image-pruner.js';
-import { InvalidInputError } from '../shared/errors.js';
 import { suppressJustifiedFindings } from './nag.js';
 import { RegistryStorageTools, suppressStorageToolsFindings } from './storage-tools.js';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -25,11 +24,6 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
     : new secretsmanager.Secret(stack, 'ClusterSecret', {
         description: 'Cluster API access for the image pruner: {"server":"https://api...:6443","token":"...","certificateAuthority":"PEM (optional)"}',
       });
-  const required = (key: string, what: string): string => {
-    const v = ctx(key);
-    if (v === undefined) throw new InvalidInputError(`context ${key} is required: ${what}`);
-    return v;
-  };
   const num = (key: string) => (ctx(key) === undefined ? undefined : Number(ctx(key)));
   const bool = (key: string) => (ctx(key) === undefined ? undefined : ctx(key) === 'true');
   // The registry's storage bucket: -c registryStorageBucket=NAME [-c registryStorageRoot=DIR].
@@ -43,7 +37,9 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
   if (bool('deleteBlobsInStorage') && !registryStorage) throw new Error('context deleteBlobsInStorage=true needs registryStorageBucket');
   const pruner = new ImagePruner(stack, 'Pruner', {
     registryStorage: bool('deleteBlobsInStorage') ? registryStorage : undefined,
-    registryUrl: required('registryUrl', "the registry's route, e.g. -c registryUrl=https://default-route-openshift-image-registry.apps.example.com"),
+    // -c registryUrl=https://default-route-openshift-image-registry.apps.example.com;
+    // without it each run finds the registry's route in the image streams.
+    registryUrl: ctx('registryUrl'),
     registryCa: ctx('registryCa'),
     // -c forceInsecure=true: an http:// registryUrl (or API server) gets the credentials in clear.
     forceInsecure: bool('forceInsecure'),

@@ -26,6 +26,9 @@ import { failureAlarm } from './failure-alarm.js';
 import { TaskFunctions } from './task-function.js';
 
 
+/** The deletion kinds whose batches talk to the registry (blobs may, when they are not deleted in storage). */
+const REGISTRY_KINDS: readonly DeletionKind[] = ['layerLinks', 'manifests', 'blobs'];
+
 /** When and whether the workflow runs by itself. */
 export interface PruneSchedule {
   /** An EventBridge Scheduler cron expression, e.g. `cron(0 3 ? * SUN *)`. */
@@ -47,8 +50,13 @@ export interface ImagePrunerProps {
   ignoreInvalidRefs?: boolean;
   /** Whether scheduled runs delete (default false: scheduled runs are dry runs). */
   confirm?: boolean;
-  /** The registry's URL, e.g. `https://registry.example.com`; `http://` (plain http) needs {@link forceInsecure}. */
-  registryUrl: string;
+  /**
+   * The registry's URL, e.g. `https://registry.example.com`; `http://` (plain
+   * http) needs {@link forceInsecure}; a cluster-internal `*.svc` host is
+   * refused at synth. When absent, each run finds the registry's route in the
+   * image streams' `status.publicDockerImageRepository` ("Find the registry").
+   */
+  registryUrl?: string;
   /**
    * Allow credentials over plain http: an `http://` registryUrl, and an
    * `http://` server in the cluster secret; also skips the registry's TLS
@@ -106,7 +114,7 @@ export class ImagePruner extends Construct {
     const namespace = props.metricsNamespace ?? 'ImagePruner';
     // A bad prop fails synth with one line naming it, not a run months later.
     const settings = parseImagePrunerProps(props);
-    parseDeployedRegistryUrl(props.registryUrl);
+    if (props.registryUrl !== undefined) parseDeployedRegistryUrl(props.registryUrl);
     const { batchSize, mapConcurrency, defaults } = settings;
 
     this.artifactsBucket = new s3.Bucket(this, 'Artifacts', {
@@ -126,7 +134,7 @@ export class ImagePruner extends Construct {
     const functions = new TaskFunctions(this, {
       artifactsBucket: this.artifactsBucket,
       clusterSecret: props.clusterSecret,
-      registry: { url: settings.registryUrl, ca: props.registryCa, secret: props.registrySecret },
+      registry: { url: props.registryUrl, ca: props.registryCa, secret: props.registrySecret },
       forceInsecure: settings.forceInsecure,
       registryStorage: props.registryStorage,
       settings: { defaults, itemConcurrency: settings.itemConcurrency },
@@ -156,7 +164,15 @@ export class ImagePruner extends Construct {
       collect.branch(invoke(collectStateName(group), T.collect, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), group })));
     }
 
-    // 3 Plan.
+    // 3 The registry: the registryUrl prop, else the route the streams name ($.registry).
+    const findRegistry = invoke(
+      STATE.findRegistry,
+      T.findRegistry,
+      sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), collected: sfn.JsonPath.objectAt('$.collected') }),
+      { resultPath: '$.registry' },
+    );
+
+    // 4 Plan.
     const plan = invoke(
       STATE.computePlan,
       T.computePlan,
@@ -176,7 +192,13 @@ export class ImagePruner extends Construct {
     reportFailure.next(failed);
 
     // 5 Registry health.
-    const health = invoke(STATE.checkHealth, T.checkHealth, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run') }), { resultPath: sfn.JsonPath.DISCARD });
+    // The registry-using tasks are handed the URL "Find the registry" chose; their ports are made for it.
+    const health = invoke(
+      STATE.checkHealth,
+      T.checkHealth,
+      sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), registryUrl: sfn.JsonPath.stringAt('$.registry.url') }),
+      { resultPath: sfn.JsonPath.DISCARD },
+    );
 
     const distributedMap = (kind: DeletionKind, resultPath?: string): sfn.DistributedMap => {
       const step = DELETION_STEPS[kind];
@@ -184,7 +206,10 @@ export class ImagePruner extends Construct {
         stateName: step.map,
         itemReader: new sfn.S3JsonItemReader({ bucket: this.artifactsBucket, key: sfn.JsonPath.stringAt(`$.plan.keys.${kind}`) }),
         // BatchInput is rendered as given, so the JSONPath key is spelt out.
-        itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: batchSize, batchInput: { 'runId.$': '$.run.runId', kind } }),
+        itemBatcher: new sfn.ItemBatcher({
+          maxItemsPerBatch: batchSize,
+          batchInput: { 'runId.$': '$.run.runId', kind, ...(REGISTRY_KINDS.includes(kind) ? { 'registryUrl.$': '$.registry.url' } : {}) },
+        }),
         maxConcurrency: mapConcurrency,
         // No tolerated failure: one failed batch fails the Map (CDK drops an explicit 0).
         ...(resultPath ? { resultPath } : {}),
@@ -215,9 +240,9 @@ export class ImagePruner extends Construct {
       .otherwise(report);
 
     const catchAll = { errors: ['States.ALL'], resultPath: '$.error' };
-    for (const s of [collect, plan, health, links, blobs, streams, images]) s.addCatch(reportFailure, catchAll);
+    for (const s of [collect, findRegistry, plan, health, links, blobs, streams, images]) s.addCatch(reportFailure, catchAll);
 
-    const definition = refuse.next(collect).next(plan).next(dryRun);
+    const definition = refuse.next(collect).next(findRegistry).next(plan).next(dryRun);
     health.next(links).next(blobs).next(streams).next(images).next(report);
 
     this.functions = functions.all();

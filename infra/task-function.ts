@@ -35,8 +35,11 @@ export interface PortWiring {
   artifactsBucket: s3.IBucket;
   /** `{"server","token","certificateAuthority"?}` for the cluster API (ports cluster, clusterWriter). */
   clusterSecret?: secretsmanager.ISecret;
-  /** The registry's API (ports registry, blobs). */
-  registry?: { url: string; ca?: string; secret?: secretsmanager.ISecret };
+  /**
+   * The registry's API (ports registry, blobs). Without `url`, each run's
+   * "Find the registry" detects it and the tasks' events name it.
+   */
+  registry?: { url?: string; ca?: string; secret?: secretsmanager.ISecret };
   /** Credentials may go over plain http (an http:// registry or API server); the construct checked it was asked for. */
   forceInsecure?: boolean;
   /** The registry's storage bucket (port storage; port blobs deletes there when given). */
@@ -109,9 +112,10 @@ export class TaskFunctions {
               if (task.deletesFromStorage) bucket.grantDelete(fn, `${storagePrefix(w.registryStorage!, 'blobs')}/*`);
             });
           }
-          if (!w.registry) throw missing(port, 'a registry URL');
+          if (!w.registry) throw missing(port, 'a registry');
           const { url, ca, secret } = w.registry;
-          environment[ENV.registryUrl] = url;
+          // Without one, the URL comes in each event (what "Find the registry" chose).
+          if (url) environment[ENV.registryUrl] = url;
           if (ca) environment[ENV.registryCa] = ca;
           // Only when the construct was told so (ImagePruner's forceInsecure), never because the URL says http.
           if (w.forceInsecure) environment[ENV.forceInsecure] = 'true';
@@ -153,6 +157,8 @@ export class TaskFunctions {
             environment[ENV.defaults] = JSON.stringify(w.settings.defaults);
             environment[ENV.itemConcurrency] = String(w.settings.itemConcurrency);
           }
+          // A given registry URL wins over the detected one ("Find the registry" reads it here).
+          if (w.registry?.url) environment[ENV.registryUrl] = w.registry.url;
           break;
         default: {
           const never: never = port;

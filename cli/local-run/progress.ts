@@ -40,6 +40,9 @@ export class ProgressPrinter {
       case 'planned':
         this.line(`run: plan: ${DELETION_KINDS.map((k) => `${p.totals[k]} ${LABEL[k]}`).join(', ')}`);
         return;
+      case 'registry':
+        this.line(`run: ${p.line}`);
+        return;
       case 'describe':
         return;
       case 'items': {

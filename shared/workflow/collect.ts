@@ -6,11 +6,13 @@
 // printed (pod env values, args, annotations, build sources and env).
 import type { ClusterReader } from '../adapters/kubernetes/collector.js';
 import { stripObject } from '../adapters/kubernetes/strip.js';
+import type { ImageStream } from '../core/kube-types.js';
 import { kindByName } from '../core/kinds.js';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { putGzipJson } from '../adapters/artifacts/artifact-store.js';
 import type { CollectEvent, CollectResult } from './contracts.js';
 import { CollectError, runKeys } from './contracts.js';
+import { detectRegistry } from './registry-detection.js';
 
 /** Collects one group and stores it; a collector failure becomes a {@link CollectError}. */
 export async function collectGroup(event: CollectEvent, collector: ClusterReader, artifacts: ArtifactStore): Promise<CollectResult> {
@@ -30,5 +32,9 @@ export async function collectGroup(event: CollectEvent, collector: ClusterReader
   }
   const key = runKeys.snapshot(event.run.runId, event.group);
   await putGzipJson(artifacts, key, { apiVersion: 'v1', kind: 'List', metadata: {}, items });
-  return { group: event.group, key, count: items.length };
+  // The streams are in memory here: what their routes say about the registry
+  // travels on as a few counts, for "Find the registry".
+  if (kindByName('ImageStream')?.collectGroup !== event.group) return { group: event.group, key, count: items.length };
+  const streams = items.filter((it) => it.kind === 'ImageStream') as unknown as ImageStream[];
+  return { group: event.group, key, count: items.length, registry: detectRegistry(streams) };
 }

@@ -139,3 +139,12 @@ export function registryUrlOfEvent(event: unknown): string | undefined {
   const url = e.registryUrl ?? e.BatchInput?.registryUrl;
   return typeof url === 'string' && url !== '' ? url : undefined;
 }
+
+/**
+ * "Find the registry": the registry URL the deployment gives (`given`), else
+ * the route the image streams name. A run that deletes (`confirm`) and has
+ * neither fails here, before planning; a dry run goes on with none.
+ */
+export function findRegistry(event: { run: { options: { confirm: boolean } }; collected: readonly { registry?: RegistryDetection }[] }, given: string | undefined): RegistryChoice {
+  return chooseRegistry(given, detectionOf(event.collected), event.run.options.confirm);
+}
