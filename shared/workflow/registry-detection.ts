@@ -113,7 +113,8 @@ export function describeRegistry(choice: RegistryChoice, givenAs: string): strin
     return `registry: none: no image stream has a public registry route (${ROUTE_FIELD}); a confirmed run needs ${givenAs}`;
   }
   const streams = (n: number) => `${n} image stream${n === 1 ? '' : 's'}`;
-  let from = d.streams === d.routed ? `${streams(d.streams)}'` : `${d.streams} of ${streams(d.routed)}'`;
+  const whose = (n: number) => `${streams(n)}${n === 1 ? "'s" : "'"}`;
+  let from = d.streams === d.routed ? whose(d.streams) : `${d.streams} of ${whose(d.routed)}`;
   from += ` ${ROUTE_FIELD}`;
   if (d.hosts > 1) {
     const more = d.hosts - 1 - d.others.length;
