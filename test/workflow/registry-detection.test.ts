@@ -1,7 +1,14 @@
 // Finding the registry from the image streams' routes: the route wins over
 // the service name, cluster-internal hosts are never chosen, disagreeing
 // streams give the same answer every time, and nothing found is one line.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/local-folder.js';
+import type { ResourceGroup } from '../../shared/core/kinds.js';
+import type { KubeObject } from '../../shared/core/kube-types.js';
+import { collectGroup } from '../../shared/workflow/collect.js';
 import type { ImageStream } from '../../shared/core/kube-types.js';
 import { chooseRegistry, describeRegistry, detectRegistry, isClusterInternalHost, NoRegistryRouteError, registryUrlOfEvent } from '../../shared/workflow/registry-detection.js';
 
@@ -119,5 +126,22 @@ describe('registryUrlOfEvent', () => {
     expect(registryUrlOfEvent({ Items: [], BatchInput: { runId: 'r', kind: 'blobs', registryUrl: 'https://b' } })).toBe('https://b');
     expect(registryUrlOfEvent({ run: {}, registryUrl: null })).toBeUndefined();
     expect(registryUrlOfEvent(undefined)).toBeUndefined();
+  });
+});
+
+describe('the collect task', () => {
+  it('hands on what the image streams say about the registry, as a few counts, and only for their group', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pruner-detect-collect-'));
+    try {
+      const streams = [stream('a', ROUTE), stream('b', ROUTE), stream('c', SERVICE)].map((s, i) => ({ kind: 'ImageStream', metadata: { namespace: 'ns', name: `s${i}`, creationTimestamp: '2025-01-01T00:00:00Z' }, ...s }) as unknown as KubeObject);
+      const reader = { collectGroup: async (group: ResourceGroup) => ({ group, items: group === 'imagestreams' ? structuredClone(streams) : [], counts: {}, skipped: [] }) };
+      const run = { runId: 'r1', executionId: 'x', options: { confirm: true, keepTagRevisions: 3, keepYoungerThan: '60m', all: false, ignoreInvalidRefs: false, now: '2026-01-01T00:00:00Z' } };
+      const artifacts = new LocalFolderArtifacts(dir);
+      const got = await collectGroup({ run, group: 'imagestreams' }, reader, artifacts);
+      expect(got.registry).toEqual({ url: `https://${ROUTE}`, streams: 2, routed: 2, total: 3, internal: 1, hosts: 1, others: [] });
+      expect((await collectGroup({ run, group: 'pods' }, reader, artifacts)).registry).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
