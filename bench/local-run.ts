@@ -95,6 +95,8 @@ export async function runLocalRunBench(argv: string[]): Promise<number> {
           registry: deleter,
           blobs: new StorageBatchBlobDeleter(openRegistryStorage(`file://${registry.rootDirectory}`)),
           clusterWriter: new KubernetesClusterWriter(client),
+          // The registry is given: "Find the registry" must not look for a route.
+          settings: { registryUrl: registry.url },
         },
         onProgress: (p) => {
           if (p.type === 'planned') {

@@ -14,6 +14,7 @@ import { openRegistryStorage } from '../shared/adapters/storage/storage-url.js';
 import { InvalidInputError } from '../shared/errors.js';
 import type { RunOptions } from '../shared/workflow/contracts.js';
 import { ENV } from '../shared/workflow/environment.js';
+import { registryUrlOfEvent } from '../shared/workflow/registry-detection.js';
 import { DEFAULT_ITEM_POLICY } from '../shared/workflow/run-items.js';
 import { StorageBatchBlobDeleter } from '../shared/workflow/storage-blobs.js';
 import type { PortSource } from './ports-middleware.js';
@@ -33,10 +34,10 @@ function required(env: Record<string, string | undefined>, name: string): string
  * What `make` built from the latest `read`, made again (and the old one
  * closed) only when what `read` returns has changed.
  */
-function rebuiltWhenChanged<S, T>(read: () => Promise<S>, make: (source: S) => Promise<T>, close: (value: T) => Promise<void>): () => Promise<T> {
+function rebuiltWhenChanged<S, T, A extends unknown[] = []>(read: (...args: A) => Promise<S>, make: (source: S) => Promise<T>, close: (value: T) => Promise<void>): (...args: A) => Promise<T> {
   let current: { key: string; value: Promise<T> } | undefined;
-  return async () => {
-    const source = await read();
+  return async (...args: A) => {
+    const source = await read(...args);
     const key = JSON.stringify(source);
     if (current?.key !== key) {
       const previous = current;
@@ -111,16 +112,24 @@ export function awsPorts(env: Record<string, string | undefined> = process.env, 
   );
   // The OpenShift registry takes the cluster token unless a registry secret says otherwise.
   const registryArn = env[ENV.registrySecretArn];
+  // The registry "Find the registry" chose, which the event names; else the
+  // deployment's registryUrl (an event from before the registry was detected).
+  const registryUrl = (event: unknown): string => {
+    const url = registryUrlOfEvent(event) ?? env[ENV.registryUrl];
+    if (!url) throw new InvalidInputError(`the event names no registryUrl and ${ENV.registryUrl} is not set: no registry to talk to`);
+    return url;
+  };
   const registry = rebuiltWhenChanged(
-    async () => {
+    async (event?: unknown) => {
+      const url = registryUrl(event);
       if (registryArn) {
         const secret = await secrets.readSecret(registryArn, ENV.registrySecretArn);
-        return { ...registryCredentials(secret), ca: registryCa(secret, undefined) };
+        return { url, ...registryCredentials(secret), ca: registryCa(secret, undefined) };
       }
       const clusterSecret = await secrets.readSecret(required(env, ENV.clusterSecretArn), ENV.clusterSecretArn);
-      return { token: (await cluster()).token, ca: registryCa(undefined, clusterSecret) };
+      return { url, token: (await cluster()).token, ca: registryCa(undefined, clusterSecret) };
     },
-    async (source) => RegistryDeleter.fromOptions({ url: required(env, ENV.registryUrl), ...source, insecure: env[ENV.forceInsecure] === 'true' }),
+    async (source) => RegistryDeleter.fromOptions({ ...source, insecure: env[ENV.forceInsecure] === 'true' }),
     (r) => r.close(),
   );
   const storageRoot = () => (env[ENV.registryStorageRoot] ?? '').replace(/^\/+|\/+$/g, '');
@@ -142,7 +151,7 @@ export function awsPorts(env: Record<string, string | undefined> = process.env, 
     registry,
     // Blobs go to the registry's storage when the deployment names its bucket (a
     // plain distribution registry has no blob delete endpoint), else through the registry.
-    blobs: async () => (env[ENV.registryStorageBucket] ? new StorageBatchBlobDeleter(storage()) : registry()),
+    blobs: async (event?: unknown) => (env[ENV.registryStorageBucket] ? new StorageBatchBlobDeleter(storage()) : registry(event)),
     storage: once(async () => storage()),
     // The lease is set on the start tasks only; the release task needs none.
     lock: once(async () => {
@@ -153,6 +162,7 @@ export function awsPorts(env: Record<string, string | undefined> = process.env, 
     settings: once(async () => ({
       defaults: defaults(),
       itemPolicy: { concurrency: Number(env[ENV.itemConcurrency] ?? DEFAULT_ITEM_POLICY.concurrency) || DEFAULT_ITEM_POLICY.concurrency },
+      ...(env[ENV.registryUrl] ? { registryUrl: env[ENV.registryUrl] } : {}),
     })),
   };
 }

@@ -27,11 +27,6 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
     : new secretsmanager.Secret(stack, 'ClusterSecret', {
         description: 'Cluster API access for the image pruner: {"server":"https://api...:6443","token":"...","certificateAuthority":"PEM (optional)"}',
       });
-  const required = (key: string, what: string): string => {
-    const v = ctx(key);
-    if (v === undefined) throw new InvalidInputError(`context ${key} is required: ${what}`);
-    return v;
-  };
   const num = (key: string) => (ctx(key) === undefined ? undefined : Number(ctx(key)));
   const bool = (key: string) => (ctx(key) === undefined ? undefined : ctx(key) === 'true');
   // The registry's storage bucket: -c registryStorageBucket=NAME [-c registryStorageRoot=DIR].
@@ -55,7 +50,9 @@ export function buildApp(app = new App()): { app: App; stack: Stack; pruner: Ima
   }
   const pruner = new ImagePruner(stack, 'Pruner', {
     registryStorage: bool('deleteBlobsInStorage') ? registryStorage : undefined,
-    registryUrl: required('registryUrl', "the registry's route, e.g. -c registryUrl=https://default-route-openshift-image-registry.apps.example.com"),
+    // -c registryUrl=https://default-route-openshift-image-registry.apps.example.com;
+    // without it each run finds the registry's route in the image streams.
+    registryUrl: ctx('registryUrl'),
     // -c forceInsecure=true: an http:// registryUrl (or API server) gets the credentials in clear.
     forceInsecure: bool('forceInsecure'),
     clusterSecret,

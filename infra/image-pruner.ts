@@ -34,6 +34,9 @@ import { TaskFunctions, type RegistryStorageWiring } from './task-function.js';
 import { PrunerVpcEndpoints } from './vpc-endpoints.js';
 
 
+/** The deletion kinds whose batches talk to the registry (blobs may, when they are not deleted in storage). */
+const REGISTRY_KINDS: readonly DeletionKind[] = ['layerLinks', 'manifests', 'blobs'];
+
 /** When and whether the workflow runs by itself. */
 export interface PruneSchedule {
   /** An EventBridge Scheduler cron expression, e.g. `cron(0 3 ? * SUN *)`. */
@@ -75,8 +78,13 @@ export interface ImagePrunerProps {
   numWorkers?: number;
   /** Whether scheduled runs delete (default false: scheduled runs are dry runs). */
   confirm?: boolean;
-  /** The registry's URL, e.g. `https://registry.example.com`; `http://` (plain http) needs {@link forceInsecure}. */
-  registryUrl: string;
+  /**
+   * The registry's URL, e.g. `https://registry.example.com`; `http://` (plain
+   * http) needs {@link forceInsecure}; a cluster-internal `*.svc` host is
+   * refused at synth. When absent, each run finds the registry's route in the
+   * image streams' `status.publicDockerImageRepository` ("Find the registry").
+   */
+  registryUrl?: string;
   /**
    * Allow credentials over plain http: an `http://` registryUrl, and an
    * `http://` server in the cluster secret; also skips the registry's TLS
@@ -158,7 +166,7 @@ export class ImagePruner extends Construct {
     const namespace = props.metricsNamespace ?? 'ImagePruner';
     // A bad prop fails synth with one line naming it, not a run months later.
     const settings = parseImagePrunerProps(props);
-    parseDeployedRegistryUrl(props.registryUrl);
+    if (props.registryUrl !== undefined) parseDeployedRegistryUrl(props.registryUrl);
     // Known without a lookup, so refused at synth rather than found on the first run.
     if (props.vpcEndpoints && !props.vpc) throw new InvalidInputError('ImagePruner props.vpcEndpoints: needs props.vpc (the VPC the endpoints go in)');
     const { batchSize, defaults } = settings;
@@ -180,7 +188,7 @@ export class ImagePruner extends Construct {
     const functions = new TaskFunctions(this, {
       artifactsBucket: this.artifactsBucket,
       clusterSecret: props.clusterSecret,
-      registry: { url: settings.registryUrl, secret: props.registrySecret },
+      registry: { url: props.registryUrl, secret: props.registrySecret },
       forceInsecure: settings.forceInsecure,
       registryStorage: props.registryStorage,
       settings: { defaults, itemConcurrency: settings.itemConcurrency },
@@ -220,7 +228,15 @@ export class ImagePruner extends Construct {
       collect.branch(invoke(collectStateName(group), T.collect, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), group })));
     }
 
-    // 3 Plan.
+    // 3 The registry: the registryUrl prop, else the route the streams name ($.registry).
+    const findRegistry = invoke(
+      STATE.findRegistry,
+      T.findRegistry,
+      sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), collected: sfn.JsonPath.objectAt('$.collected') }),
+      { resultPath: '$.registry' },
+    );
+
+    // 4 Plan.
     const plan = invoke(
       STATE.computePlan,
       T.computePlan,
@@ -242,7 +258,13 @@ export class ImagePruner extends Construct {
     releaseAfterFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.releaseError' });
 
     // 5 Registry health.
-    const health = invoke(STATE.checkHealth, T.checkHealth, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run') }), { resultPath: sfn.JsonPath.DISCARD });
+    // The registry-using tasks are handed the URL "Find the registry" chose; their ports are made for it.
+    const health = invoke(
+      STATE.checkHealth,
+      T.checkHealth,
+      sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), registryUrl: sfn.JsonPath.stringAt('$.registry.url') }),
+      { resultPath: sfn.JsonPath.DISCARD },
+    );
 
     // 5b The race guard (docs/rules.md, "Carrying it out"): every list but
     // Images read again, planned again; `$.plan` becomes what both plans delete.
@@ -272,7 +294,11 @@ export class ImagePruner extends Construct {
         itemReader: new sfn.S3JsonItemReader({ bucket: this.artifactsBucket, key: sfn.JsonPath.stringAt(`$.plan.keys.${kind}`) }),
         // BatchInput is rendered as given, so the JSONPath key is spelt out.
         // Cut by bytes too: items differ in size (a stream update up to 64 KiB).
-        itemBatcher: new sfn.ItemBatcher({ maxItemsPerBatch: batchSize, maxInputBytesPerBatch: MAX_BATCH_INPUT_BYTES, batchInput: { 'runId.$': '$.run.runId', kind } }),
+        itemBatcher: new sfn.ItemBatcher({
+          maxItemsPerBatch: batchSize,
+          maxInputBytesPerBatch: MAX_BATCH_INPUT_BYTES,
+          batchInput: { 'runId.$': '$.run.runId', kind, ...(REGISTRY_KINDS.includes(kind) ? { 'registryUrl.$': '$.registry.url' } : {}) },
+        }),
         // --num-workers: the run's options hold it (the execution input's, else the props' default).
         maxConcurrencyPath: '$.run.options.numWorkers',
         // No tolerated failure: one failed batch fails the Map (CDK drops an explicit 0).
@@ -303,10 +329,10 @@ export class ImagePruner extends Construct {
       .otherwise(report);
 
     const catchAll = { errors: ['States.ALL'], resultPath: '$.error' };
-    for (const s of [collect, plan, health, recollect, recheck, links, blobs, streams, images]) s.addCatch(reportFailure, catchAll);
+    for (const s of [collect, findRegistry, plan, health, recollect, recheck, links, blobs, streams, images]) s.addCatch(reportFailure, catchAll);
 
     const definition = refuse.next(held.when(sfn.Condition.isPresent('$.skipped'), skipped).otherwise(collect));
-    collect.next(plan).next(dryRun);
+    collect.next(findRegistry).next(plan).next(dryRun);
     health.next(recollect);
     recheck.next(links).next(blobs).next(streams).next(images).next(report);
     report.next(release);

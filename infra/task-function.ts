@@ -38,8 +38,11 @@ export interface PortWiring {
   artifactsBucket: s3.IBucket;
   /** `{"server","token","certificateAuthority"?}` for the cluster API (ports cluster, clusterWriter). */
   clusterSecret?: secretsmanager.ISecret;
-  /** The registry's API (ports registry, blobs). */
-  registry?: { url: string; secret?: secretsmanager.ISecret };
+  /**
+   * The registry's API (ports registry, blobs). Without `url`, each run's
+   * "Find the registry" detects it and the tasks' events name it.
+   */
+  registry?: { url?: string; secret?: secretsmanager.ISecret };
   /** Credentials may go over plain http (an http:// registry or API server); the construct checked it was asked for. */
   forceInsecure?: boolean;
   /** The registry's storage bucket (port storage; port blobs deletes there when given), and its KMS key when it has one. */
@@ -134,9 +137,10 @@ export class TaskFunctions {
               if (task.deletesFromStorage) bucket.grantDelete(fn, `${storagePrefix(w.registryStorage!, 'blobs')}/*`);
             });
           }
-          if (!w.registry) throw missing(port, 'a registry URL');
+          if (!w.registry) throw missing(port, 'a registry');
           const { url, secret } = w.registry;
-          environment[ENV.registryUrl] = url;
+          // Without one, the URL comes in each event (what "Find the registry" chose).
+          if (url) environment[ENV.registryUrl] = url;
           // The registry's CA comes from its secret (functions/aws-ports.ts registryCa), never the environment.
           // Only when the construct was told so (ImagePruner's forceInsecure), never because the URL says http.
           if (w.forceInsecure) environment[ENV.forceInsecure] = 'true';
@@ -184,6 +188,8 @@ export class TaskFunctions {
             environment[ENV.defaults] = JSON.stringify(w.settings.defaults);
             environment[ENV.itemConcurrency] = String(w.settings.itemConcurrency);
           }
+          // A given registry URL wins over the detected one ("Find the registry" reads it here).
+          if (w.registry?.url) environment[ENV.registryUrl] = w.registry.url;
           break;
         default: {
           const never: never = port;

@@ -21,7 +21,7 @@ const FLAGS = {
 export const COLLECT_HELP = `Usage: image-pruner collect --out FILE [cluster flags]
 
 Reads the objects the prune rules read (Images, ImageStreams, Pods, workloads,
-Builds, BuildConfigs) from the cluster, cluster-wide, in pages of 500, and
+Builds, BuildConfigs, LimitRanges) from the cluster, cluster-wide, in pages of 500, and
 writes them as a Kubernetes List to FILE ("-" for standard output). Only the
 fields the rules read are kept. Kinds the cluster does not serve (e.g. no
 DeploymentConfigs) are reported and skipped. A list that cannot be completed

@@ -33,7 +33,13 @@ import { SnapshotClusterReader } from '../local-run/snapshot-reader.js';
 const FLAGS = {
   confirm: { type: 'boolean', default: false, help: 'carry out the plan (default: dry run)' },
   snapshot: { type: 'string', metavar: 'FILE', help: 'plan from a cluster dump instead of a live cluster (dry run only)' },
-  'registry-url': { type: 'url', schemes: ['https', 'http'], bareHost: true, check: (url) => void resolveOrigins(url, false), help: "the registry (https unless the URL says http://)" },
+  'registry-url': {
+    type: 'url',
+    schemes: ['https', 'http'],
+    bareHost: true,
+    check: (url) => void resolveOrigins(url, false),
+    help: "the registry (https unless the URL says http://); default: the route\nthe image streams name (status.publicDockerImageRepository)",
+  },
   'certificate-authority': { type: 'string', metavar: 'PATH', help: "PEM of the CA that signed the registry's certificate" },
   'registry-storage': {
     type: 'url',
@@ -81,8 +87,6 @@ export function parseRunFlags(argv: string[]) {
   if (v.now !== undefined) input.now = v.now.toISOString();
   if (v.snapshot !== undefined && input.confirm) throw new UsageError('flag --snapshot: a dump can only be planned, not pruned; leave out --confirm');
   if (v.snapshot !== undefined && clusterFlagsGiven(v)) throw new UsageError(SNAPSHOT_WITH_CLUSTER_FLAGS);
-  // --prune-registry=false: no registry is contacted, so none needs naming.
-  if (input.confirm && input.pruneRegistry !== false && v['registry-url'] === undefined) throw new UsageError('flag --confirm needs --registry-url (the registry to delete from)');
   // The cluster's token goes with every delete: over plain http only when asked for, as oc does.
   if (v['registry-url'] !== undefined && /^http:\/\//i.test(v['registry-url']) && !v['force-insecure']) {
     throw new UsageError('flag --registry-url http://... needs --force-insecure: plain http would send the cluster token in clear (or use https)');
@@ -126,31 +130,33 @@ export const run: Command = async (argv: string[], io: CliIO): Promise<number> =
       writer = new KubernetesClusterWriter(clusterClient);
     }
 
-    let registry: RegistryDeleter | undefined;
-    // --prune-registry=false: a --registry-url or --registry-storage given anyway is not even opened.
+    // The registry "Find the registry" chose: --registry-url, else the route the
+    // image streams name (shared/workflow/registry-detection.ts). Opened once per URL.
+    // The OpenShift registry takes the cluster user's token.
+    const token = clusterClient ? await clusterBearerToken(clusterClient) : undefined;
+    const registries = new Map<string, RegistryDeleter>();
+    const registryAt = (url: string): RegistryDeleter => {
+      let registry = registries.get(url);
+      if (!registry) {
+        registry = RegistryDeleter.fromOptions({ url, token, caFile: v['certificate-authority'], insecure: v['force-insecure'] ?? false });
+        registries.set(url, registry);
+        closers.push(() => registry!.close());
+      }
+      return registry;
+    };
+    let blobs: BlobDeleter | undefined;
+    // --prune-registry=false: a --registry-storage given anyway is not even opened.
     const pruneRegistry = input.pruneRegistry !== false;
-    if (pruneRegistry && v['registry-url'] !== undefined) {
-      // The OpenShift registry takes the cluster user's token.
-      const token = clusterClient ? await clusterBearerToken(clusterClient) : undefined;
-      registry = RegistryDeleter.fromOptions({
-        url: v['registry-url'],
-        token,
-        caFile: v['certificate-authority'],
-        insecure: v['force-insecure'] ?? false,
-      });
-      closers.push(() => registry!.close());
-    }
-    let blobs: BlobDeleter | undefined = registry;
     if (pruneRegistry && v['registry-storage'] !== undefined) blobs = new StorageBatchBlobDeleter(openRegistryStorage(v['registry-storage']));
 
-    const refuse = (what: string) => () => Promise.reject(new InvalidInputError(`no registry to ${what}`));
     const ports: LocalPorts = {
       artifacts,
       cluster,
       lock: new FolderRunLock(artifactsDir, { leaseSeconds: leaseSecondsFor(RUN_TIMEOUT_SECONDS.prune) }),
-      registry: registry ?? { checkHealth: () => Promise.reject(new InvalidInputError(pruneRegistry ? 'no --registry-url given' : 'no registry: --prune-registry=false')), deleteManifest: refuse('delete manifests from'), deleteLayerLink: refuse('delete layer links from') },
-      blobs: blobs ?? { deleteBlob: refuse('delete blobs from'), checkBlobDelete: refuse('delete blobs from') },
+      registryAt,
+      ...(blobs ? { blobs } : {}),
       clusterWriter: writer,
+      ...(v['registry-url'] !== undefined ? { settings: { registryUrl: v['registry-url'] } } : {}),
     };
     const printer = new ProgressPrinter(io.stderr);
     const result = await runLocally({ input, ports, onProgress: (p) => printer.update(p) });

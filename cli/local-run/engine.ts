@@ -10,7 +10,7 @@ import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { ArtifactStore } from '../../shared/adapters/artifacts/artifact-store.js';
 import { getJson } from '../../shared/adapters/artifacts/artifact-store.js';
 import { InvalidInputError } from '../../shared/errors.js';
-import type { AnyTask, Ports } from '../../shared/workflow/task.js';
+import type { AnyTask, PortName, Ports } from '../../shared/workflow/task.js';
 import type { AslDefinition } from './definition.js';
 import { resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
 import { LocalMapResults, writtenMapsOf } from './map-results.js';
@@ -101,12 +101,15 @@ function readerStates(states: Record<string, Record<string, Json>>, out: [string
  * generic handler's ports are made on AWS); a port the caller did not give is
  * named then.
  */
-function portsOf(task: AnyTask, ports: Partial<Ports>): Partial<Ports> {
+function portsOf(task: AnyTask, ports: Partial<Ports>, event: unknown, eventPorts: EventPorts = {}): Partial<Ports> {
   const out = {};
   for (const name of task.ports) {
+    let made: { port: unknown } | undefined;
     Object.defineProperty(out, name, {
       enumerable: true,
       get: () => {
+        const make = eventPorts[name] as ((event: unknown) => unknown) | undefined;
+        if (make) return (made ??= { port: make(event) }).port;
         const port = ports[name];
         if (port === undefined) throw new InvalidInputError(`local run: task ${task.id} needs the ${name} port, which this run was not given`);
         return port;
@@ -116,10 +119,15 @@ function portsOf(task: AnyTask, ports: Partial<Ports>): Partial<Ports> {
   return out as Partial<Ports>;
 }
 
+/** Ports made for each task's parsed event (as functions/ports-middleware.ts does on AWS): the registry at the URL the event names. */
+export type EventPorts = { [K in PortName]?: (event: unknown) => Ports[K] };
+
 export interface ExecuteOptions {
   workflow: LocalWorkflow;
   input: unknown;
   ports: Partial<Ports>;
+  /** Ports made per event instead of taken from `ports`. */
+  eventPorts?: EventPorts;
   executionArn: string;
   executionName: string;
   /** Retry waits per state, in ms, instead of the definition's (minutes apart on AWS). */
@@ -158,7 +166,7 @@ export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> 
     handlers[state] = mapResults.collecting(state, limitedHandler(state, async (event) => {
       try {
         const parsed = task.parse(event);
-        const result = await task.run(parsed, portsOf(task, o.ports) as Ports);
+        const result = await task.run(parsed, portsOf(task, o.ports, parsed, o.eventPorts) as Ports);
         o.onTask?.(state, task, event, { result });
         return result;
       } catch (error) {

@@ -43,6 +43,9 @@ export class ProgressPrinter {
       case 'rechecked':
         this.line(`run: re-check: ${p.spared} items of the plan spared; carrying out ${DELETION_KINDS.map((k) => `${p.totals[k]} ${LABEL[k]}`).join(', ')}`);
         return;
+      case 'registry':
+        this.line(`run: ${p.line}`);
+        return;
       case 'describe':
         return;
       case 'items': {

@@ -14,7 +14,10 @@ import type { ItemPolicy } from '../../shared/workflow/run-items.js';
 import { DEFAULT_ITEM_POLICY } from '../../shared/workflow/run-items.js';
 import { BATCH_TASKS, PRUNE_TASKS } from '../../shared/workflow/tables/prune.js';
 import type { Ports, Settings } from '../../shared/workflow/task.js';
-import type { LocalWorkflow } from './engine.js';
+import { InvalidInputError } from '../../shared/errors.js';
+import type { RegistryChoice } from '../../shared/workflow/registry-detection.js';
+import { describeRegistry, registryUrlOfEvent } from '../../shared/workflow/registry-detection.js';
+import type { EventPorts, LocalWorkflow } from './engine.js';
 import { executeLocally, freshCopy, synthesizeLocal } from './engine.js';
 
 let cached: LocalWorkflow | undefined;
@@ -22,8 +25,8 @@ let cached: LocalWorkflow | undefined;
 /** The prune workflow as the construct synthesizes it, runnable locally (synthesized once per process). */
 export function localPruneWorkflow(): LocalWorkflow {
   cached ??= synthesizeLocal((stack) => {
+    // No registryUrl: locally the registry is the run's (LocalPorts.registryAt), given or detected.
     const pruner = new ImagePruner(stack, 'Pruner', {
-      registryUrl: 'https://registry.local',
       clusterSecret: secretsmanager.Secret.fromSecretNameV2(stack, 'Cluster', 'local'),
     });
     return { prune: { machine: pruner.stateMachine, taskStates: pruner.taskStates } };
@@ -32,8 +35,18 @@ export function localPruneWorkflow(): LocalWorkflow {
   return freshCopy(cached);
 }
 
-/** The adapters of a local run; `settings` defaults to no deployment defaults and the default item policy. */
-export type LocalPorts = Pick<Ports, 'artifacts' | 'cluster' | 'lock' | 'registry' | 'blobs' | 'clusterWriter'> & Partial<Pick<Ports, 'metrics' | 'settings'>>;
+/**
+ * The adapters of a local run; `settings` defaults to no deployment defaults
+ * and the default item policy. The registry is either `registry` (one the
+ * caller made; `settings.registryUrl` should then name it) or `registryAt`,
+ * which opens the registry "Find the registry" chose (given or detected).
+ * `blobs`, when given, is used whatever the registry (blobs in its storage).
+ */
+export type LocalPorts = Pick<Ports, 'artifacts' | 'cluster' | 'lock' | 'clusterWriter'> &
+  Partial<Pick<Ports, 'metrics' | 'registry' | 'blobs'>> & {
+    settings?: Partial<Settings>;
+    registryAt?: (url: string) => Ports['registry'] & Ports['blobs'];
+  };
 
 /** What a local run tells as it goes. */
 export type Progress =
@@ -42,13 +55,17 @@ export type Progress =
   /** The race guard planned again: what will be carried out, and how many items of the first plan it spared. */
   | { type: 'rechecked'; totals: Record<DeletionKind, number>; spared: number }
   | { type: 'items'; kind: DeletionKind; done: number; total: number }
-  | { type: 'describe'; line: string };
+  | { type: 'describe'; line: string }
+  /** Which registry the run uses and where it came from (`registry: URL (detected from ...)`). */
+  | { type: 'registry'; choice: RegistryChoice; line: string };
 
 export interface LocalRunOptions {
   input: ExecutionInput;
   ports: LocalPorts;
   onProgress?: (p: Progress) => void;
   itemPolicy?: ItemPolicy;
+  /** How messages name a given registry URL (default `--registry-url`). */
+  registryGivenAs?: string;
   /** A workflow to run instead of synthesizing one (benchmarks reuse one). */
   workflow?: LocalWorkflow;
   executionName?: string;
@@ -72,16 +89,30 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
   const progress = opts.onProgress ?? (() => undefined);
   const describing = new DescribingDeleters((line) => progress({ type: 'describe', line }));
   const settings: Settings = { defaults: {}, itemPolicy: opts.itemPolicy ?? DEFAULT_ITEM_POLICY, ...opts.ports.settings };
+  const { registryAt, settings: _given, ...given } = opts.ports;
+  const noRegistry = (): never => {
+    throw new InvalidInputError('local run: no registry was given (registry or registryAt)');
+  };
   const ports: Partial<Ports> = opts.input.confirm === true
-    ? { metrics: { add: () => undefined }, ...opts.ports, settings }
+    ? { metrics: { add: () => undefined }, ...given, settings }
     : {
         metrics: { add: () => undefined },
-        ...opts.ports,
+        ...given,
         settings,
-        registry: Object.assign(describing, { checkHealth: () => opts.ports.registry.checkHealth() }),
+        registry: Object.assign(describing, { checkHealth: () => (opts.ports.registry ?? noRegistry()).checkHealth() }),
         blobs: describing,
         clusterWriter: describing,
       };
+  // The registry at the URL each task's event names: what "Find the registry"
+  // chose, as on AWS (functions/aws-ports.ts).
+  const at = (event: unknown) => {
+    const url = registryUrlOfEvent(event) ?? settings.registryUrl;
+    if (!registryAt || !url) return noRegistry();
+    return registryAt(url);
+  };
+  const eventPorts: EventPorts =
+    opts.input.confirm === true && registryAt ? { registry: at, ...(opts.ports.blobs ? {} : { blobs: at }) } : {};
+  const givenAs = opts.registryGivenAs ?? '--registry-url';
 
   let run: RunContext | undefined;
   const totals = Object.fromEntries(DELETION_KINDS.map((k) => [k, 0])) as Record<DeletionKind, number>;
@@ -93,6 +124,7 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     workflow: opts.workflow ?? localPruneWorkflow(),
     input: opts.input,
     ports,
+    eventPorts,
     executionArn: `arn:local:execution:image-pruner:${name}`,
     executionName: name,
     // The retry waits of the definition are minutes apart for AWS; locally a
@@ -104,6 +136,7 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     },
     onTask: (_state, task, event, { result }) => {
       if (task === PRUNE_TASKS.refuseSecondRun && result && !isSkipped(result)) run = (result as { run: RunContext }).run;
+      if (task === PRUNE_TASKS.findRegistry && result) progress({ type: 'registry', choice: result as RegistryChoice, line: describeRegistry(result as RegistryChoice, givenAs) });
       if (task === PRUNE_TASKS.computePlan && result) {
         const { counts } = result as PlanResult;
         Object.assign(totals, { layerLinks: counts.layerLinks, blobs: counts.blobs, manifests: counts.manifestLinks, streamUpdates: counts.streamUpdates, images: counts.images });

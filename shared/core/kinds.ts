@@ -30,6 +30,9 @@ export const RESOURCE_KINDS: readonly ResourceKind[] = [
   { kind: 'CronJob', group: 'batch', version: 'v1', plural: 'cronjobs', namespaced: true, collectGroup: 'workloads', openshiftOnly: false },
   { kind: 'Build', group: 'build.openshift.io', version: 'v1', plural: 'builds', namespaced: true, collectGroup: 'builds', openshiftOnly: true },
   { kind: 'BuildConfig', group: 'build.openshift.io', version: 'v1', plural: 'buildconfigs', namespaced: true, collectGroup: 'builds', openshiftOnly: true },
+  // A handful per namespace at most: collected with the workloads rather than
+  // by a Lambda invocation of their own.
+  { kind: 'LimitRange', group: '', version: 'v1', plural: 'limitranges', namespaced: true, collectGroup: 'workloads', openshiftOnly: false },
 ];
 
 export const RESOURCE_GROUPS: readonly ResourceGroup[] = ['images', 'imagestreams', 'pods', 'workloads', 'builds'];

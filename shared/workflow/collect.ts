@@ -6,11 +6,13 @@
 // printed (pod env values, args, annotations, build sources and env).
 import type { ClusterReader } from '../adapters/kubernetes/collector.js';
 import { stripObject } from '../adapters/kubernetes/strip.js';
+import type { ImageStream } from '../core/kube-types.js';
 import { kindByName } from '../core/kinds.js';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { DEFAULT_CHUNK_LIMITS, writeSnapshotChunks, type ChunkLimits } from './snapshot-chunks.js';
 import type { CollectEvent, CollectResult } from './contracts.js';
 import { CollectError, runKeys } from './contracts.js';
+import { detectRegistry } from './registry-detection.js';
 
 /** Collects one group and stores it; a collector failure becomes a {@link CollectError}. */
 export async function collectGroup(event: CollectEvent, collector: ClusterReader, artifacts: ArtifactStore, limits: ChunkLimits = DEFAULT_CHUNK_LIMITS): Promise<CollectResult> {
@@ -32,5 +34,9 @@ export async function collectGroup(event: CollectEvent, collector: ClusterReader
   // The race guard's second read goes next to the first (docs/rules.md, "Carrying it out").
   const key = event.again ? runKeys.recheckSnapshot(event.run.runId, event.group) : runKeys.snapshot(event.run.runId, event.group);
   const { chunks, count } = await writeSnapshotChunks(artifacts, key, items, limits);
-  return { group: event.group, key, chunks, count };
+  // The streams are in memory here: what their routes say about the registry
+  // travels on as a few counts, for "Find the registry".
+  if (kindByName('ImageStream')?.collectGroup !== event.group) return { group: event.group, key, chunks, count };
+  const streams = items.filter((it) => it.kind === 'ImageStream') as unknown as ImageStream[];
+  return { group: event.group, key, chunks, count, registry: detectRegistry(streams) };
 }

@@ -33,6 +33,7 @@ export { DEFAULT_RUN_OPTIONS, parseRunDefaults, resolveRunOptions } from './sche
 export const STATE = {
   refuseSecondRun: 'Refuse to run twice',
   collect: 'Collect cluster resources',
+  findRegistry: 'Find the registry',
   computePlan: 'Compute prune plan',
   dryRun: 'Dry run?',
   checkHealth: 'Check registry health',
@@ -116,7 +117,7 @@ export type RecheckSummary = z.output<typeof recheckSummarySchema>;
 /** What the Distributed Map's ItemBatcher hands to one batch task. */
 export interface BatchEvent<T> {
   Items: T[];
-  BatchInput: { runId: string; kind: DeletionKind };
+  BatchInput: { runId: string; kind: DeletionKind; registryUrl?: string };
 }
 
 /** Output of a batch task: counts only. */

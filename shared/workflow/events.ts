@@ -60,13 +60,15 @@ export function parseRecheckEvent(event: unknown): RecheckEvent {
 const batchEnvelopeSchema = (kind: DeletionKind) => object({ Items: list(z.unknown()), BatchInput: batchInputSchema(kind) });
 
 /**
- * The event of one batch task: `{Items: [...], BatchInput: {runId, kind}}` from
+ * The event of one batch task: `{Items: [...], BatchInput: {runId, kind, registryUrl?}}` from
  * the ItemBatcher; the batch must be of `kind`, and each item is checked by
  * `checkItem` (one of the check* below) with its field, `event.Items[i]`.
  */
 export function parseBatchEvent<T>(event: unknown, kind: DeletionKind, checkItem: (item: unknown, field: string) => T): BatchEvent<T> {
   const e = parseEvent(batchEnvelopeSchema(kind), event);
-  return { Items: e.Items.map((it, i) => checkItem(it, `event.Items[${i}]`)), BatchInput: { runId: e.BatchInput.runId, kind } };
+  const { runId, registryUrl } = e.BatchInput;
+  // registryUrl: the registry "Find the registry" chose; the batch's registry port is made for it.
+  return { Items: e.Items.map((it, i) => checkItem(it, `event.Items[${i}]`)), BatchInput: { runId, kind, ...(registryUrl ? { registryUrl } : {}) } };
 }
 
 /** The event of the report task: the whole state, most of it optional (a failure can come early). */

@@ -22,6 +22,12 @@ export interface Settings {
   defaults: Partial<Omit<RunOptions, 'now'>>;
   /** How many items one batch task has in flight. */
   itemPolicy: ItemPolicy;
+  /**
+   * The registry URL the deployment gives (--registry-url, the construct's
+   * registryUrl); without one, "Find the registry" detects it from the image
+   * streams (./registry-detection.ts).
+   */
+  registryUrl?: string;
 }
 
 /** The adapters a task function may be given. A task names the ones it needs; it gets only those. */

@@ -98,3 +98,32 @@ describe('the registry secret of a batch handler on AWS', () => {
     expect(err.message).not.toMatch(/hunter2-secret|tok-secret/);
   });
 });
+
+describe('the registry URL of a batch handler on AWS', () => {
+  const bindWithout = (env: Record<string, string>) => {
+    ports = awsPorts({ [ENV.forceInsecure]: 'true', [ENV.registrySecretArn]: SECRET_ARN, ...env }, { readSecret: async () => ({ token: 't' }) });
+  };
+  const deleteAt = async (registryUrl?: string) => {
+    const digest = (await pushImage(registry.url, { repository: REPO, seed: `url-${seq++}` })).manifestDigest;
+    proxy.reset();
+    return taskHandler(deleteManifestsTask, { ports: ports! })({ Items: [{ repository: REPO, digest }], BatchInput: { runId: 'r', kind: 'manifests', ...(registryUrl ? { registryUrl } : {}) } }, fakeContext());
+  };
+
+  it('deletes at the URL its event names (what "Find the registry" chose) when the deployment gives none', async () => {
+    bindWithout({});
+    expect(await deleteAt(proxy.url)).toEqual({ kind: 'manifests', done: 1, gone: 0 });
+    expect(proxy.log.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+  });
+
+  it("falls back to the deployment's URL for an event that names none", async () => {
+    bindWithout({ [ENV.registryUrl]: proxy.url });
+    expect(await deleteAt()).toEqual({ kind: 'manifests', done: 1, gone: 0 });
+    expect(proxy.log.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+  });
+
+  it('is refused in one line when neither names a registry, before any request', async () => {
+    bindWithout({});
+    await expect(deleteAt()).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(`${ENV.registryUrl} is not set`) });
+    expect(proxy.log.filter((r) => r.method === 'DELETE')).toEqual([]);
+  });
+});

@@ -19,7 +19,8 @@ describe('app context', () => {
     // The blob deletes, and the health check that proves (reading, not deleting) the storage answers first.
     expect(added).toHaveLength(2);
     expect(added).toEqual(expect.arrayContaining([expect.stringMatching(/DeleteBlobs/i), expect.stringMatching(/CheckHealth/i)]));
-  });
+    // Two whole stacks with cdk-nag: about 50 s on a loaded 2-core machine, over the default minute.
+  }, 180_000);
 
   it('lets only the blob deletes delete in the bucket; the health check may only read', () => {
     const { template } = synthApp({ registryStorageBucket: 'my-registry-bucket', deleteBlobsInStorage: 'true' });

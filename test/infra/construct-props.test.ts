@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ImagePruner, type ImagePrunerProps } from '../../infra/image-pruner.js';
 import { RunLock } from '../../infra/run-lock.js';
 import { RegistryStorageTools } from '../../infra/storage-tools.js';
+import { ENV } from '../../shared/workflow/environment.js';
 
 function pruner(over: Partial<ImagePrunerProps>): () => ImagePruner & { stack: Stack } {
   const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Props');
@@ -91,9 +92,41 @@ describe('RegistryStorageTools props at synth', () => {
 });
 
 describe('infra/app.ts context', () => {
-  it('needs the registry URL: there is no default, a cluster-internal one would not be reachable', async () => {
+  /** Every Lambda function's environment variables in the template. */
+  const environments = (template: Template) =>
+    Object.values(template.findResources('AWS::Lambda::Function')).map((f) => ((f as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment?.Variables ?? {}));
+
+  it('synthesizes without a registry URL: each run finds the route, and no function is handed one', async () => {
     const { buildApp } = await import('../../infra/app.js');
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    expect(() => buildApp(app)).toThrow(/^context registryUrl is required: the registry's route, e\.g\. -c registryUrl=https:\/\//);
+    const template = Template.fromStack(buildApp(app).stack);
+    const envs = environments(template);
+    expect(envs.length).toBeGreaterThan(5);
+    expect(envs.filter((e) => ENV.registryUrl in e)).toEqual([]);
+    // The registry-using functions are there all the same, their URL to come in each event.
+    expect(envs.filter((e) => e[ENV.task] === 'check-health')).toHaveLength(1);
+  });
+
+  it('hands a given registry URL to the registry-using functions and to "Find the registry"', async () => {
+    const { buildApp } = await import('../../infra/app.js');
+    const url = 'https://default-route-openshift-image-registry.apps.example.com';
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], registryUrl: url } });
+    const envs = environments(Template.fromStack(buildApp(app).stack));
+    const withUrl = envs.filter((e) => e[ENV.registryUrl] === url).map((e) => e[ENV.task]);
+    expect(withUrl).toEqual(expect.arrayContaining(['find-registry', 'check-health', 'delete-layer-links', 'delete-manifests', 'delete-blobs']));
+  });
+
+  it.each([{}, { registryUrl: 'https://default-route-openshift-image-registry.apps.example.com' }])('hands no function a cluster-internal .svc URL (context %o)', async (context) => {
+    const { buildApp } = await import('../../infra/app.js');
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+    const values = environments(Template.fromStack(buildApp(app).stack)).flatMap((e) => Object.values(e).map((v) => JSON.stringify(v)));
+    expect(values.length).toBeGreaterThan(0);
+    expect(values.filter((v) => /\.svc(\.cluster\.local)?\b/.test(v))).toEqual([]);
+  });
+
+  it('still refuses a cluster-internal registryUrl at synth', async () => {
+    const { buildApp } = await import('../../infra/app.js');
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], registryUrl: 'https://image-registry.openshift-image-registry.svc:5000' } });
+    expect(() => buildApp(app)).toThrow(/^ImagePruner props\.registryUrl: host image-registry\.openshift-image-registry\.svc is a cluster-internal service name/);
   });
 });

@@ -43,14 +43,22 @@ describe('the ImagePruner stack', () => {
     });
   });
 
-  it('starts by taking the run lock (or skipping), then collects every group in parallel, then plans', () => {
+  it('starts by taking the run lock (or skipping), then collects every group in parallel, then finds the registry, then plans', () => {
     expect(asl.StartAt).toBe(STATE.refuseSecondRun);
     expect(asl.States[STATE.refuseSecondRun].Next).toBe(LOCK_STATE.held);
     expect(asl.States[LOCK_STATE.held]).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.skipped', IsPresent: true, Next: LOCK_STATE.skipped }], Default: STATE.collect });
     const collect = asl.States[STATE.collect] as { Type: string; Branches: Asl[]; Next: string };
     expect(collect.Type).toBe('Parallel');
     expect(collect.Branches.map((b) => b.StartAt)).toEqual(['Collect images', 'Collect imagestreams', 'Collect pods', 'Collect workloads', 'Collect builds']);
-    expect(collect.Next).toBe(STATE.computePlan);
+    expect(collect.Next).toBe(STATE.findRegistry);
+    expect(asl.States[STATE.findRegistry]).toMatchObject({ Type: 'Task', Parameters: { 'run.$': '$.run', 'collected.$': '$.collected' }, ResultPath: '$.registry', Next: STATE.computePlan });
+  });
+
+  it('hands the registry "Find the registry" chose to the health check and to the batches that talk to the registry', () => {
+    expect(asl.States[STATE.checkHealth]).toMatchObject({ Parameters: { 'run.$': '$.run', 'registryUrl.$': '$.registry.url' } });
+    const batchInputs = JSON.stringify(asl);
+    for (const kind of ['layerLinks', 'manifests', 'blobs']) expect(batchInputs).toContain(`"BatchInput":{"runId.$":"$.run.runId","kind":"${kind}","registryUrl.$":"$.registry.url"}`);
+    for (const kind of ['streamUpdates', 'images']) expect(batchInputs).toContain(`"BatchInput":{"runId.$":"$.run.runId","kind":"${kind}"}`);
   });
 
   it('guards every deletion behind the Choice on confirm; a dry run goes straight to the report', () => {

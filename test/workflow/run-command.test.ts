@@ -29,7 +29,6 @@ describe('image-pruner run --snapshot', () => {
   it.each([
     [['--snapshot', 'examples/cluster.json', '--confirm'], /can only be planned, not pruned/],
     [['--snapshot', 'examples/cluster.json', '--kubeconfig', '/x'], /cannot be combined with cluster flags/],
-    [['--confirm', '--kubeconfig', '/x'], /--confirm needs --registry-url/],
     [['--snapshot', 'examples/cluster.json', '--keep-tag-revisions', 'three'], /--keep-tag-revisions: "three"/],
     [['--snapshot', 'examples/cluster.json', '--keep-younger-than', 'soon'], /--keep-younger-than/],
     [['--snapshot', 'examples/cluster.json', '--now', 'yesterday'], /--now: "yesterday"/],

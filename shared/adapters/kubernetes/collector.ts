@@ -99,7 +99,9 @@ export class KubernetesCollector implements ClusterReader {
           ? await this.client.core.listPodForAllNamespaces(params)
           : k.plural === 'replicationcontrollers'
             ? await this.client.core.listReplicationControllerForAllNamespaces(params)
-            : undefined;
+            : k.plural === 'limitranges'
+              ? await this.client.core.listLimitRangeForAllNamespaces(params)
+              : undefined;
       if (!list) throw new Error(`no core API list for ${k.plural}`);
       return { items: list.items ?? [], continueToken: list.metadata?._continue || undefined };
     }

@@ -60,7 +60,7 @@ export interface ClusterClient {
   readonly kubeConfig: KubeConfig;
   /** For every non-core group (`/apis/GROUP/VERSION/...`): raw JSON in and out. */
   readonly customObjects: CustomObjectsApi;
-  /** For the core group (`/api/v1`): pods, replication controllers. */
+  /** For the core group (`/api/v1`): pods, replication controllers, limit ranges. */
   readonly core: CoreV1Api;
   /** The shared pool. */
   readonly dispatcher: Agent;

@@ -99,7 +99,10 @@ function image(o: Obj): Obj {
 function imageStream(o: Obj): Obj {
   const out: Obj = { metadata: meta(o, false) };
   if (!isObj(o.status)) return out;
-  const status: Obj = pick(o.status, ['dockerImageRepository']);
+  // publicDockerImageRepository is the registry's route, reachable from outside
+  // the cluster: where a run without a registry URL finds its registry
+  // (shared/workflow/registry-detection.ts).
+  const status: Obj = pick(o.status, ['dockerImageRepository', 'publicDockerImageRepository']);
   const tags = o.status.tags;
   if (Array.isArray(tags)) {
     status.tags = tags.map((t) => {
@@ -148,6 +151,22 @@ function build(o: Obj): Obj {
   return out;
 }
 
+/** A LimitRange: each limit's `type` and `max.storage` (docs/rules.md, "Inputs"). */
+function limitRange(o: Obj): Obj {
+  const out: Obj = { metadata: meta(o, false) };
+  const limits = isObj(o.spec) ? o.spec.limits : undefined;
+  if (!Array.isArray(limits)) return out;
+  out.spec = {
+    limits: limits.map((l) => {
+      if (!isObj(l)) return l;
+      const kept: Obj = pick(l, ['type']);
+      if (isObj(l.max) && l.max.storage !== undefined && l.max.storage !== null) kept.max = { storage: l.max.storage };
+      return kept;
+    }),
+  };
+  return out;
+}
+
 const STRIPPERS: Record<string, (o: Obj) => Obj> = {
   Image: image,
   ImageStream: imageStream,
@@ -155,6 +174,7 @@ const STRIPPERS: Record<string, (o: Obj) => Obj> = {
   CronJob: cronJob,
   Build: build,
   BuildConfig: build,
+  LimitRange: limitRange,
 };
 
 /**

@@ -60,7 +60,8 @@ export const imagePrunerRegistrySchema = z
   .object(
     {
       // The rest of the URL (scheme, user info, host) is checked by deployedRegistryUrlSchema (registry-url.ts).
-      registryUrl: z.string({ error: 'must be a URL such as https://registry.example.com' }),
+      // Optional: without it each run finds the registry's route in the image streams (registry-detection.ts).
+      registryUrl: z.string({ error: 'must be a URL such as https://registry.example.com' }).optional(),
       /** Allow plain http (and unverified TLS) where credentials are sent. */
       forceInsecure: z.boolean({ error: 'must be true or false' }).default(false),
       // Lambda holds 4 KB of environment in all and a CA bundle can pass that:
@@ -72,7 +73,7 @@ export const imagePrunerRegistrySchema = z
     { error: 'must be an object' },
   )
   .superRefine((v, ctx) => {
-    if (/^http:\/\//i.test(v.registryUrl) && !v.forceInsecure) {
+    if (v.registryUrl !== undefined && /^http:\/\//i.test(v.registryUrl) && !v.forceInsecure) {
       ctx.addIssue({
         code: 'custom',
         path: ['registryUrl'],

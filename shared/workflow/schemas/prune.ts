@@ -8,6 +8,7 @@ import { RESOURCE_GROUPS } from '../../core/kinds.js';
 import { DEFAULT_KEEP_TAG_REVISIONS } from '../../core/plan-types.js';
 import { InvalidInputError } from '../../errors.js';
 import { parseWith } from './parse.js';
+import { registryChoiceSchema, registryDetectionSchema } from './registry-url.js';
 import { bool, duration, list, nonEmptyString, object, strictObject, timestamp, wholeNumber, wholeNumberIn } from './primitives.js';
 
 /** The five kinds of work a confirmed run carries out, in plan-file order. */
@@ -185,8 +186,16 @@ export const startEventSchema = object({
  */
 export const collectEventSchema = object({ run: runContextSchema, group: resourceGroupSchema, again: bool.optional() });
 
-/** Output of one collect task. */
-export const collectResultSchema = object({ group: resourceGroupSchema, key: nonEmptyString, chunks: wholeNumber, count: wholeNumber });
+/** Output of one collect task; the image streams' also says which registry route they name. */
+export const collectResultSchema = object({ group: resourceGroupSchema, key: nonEmptyString, chunks: wholeNumber, count: wholeNumber, registry: registryDetectionSchema.optional() });
+
+/** Input of "Find the registry": the run and what was collected. */
+export const findRegistryEventSchema = object({ run: runContextSchema, collected: list(collectResultSchema) });
+
+/** Input of "Check registry health": the run and the registry "Find the registry" chose (`$.registry.url`). */
+export const healthEventSchema = object({ run: runContextSchema, registryUrl: nonEmptyString.nullish().transform((v) => v ?? undefined) });
+
+export { registryChoiceSchema };
 
 /** Input of "Compute prune plan". */
 export const planEventSchema = object({ run: runContextSchema, collected: list(collectResultSchema) });
@@ -273,6 +282,8 @@ export function batchInputSchema<K extends DeletionKindName>(kind: K) {
   return object({
     runId: nonEmptyString,
     kind: z.literal(kind, { error: (iss) => `expected "${kind}", got ${JSON.stringify(iss.input) ?? 'nothing'}` }),
+    /** The registry the run chose (`$.registry.url`); the batches of registry links and blobs carry it. */
+    registryUrl: nonEmptyString.nullish().transform((v) => v ?? undefined),
   });
 }
 

@@ -9,6 +9,9 @@ import { computePrunePlan } from '../compute-plan.js';
 import { recheckPlan } from '../recheck-plan.js';
 import * as events from '../events.js';
 import { refuseSecondRun } from '../refuse-second-run.js';
+import { findRegistry } from '../registry-detection.js';
+import { parseEvent } from '../schemas/parse.js';
+import { findRegistryEventSchema, healthEventSchema } from '../schemas/prune.js';
 import { reportRun } from '../report.js';
 import { defineTask, RETRY_ARTIFACTS, RETRY_BATCH, RETRY_COLLECT, RETRY_RUN_LOCK } from '../task.js';
 
@@ -36,6 +39,18 @@ export const collectTask = defineTask({
   retry: [RETRY_COLLECT, RETRY_ARTIFACTS],
 });
 
+/** The registry the run deletes from: the deployment's, else the route the image streams name (`$.registry`). */
+export const findRegistryTask = defineTask({
+  id: 'find-registry',
+  summary: "Choose the registry: the deployment's URL, else the route the image streams name",
+  parse: (event: unknown) => parseEvent(findRegistryEventSchema, event),
+  run: async (e, p) => findRegistry(e, p.settings.registryUrl),
+  ports: ['settings'],
+  memoryMb: 256,
+  timeoutMinutes: 1,
+  retry: [],
+});
+
 export const computePlanTask = defineTask({
   id: 'compute-plan',
   summary: 'Compute the prune plan from the snapshot into plan files',
@@ -50,8 +65,9 @@ export const computePlanTask = defineTask({
 export const checkHealthTask = defineTask({
   id: 'check-health',
   summary: 'Check the registry answers and blobs can be deleted, before anything is deleted (skipped with pruneRegistry false)',
-  parse: (event: unknown) => events.parseRunContext((event as { run?: unknown } | null)?.run),
-  run: (e, p) => checkRegistryHealth(e, p),
+  // The event names the registry "Find the registry" chose; the ports are made for it.
+  parse: (event: unknown) => parseEvent(healthEventSchema, event),
+  run: (e, p) => checkRegistryHealth(e.run, p),
   ports: ['registry', 'blobs'],
   memoryMb: 256,
   timeoutMinutes: 1,
@@ -139,6 +155,7 @@ export const reportTask = defineTask({
 export const PRUNE_TASKS = {
   refuseSecondRun: refuseSecondRunTask,
   collect: collectTask,
+  findRegistry: findRegistryTask,
   computePlan: computePlanTask,
   checkHealth: checkHealthTask,
   recheckPlan: recheckPlanTask,

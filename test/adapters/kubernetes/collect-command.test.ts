@@ -35,6 +35,7 @@ const OBJECTS = [
   workload('Deployment', 'ns', 'web', ['r/app:1']),
   workload('CronJob', 'ns', 'nightly', ['r/app:1']),
   build('BuildConfig', 'ns', 'bc', { kind: 'ImageStreamTag', name: 'app:latest' }),
+  { apiVersion: 'v1', kind: 'LimitRange', metadata: { namespace: 'ns', name: 'images' }, spec: { limits: [{ type: 'openshift.io/Image', max: { storage: '512Mi' } }] } },
 ] as unknown as KubeObject[];
 
 async function outFile(): Promise<string> {
@@ -53,10 +54,11 @@ describe('image-pruner collect', () => {
     expect(snapshot.pods).toHaveLength(1);
     expect(snapshot.workloads.map((w) => w.kind).sort()).toEqual(['CronJob', 'Deployment']);
     expect(snapshot.builds).toHaveLength(1);
+    expect(snapshot.limitRanges.map((l) => [l.metadata.namespace, l.spec?.limits])).toEqual([['ns', [{ type: 'openshift.io/Image', max: { storage: '512Mi' } }]]]);
     expect(t.err()).toContain(`collect: collecting from ${api.url}`);
     expect(t.err()).toContain('collect: Image: 2 (1 page)');
     expect(t.err()).toContain('collect: DeploymentConfig skipped: not served by this cluster');
-    expect(t.err()).toContain(`collect: wrote 7 objects to ${out}; skipped: DeploymentConfig`);
+    expect(t.err()).toContain(`collect: wrote 8 objects to ${out}; skipped: DeploymentConfig`);
     expect(t.out()).toBe('');
   });
 

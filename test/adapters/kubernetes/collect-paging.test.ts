@@ -23,6 +23,7 @@ function everyKind(n: number): KubeObject[] {
     for (const kind of WORKLOAD_KINDS) out.push(workload(kind, ns, `${kind.toLowerCase()}-${i}`, [`registry/app:${i}`]) as unknown as KubeObject);
     out.push(build('Build', ns, `b-${i}`, { kind: 'DockerImage', name: `registry/base:${i}` }) as unknown as KubeObject);
     out.push(build('BuildConfig', ns, `bc-${i}`, { kind: 'DockerImage', name: `registry/base:${i}` }) as unknown as KubeObject);
+    out.push({ apiVersion: 'v1', kind: 'LimitRange', metadata: { namespace: ns, name: `lr-${i}` }, spec: { limits: [{ type: 'openshift.io/Image', max: { storage: `${i + 1}Gi` } }] } } as unknown as KubeObject);
   }
   return out;
 }
@@ -37,6 +38,10 @@ describe('paged collection', () => {
     expect(names(snapshot.pods as unknown as KubeObject[])).toEqual(names(cluster.api.objects('Pod')));
     expect(snapshot.workloads).toHaveLength(7 * WORKLOAD_KINDS.length);
     expect(snapshot.builds).toHaveLength(14);
+    expect(names(snapshot.limitRanges as unknown as KubeObject[])).toEqual(names(cluster.api.objects('LimitRange')));
+    expect(snapshot.limitRanges.map((l) => l.spec?.limits?.[0]?.max?.storage).sort()).toEqual(['1Gi', '2Gi', '3Gi', '4Gi', '5Gi', '6Gi', '7Gi']);
+    // LimitRanges page like the other kinds.
+    expect(listRequests(cluster.api, '/api/v1/limitranges')).toHaveLength(3);
     // 7 items at 3 a page: 3 pages per kind, each continuing the one before.
     const pages = listRequests(cluster.api, '/apis/image.openshift.io/v1/images');
     expect(pages).toHaveLength(3);

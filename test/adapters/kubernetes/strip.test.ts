@@ -80,6 +80,39 @@ describe('stripping objects to what the rules read', () => {
       status: { dockerImageRepository: s.status!.dockerImageRepository, tags: s.status!.tags },
     });
   });
+
+  it("keeps of an ImageStream its public repository (the registry's route a run finds its registry by)", async () => {
+    const s = stream('ns', 'app', { latest: ['a'] });
+    const route = 'default-route-openshift-image-registry.apps.example.com/ns/app';
+    cluster = await startCluster({ objects: [{ ...s, status: { ...s.status, publicDockerImageRepository: route } } as unknown as KubeObject] });
+    const [stripped] = (await cluster.collector().listKind(kindByName('ImageStream')!)).items;
+    expect((stripped as { status?: Record<string, unknown> }).status?.publicDockerImageRepository).toBe(route);
+    expect((stripped as { status?: Record<string, unknown> }).status?.dockerImageRepository).toBe(s.status!.dockerImageRepository);
+  });
+
+  it('keeps of a LimitRange its namespace and each limit\'s type and max.storage, through the typed core API', async () => {
+    const lr = {
+      apiVersion: 'v1',
+      kind: 'LimitRange',
+      metadata: { namespace: 'team-a', name: 'limits', creationTimestamp: '2026-01-02T03:04:05Z', labels: { a: 'b' }, managedFields: [{ manager: 'kubectl' }] },
+      spec: {
+        limits: [
+          { type: 'openshift.io/Image', max: { storage: '1Gi' } },
+          { type: 'openshift.io/ImageStream', max: { 'openshift.io/image-tags': '20', 'openshift.io/images': '30' } },
+          { type: 'Container', max: { cpu: '2', memory: '1Gi' }, default: { cpu: '500m' }, defaultRequest: { cpu: '100m' } },
+        ],
+      },
+    } as unknown as KubeObject;
+    cluster = await startCluster({ objects: [lr] });
+    const [stripped] = (await cluster.collector().listKind(kindByName('LimitRange')!)).items;
+    expect(stripped).toEqual({
+      kind: 'LimitRange',
+      apiVersion: 'v1',
+      metadata: { name: 'limits', namespace: 'team-a', creationTimestamp: '2026-01-02T03:04:05Z' },
+      spec: { limits: [{ type: 'openshift.io/Image', max: { storage: '1Gi' } }, { type: 'openshift.io/ImageStream' }, { type: 'Container' }] },
+    });
+    expect(cluster.api.requests.some((r) => r.path === '/api/v1/limitranges')).toBe(true);
+  });
 });
 
 describe('sharing repeated strings', () => {
