@@ -8,6 +8,7 @@ import { DEFAULT_KEEP_TAG_REVISIONS, type Plan, type PlanOptions } from '../../s
 import type { Snapshot } from '../../shared/core/snapshot.js';
 import { InvalidReferencesError, PrunerError } from '../../shared/errors.js';
 import { blobSizesOf, formatPlanTable } from '../format.js';
+import { writePrettyJson } from '../pretty-json.js';
 import type { CliIO, Command } from '../io.js';
 import { readSnapshotFile, type ReadSnapshotOptions } from '../snapshot-input.js';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, collectFromFlags, pickClusterFlags, SNAPSHOT_WITH_CLUSTER_FLAGS, type ClusterFlagValues } from '../cluster-flags.js';
@@ -141,7 +142,8 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
       if (err.code !== 'EPIPE') throw err;
     });
     if (flags.output === 'json') {
-      io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+      // JSON.stringify(plan, null, 2) + newline, in small chunks: the text of a big plan is never held whole (cli/pretty-json.ts).
+      writePrettyJson(plan, (chunk) => io.stdout.write(chunk), '\n');
     } else {
       io.stdout.write(
         formatPlanTable(plan, {
