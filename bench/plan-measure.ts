@@ -1,6 +1,9 @@
-// One measurement in a fresh process, so that peak memory is this dump's alone:
-// read + parse the dump the way `image-pruner plan` does, then compute the plan.
-// Usage: node --import tsx bench/plan-measure.ts FILE [--now ISO] [--fast-path-max-bytes N]
+// For the streaming demo of bench/plan.ts: one measurement in a fresh process,
+// so that peak memory is this dump's alone. Reads the dump the way
+// `image-pruner plan` does (streamed when it is too big for one string), then
+// computes the plan. (The side-by-side timing of the binary against a bare
+// JSON.parse is bench/plan.ts with bench/time-process.ts.)
+// Usage: node --import tsx bench/plan-measure.ts FILE [--now ISO]
 // Prints one JSON line.
 import { performance } from 'node:perf_hooks';
 import { readSnapshotFile } from '../cli/snapshot-input.js';
@@ -8,12 +11,8 @@ import { computePlan } from '../shared/core/plan.js';
 import { BENCH_NOW } from './generate-cluster.js';
 
 const [file, ...rest] = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = rest.indexOf(name);
-  return i >= 0 ? rest[i + 1] : undefined;
-};
-const now = new Date(flag('--now') ?? BENCH_NOW.toISOString());
-const limit = flag('--fast-path-max-bytes');
+const i = rest.indexOf('--now');
+const now = new Date(i >= 0 ? rest[i + 1] : BENCH_NOW.toISOString());
 
 let peakHeap = 0;
 const sample = (): void => {
@@ -23,7 +22,7 @@ const timer = setInterval(sample, 50);
 
 const c0 = process.cpuUsage();
 const t0 = performance.now();
-const read = await readSnapshotFile(file, process.stdin, limit === undefined ? {} : { fastPathMaxBytes: Number(limit) });
+const read = await readSnapshotFile(file, process.stdin);
 const t1 = performance.now();
 const c1 = process.cpuUsage();
 sample();
@@ -38,15 +37,12 @@ process.stdout.write(
     bytes: read.bytes,
     streamed: read.streamed,
     images: read.snapshot.images.length,
-    streams: read.snapshot.streams.length,
-    pods: read.snapshot.pods.length,
     parseMs: t1 - t0,
     planMs: t2 - t1,
     // CPU time (user + system, all threads): steadier than wall time on a shared machine.
     parseCpuMs: (c1.user - c0.user + c1.system - c0.system) / 1000,
     planCpuMs: (c2.user - c1.user + c2.system - c1.system) / 1000,
     planImages: plan.images.length,
-    planBlobs: plan.blobs.length,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
     peakHeapBytes: peakHeap,
   })}\n`,

@@ -1,75 +1,140 @@
-// Benchmark of `image-pruner plan`: generates seeded synthetic clusters of the
-// given sizes, then, per size and in a fresh process each, times reading +
-// parsing the dump and computing the plan, and reports peak memory. Targets
-// (issue 2): at 100,000 images plan <= 0.5x parse; 10x the cluster <= 11x the
-// time; a dump bigger than one JavaScript string is planned by streaming.
+// Benchmark of `image-pruner plan` (issue 11): for each size, generates a
+// seeded synthetic cluster to a temporary file, then times, side by side and
+// interleaved, two child processes on the same node binary:
+//   (a) node -e 'JSON.parse(require("fs").readFileSync(f))'      the floor: read and parse
+//   (b) bin/image-pruner.js plan --snapshot f --output json --now T > /dev/null
+// and reports the median wall time of each, b/a per size and the growth of b
+// between sizes. Targets: b at most 1.5x a at every size; 10x the cluster at
+// most 11x b's time. Exit status 1 when a target is missed.
 //
-//   npm run bench -- plan --sizes 1000,10000,100000 [--seed 1] [--keep]
+//   npm run bench -- plan [--sizes 10000,100000] [--runs 5] [--seed 1] [--keep]
 //   npm run bench -- plan --streaming-demo 600      (a ~600 MB dump, streamed)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import type { FlagSpecs } from '../cli/flags.js';
 import { parseBenchFlags, wholeNumbers } from './bench-flags.js';
 import { formatBytes } from '../cli/format.js';
 import { MAX_FAST_PATH_BYTES } from '../cli/snapshot-input.js';
-import { writeClusterFile } from './generate-cluster.js';
+import { BENCH_NOW, writeClusterFile } from './generate-cluster.js';
+import { median, timeProcess, type ProcessTime } from './time-process.js';
 
-interface Measure {
-  bytes: number;
-  streamed: boolean;
-  images: number;
-  streams: number;
-  pods: number;
-  parseMs: number;
-  planMs: number;
-  parseCpuMs: number;
-  planCpuMs: number;
-  planImages: number;
-  planBlobs: number;
-  peakRssBytes: number;
-  peakHeapBytes: number;
-}
-
-/** Bytes per generated image, measured on the generator (pods and streams included); for sizing the demo. */
-const BYTES_PER_IMAGE = 4700;
-
-function measure(file: string, extra: string[] = []): Measure {
-  // A fresh process per measurement: peak RSS is a per-process high-water mark.
-  const r = spawnSync(process.execPath, ['--max-old-space-size=12288', '--import', 'tsx', join(import.meta.dirname, 'plan-measure.ts'), file, ...extra], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
-  if (r.status !== 0) throw new Error(`measuring ${file} failed (exit ${r.status}):\n${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
-}
-
-const ms = (n: number): string => `${n.toFixed(0)} ms`;
-
-function row(size: number, m: Measure): string {
-  return [
-    String(size).padStart(8),
-    formatBytes(m.bytes).padStart(10),
-    (m.streamed ? 'stream' : 'JSON.parse').padEnd(10),
-    `${ms(m.parseCpuMs)} (${ms(m.parseMs)})`.padStart(22),
-    `${ms(m.planCpuMs)} (${ms(m.planMs)})`.padStart(22),
-    (m.planCpuMs / m.parseCpuMs).toFixed(2).padStart(10),
-    formatBytes(m.peakRssBytes).padStart(10),
-    formatBytes(m.peakHeapBytes).padStart(10),
-  ].join('  ');
-}
-
-const HEADER = ['  images', '      dump', 'read via  ', 'read+parse cpu (wall)'.padStart(22), 'plan cpu (wall)'.padStart(22), 'plan/parse', '  peak RSS', ' peak heap'].join('  ');
+/** (b) at most this many times (a), at every size (issue 11). */
+export const MAX_PLAN_TO_PARSE = 1.5;
+/** From one size to the next, (b)'s time grows at most this many times the size ratio (11x for 10x). */
+export const MAX_GROWTH_PER_SIZE_RATIO = 1.1;
 
 /** The flags of `npm run bench -- plan`. */
 export const PLAN_BENCH_FLAGS = {
-  sizes: { type: 'string', metavar: 'N,N,...', default: '1000,10000,100000', help: 'cluster sizes (Images) to generate and plan' },
+  sizes: { type: 'string', metavar: 'N,N,...', default: '10000,100000', help: 'cluster sizes (Images) to generate and time' },
+  runs: { type: 'int', min: 1, default: 5, help: 'timed runs of each command per size, interleaved; the median counts' },
   seed: { type: 'int', default: 1, help: 'seed of the generated clusters' },
   'streaming-demo': { type: 'int', min: 1, metavar: 'MB', help: 'instead: plan one dump of about this many MB, streamed' },
   keep: { type: 'boolean', default: false, help: 'keep the generated dumps' },
-  repeat: { type: 'int', min: 1, default: 1, help: 'runs per size (the best counts)' },
 } as const satisfies FlagSpecs;
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'image-pruner.js');
+/** The floor (a): exactly what a bare script would do with the dump. */
+const BARE_PARSE = 'JSON.parse(require("fs").readFileSync(process.argv[1]))';
+/** Both children run without the bench's own loader (tsx) or flags. */
+const CHILD_ENV: NodeJS.ProcessEnv = (() => {
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return env;
+})();
+
+const parseArgv = (file: string): string[] => [process.execPath, '-e', BARE_PARSE, file];
+const planArgv = (file: string): string[] => [process.execPath, BIN, 'plan', '--snapshot', file, '--output', 'json', '--now', BENCH_NOW.toISOString()];
+
+interface SizeResult {
+  size: number;
+  bytes: number;
+  parse: ProcessTime[];
+  plan: ProcessTime[];
+  /** Medians. */
+  parseMs: number;
+  planMs: number;
+  parseCpuMs?: number;
+  planCpuMs?: number;
+}
+
+const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const medianOf = (runs: ProcessTime[], key: 'wallMs' | 'cpuMs'): number | undefined => (runs.every((r) => r[key] !== undefined) ? median(runs.map((r) => r[key]!)) : undefined);
+
+/**
+ * One untimed run of each command first (it fills the page cache and Node's
+ * compile cache, as a second run by a user would find them); the plan of that
+ * run is read back to check that (b) did the work. Then `runs` timed rounds,
+ * alternating which command goes first so that a drift in the machine's load
+ * weighs on both alike.
+ */
+function measureSize(size: number, file: string, bytes: number, runs: number, dir: string): SizeResult {
+  timeProcess(parseArgv(file), { env: CHILD_ENV });
+  const planFile = join(dir, `plan-${size}.json`);
+  timeProcess(planArgv(file), { env: CHILD_ENV, stdoutFile: planFile });
+  const plan = JSON.parse(readFileSync(planFile, 'utf8')) as { images?: unknown; blobs?: unknown };
+  rmSync(planFile, { force: true });
+  if (!Array.isArray(plan.images) || !Array.isArray(plan.blobs)) throw new Error(`plan of ${size} images: the output is not a plan`);
+  process.stdout.write(`  ${size} images: the plan deletes ${plan.images.length} images and ${plan.blobs.length} blobs; timing ${runs} round(s) ...\n`);
+
+  const parse: ProcessTime[] = [];
+  const planned: ProcessTime[] = [];
+  for (let r = 0; r < runs; r++) {
+    if (r % 2 === 0) {
+      parse.push(timeProcess(parseArgv(file), { env: CHILD_ENV }));
+      planned.push(timeProcess(planArgv(file), { env: CHILD_ENV }));
+    } else {
+      planned.push(timeProcess(planArgv(file), { env: CHILD_ENV }));
+      parse.push(timeProcess(parseArgv(file), { env: CHILD_ENV }));
+    }
+  }
+  const result: SizeResult = { size, bytes, parse, plan: planned, parseMs: medianOf(parse, 'wallMs')!, planMs: medianOf(planned, 'wallMs')! };
+  const parseCpuMs = medianOf(parse, 'cpuMs');
+  const planCpuMs = medianOf(planned, 'cpuMs');
+  if (parseCpuMs !== undefined && planCpuMs !== undefined) Object.assign(result, { parseCpuMs, planCpuMs });
+  return result;
+}
+
+const HEADER = ['  images', '      dump', '  (a) parse', '   (b) plan', '   b/a', '   (a) cpu', '   (b) cpu', 'b/a cpu'].join('  ');
+
+function row(r: SizeResult): string {
+  const cpu = r.parseCpuMs !== undefined && r.planCpuMs !== undefined;
+  return [
+    String(r.size).padStart(8),
+    formatBytes(r.bytes).padStart(10),
+    secs(r.parseMs).padStart(11),
+    secs(r.planMs).padStart(11),
+    `${(r.planMs / r.parseMs).toFixed(2)}x`.padStart(6),
+    (cpu ? secs(r.parseCpuMs!) : 'n/a').padStart(10),
+    (cpu ? secs(r.planCpuMs!) : 'n/a').padStart(10),
+    (cpu ? `${(r.planCpuMs! / r.parseCpuMs!).toFixed(2)}x` : 'n/a').padStart(7),
+  ].join('  ');
+}
+
+const runsLine = (label: string, runs: ProcessTime[]): string => `${label} ${runs.map((t) => (t.wallMs / 1000).toFixed(2)).join(' ')}`;
+
+/** Prints the verdicts; returns true when every target is met. */
+function verdicts(results: SizeResult[]): boolean {
+  let ok = true;
+  const say = (met: boolean, text: string): void => {
+    ok &&= met;
+    process.stdout.write(`  ${met ? 'met   ' : 'MISSED'}  ${text}\n`);
+  };
+  process.stdout.write(`\ntargets (issue 11), on median wall time:\n`);
+  for (const r of results) {
+    const ratio = r.planMs / r.parseMs;
+    say(ratio <= MAX_PLAN_TO_PARSE, `${r.size} images: plan ${ratio.toFixed(2)}x the bare parse (at most ${MAX_PLAN_TO_PARSE}x)`);
+  }
+  for (let i = 1; i < results.length; i++) {
+    const a = results[i - 1];
+    const b = results[i];
+    const limit = (b.size / a.size) * MAX_GROWTH_PER_SIZE_RATIO;
+    const growth = b.planMs / a.planMs;
+    say(growth <= limit, `${a.size} -> ${b.size} images: plan time x${growth.toFixed(2)} (at most x${limit.toFixed(1)}; the bare parse grew x${(b.parseMs / a.parseMs).toFixed(2)})`);
+  }
+  return ok;
+}
 
 /** Runs the benchmark; returns the exit status. */
 export async function runPlanBench(argv: string[]): Promise<number> {
@@ -79,58 +144,77 @@ export async function runPlanBench(argv: string[]): Promise<number> {
   const seed = values.seed;
   const dir = mkdtempSync(join(tmpdir(), 'pruner-bench-'));
   try {
-    if (values['streaming-demo'] !== undefined) {
-      const targetMb = values['streaming-demo'];
-      const images = Math.ceil((targetMb * 1024 * 1024) / BYTES_PER_IMAGE);
-      const file = join(dir, `cluster-${images}.json`);
-      process.stdout.write(`generating a ~${targetMb} MB dump (${images} images) to ${file} ...\n`);
-      const bytes = writeClusterFile(file, { images, seed });
-      process.stdout.write(`dump: ${formatBytes(bytes)}; one JavaScript string holds at most ${formatBytes(MAX_FAST_PATH_BYTES)}\n\n${HEADER}\n`);
-      const m = measure(file);
-      process.stdout.write(`${row(images, m)}\n`);
-      process.stdout.write(`\nread via the streaming parser: ${m.streamed ? 'yes' : 'NO'}; planned ${m.images} images, ${m.planImages} to delete\n`);
-      return m.streamed || bytes <= MAX_FAST_PATH_BYTES ? 0 : 1;
-    }
+    if (values['streaming-demo'] !== undefined) return streamingDemo(values['streaming-demo'], seed, dir);
 
-    const repeat = values.repeat;
+    const load = (): string => loadavg()[0].toFixed(1);
     process.stdout.write(
-      `plan benchmark, seed ${seed}, best of ${repeat} run(s) per size, node ${process.version}; times are CPU time (user+system), wall time in brackets\n\n${HEADER}\n`,
+      `plan benchmark (issue 11): seed ${seed}, median of ${values.runs} interleaved run(s) per command, load average ${load()}\n` +
+        `node = ${process.execPath} (${process.version}) for both:\n` +
+        `  (a) node -e '${BARE_PARSE}' DUMP\n` +
+        `  (b) node ${relative(process.cwd(), BIN)} plan --snapshot DUMP --output json --now ${BENCH_NOW.toISOString()} > /dev/null\n\n`,
     );
-    const results: Array<{ size: number; m: Measure }> = [];
+    const results: SizeResult[] = [];
     for (const size of sizes) {
       const file = join(dir, `cluster-${size}.json`);
-      writeClusterFile(file, { images: size, seed });
-      let best: Measure | undefined;
-      for (let i = 0; i < repeat; i++) {
-        const m = measure(file);
-        if (!best || m.parseCpuMs + m.planCpuMs < best.parseCpuMs + best.planCpuMs) best = m;
-      }
-      results.push({ size, m: best! });
-      process.stdout.write(`${row(size, best!)}\n`);
+      const bytes = writeClusterFile(file, { images: size, seed });
+      results.push(measureSize(size, file, bytes, values.runs, dir));
       if (!values.keep) rmSync(file, { force: true });
     }
-    if (results.length > 1) {
-      process.stdout.write('\nlinearity (time ratio for the size ratio; target: at most 1.1x the size ratio):\n');
-      for (let i = 1; i < results.length; i++) {
-        const a = results[i - 1];
-        const b = results[i];
-        const sizeRatio = b.size / a.size;
-        const planRatio = b.m.planCpuMs / a.m.planCpuMs;
-        const parseRatio = b.m.parseCpuMs / a.m.parseCpuMs;
-        const totalRatio = (b.m.planCpuMs + b.m.parseCpuMs) / (a.m.planCpuMs + a.m.parseCpuMs);
-        process.stdout.write(
-          `  ${a.size} -> ${b.size} (x${sizeRatio.toFixed(1)}): plan x${planRatio.toFixed(2)}, read+parse x${parseRatio.toFixed(2)}, total x${totalRatio.toFixed(2)} ` +
-            `(${totalRatio <= sizeRatio * 1.1 ? 'within' : 'OVER'} x${(sizeRatio * 1.1).toFixed(1)})\n`,
-        );
-      }
-    }
-    const largest = results[results.length - 1];
-    const ratio = largest.m.planCpuMs / largest.m.parseCpuMs;
-    process.stdout.write(`\nat ${largest.size} images: plan/parse = ${ratio.toFixed(2)} (target <= 0.50: ${ratio <= 0.5 ? 'met' : 'MISSED'})\n`);
-    return 0;
+    process.stdout.write(`\nwall time, median (CPU time: user + system of the child)\n${HEADER}\n`);
+    for (const r of results) process.stdout.write(`${row(r)}\n`);
+    process.stdout.write('\nevery run, wall seconds in order:\n');
+    for (const r of results) process.stdout.write(`  ${String(r.size).padStart(8)}  ${runsLine('(a)', r.parse)}   ${runsLine('(b)', r.plan)}\n`);
+    const ok = verdicts(results);
+    process.stdout.write(`\n${ok ? 'PASS' : 'FAIL'} (load average ${load()} at the end)\n`);
+    return ok ? 0 : 1;
   } finally {
     if (!values.keep) rmSync(dir, { recursive: true, force: true });
     else process.stdout.write(`dumps kept in ${dir}\n`);
   }
 }
 
+// ---------------------------------------------------------------------------
+// The streaming demo: a dump bigger than one JavaScript string is planned by
+// streaming, measured in a fresh process for its peak memory (bench/plan-measure.ts).
+
+interface Measure {
+  bytes: number;
+  streamed: boolean;
+  images: number;
+  parseMs: number;
+  planMs: number;
+  parseCpuMs: number;
+  planCpuMs: number;
+  planImages: number;
+  peakRssBytes: number;
+  peakHeapBytes: number;
+}
+
+/** Bytes per generated image, measured on the generator (pods and streams included); for sizing the demo. */
+const BYTES_PER_IMAGE = 4700;
+
+function measureInProcess(file: string): Measure {
+  // A fresh process per measurement: peak RSS is a per-process high-water mark.
+  const r = spawnSync(process.execPath, ['--max-old-space-size=12288', '--import', 'tsx', join(import.meta.dirname, 'plan-measure.ts'), file], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`measuring ${file} failed (exit ${r.status}):\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
+}
+
+function streamingDemo(targetMb: number, seed: number, dir: string): number {
+  const images = Math.ceil((targetMb * 1024 * 1024) / BYTES_PER_IMAGE);
+  const file = join(dir, `cluster-${images}.json`);
+  process.stdout.write(`generating a ~${targetMb} MB dump (${images} images) to ${file} ...\n`);
+  const bytes = writeClusterFile(file, { images, seed });
+  process.stdout.write(`dump: ${formatBytes(bytes)}; one JavaScript string holds at most ${formatBytes(MAX_FAST_PATH_BYTES)}\n`);
+  const m = measureInProcess(file);
+  const ms = (n: number): string => `${n.toFixed(0)} ms`;
+  process.stdout.write(
+    `read+parse: ${ms(m.parseCpuMs)} CPU (${ms(m.parseMs)} wall); plan: ${ms(m.planCpuMs)} CPU (${ms(m.planMs)} wall), ${(m.planCpuMs / m.parseCpuMs).toFixed(2)}x; ` +
+      `peak RSS ${formatBytes(m.peakRssBytes)}, peak heap ${formatBytes(m.peakHeapBytes)}\n`,
+  );
+  process.stdout.write(`read via the streaming parser: ${m.streamed ? 'yes' : 'NO'}; planned ${m.images} images, ${m.planImages} to delete\n`);
+  return m.streamed || bytes <= MAX_FAST_PATH_BYTES ? 0 : 1;
+}

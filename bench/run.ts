@@ -17,7 +17,7 @@ interface Benchmark {
 }
 
 const BENCHMARKS: Record<string, Benchmark> = {
-  plan: { summary: 'image-pruner plan: read+parse vs plan time, peak memory, linearity, streaming demo', flags: PLAN_BENCH_FLAGS, run: runPlanBench },
+  plan: { summary: 'image-pruner plan vs a bare JSON.parse of the same dump, side by side: ratio per size, growth; streaming demo', flags: PLAN_BENCH_FLAGS, run: runPlanBench },
   collect: { summary: 'collect N Images from the fake API server: our collector vs a bare fetch+parse loop, ratio, peak memory', flags: COLLECT_BENCH_FLAGS, run: runCollectBench },
   's3-delete': { summary: 'S3 blob deletion through the storage adapter: DeleteObjects per 1,000 keys, list requests, wall time', flags: S3_DELETE_BENCH_FLAGS, run: runS3DeleteBench },
   'registry-delete': { summary: 'registry manifest deletes: our deleter vs a bare undici loop at concurrency 1, 8, 32', flags: REGISTRY_DELETE_BENCH_FLAGS, run: runRegistryDeleteBench },

@@ -1,16 +1,16 @@
 // Reads a snapshot file (a Kubernetes List) into a Snapshot. Two paths:
 // JSON.parse when the whole input fits in one JavaScript string (fast), and a
-// streaming parser that hands `items[*]` one by one to the SnapshotBuilder when
-// it does not (V8 caps strings at ~512 MiB, and real dumps of big clusters are
-// larger). Both give the same snapshot and the same errors.
+// streaming parser (cli/snapshot-stream.ts, loaded only then) that hands
+// `items[*]` one by one to the SnapshotBuilder when it does not (V8 caps
+// strings at ~512 MiB, and real dumps of big clusters are larger). Both give
+// the same snapshot and the same errors.
 import { constants as bufferConstants } from 'node:buffer';
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { Tokenizer, TokenParser, TokenType } from '@streamparser/json';
 import { InvalidInputError } from '../shared/errors.js';
 import type { Snapshot } from '../shared/core/snapshot.js';
-import { SnapshotBuilder, snapshotFromList } from '../shared/core/snapshot.js';
+import { snapshotFromList } from '../shared/core/snapshot.js';
 
 /**
  * The largest input read with `JSON.parse`. UTF-8 never has fewer bytes than
@@ -48,20 +48,25 @@ function describeFile(path: string): string {
 }
 
 /** Prefixes an input error with the file it came from. */
-function inputError(label: string, err: InvalidInputError): InvalidInputError {
+export function inputError(label: string, err: InvalidInputError): InvalidInputError {
   return new InvalidInputError(`${label}: ${err.message.replace(/^snapshot: /, '')}`, { cause: err });
 }
 
 /**
- * Parses a whole List held in memory. When the text is not JSON, the streaming
- * parser reads it again to say where, in the same words as for a streamed file
- * (JSON.parse's own messages quote the input, which may hold secrets).
+ * Parses a whole List held in memory. Callers decode the bytes once, into one
+ * flat string (chunks decoded apart and joined make a rope that JSON.parse
+ * must flatten first), and keep no reference to the bytes, so that a garbage
+ * collection during the parse may free them. When the text is not JSON, the
+ * streaming parser reads it again to say where, in the same words as for a
+ * streamed file (JSON.parse's own messages quote the input, which may hold
+ * secrets).
  */
-export function snapshotFromText(text: string, label = 'snapshot'): Snapshot {
+export async function snapshotFromText(text: string, label = 'snapshot'): Promise<Snapshot> {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
+    const { StreamingSnapshotParser } = await import('./snapshot-stream.js');
     const p = new StreamingSnapshotParser(label, { checkItems: false });
     p.write(text);
     p.end();
@@ -74,112 +79,6 @@ export function snapshotFromText(text: string, label = 'snapshot'): Snapshot {
     if (err instanceof InvalidInputError) throw inputError(label, err);
     throw err;
   }
-}
-
-/**
- * A push parser: feed it the bytes of a List in chunks, then call `end()` for
- * the snapshot. Items are checked and kept as they complete, so memory holds
- * the snapshot, never the text.
- */
-export class StreamingSnapshotParser {
-  private readonly builder = new SnapshotBuilder();
-  // Buffered strings and numbers: several times faster on dumps, whose manifests
-  // are long strings full of escapes (measured with bench/plan.ts --streaming-demo).
-  private readonly tokenizer = new Tokenizer({ stringBufferSize: 64 * 1024, numberBufferSize: 64 });
-  private readonly parser = new TokenParser({ paths: ['$.kind', '$.items', '$.items.*'], keepStack: false });
-  private readonly checkItems: boolean;
-  private rootChecked = false;
-  private kind: unknown = null;
-  private sawItems = false;
-  private count = 0;
-  /** Byte offset of the last token, to say where the input went wrong. */
-  private offset = 0;
-  private failure: unknown;
-
-  /** `checkItems: false` only checks the JSON (used to locate a syntax error). */
-  constructor(
-    private readonly label = 'snapshot',
-    options: { checkItems?: boolean } = {},
-  ) {
-    this.checkItems = options.checkItems ?? true;
-    this.tokenizer.onToken = (token) => {
-      this.offset = token.offset;
-      if (!this.rootChecked) {
-        this.rootChecked = true;
-        if (token.token !== TokenType.LEFT_BRACE) throw new InvalidInputError('the input must be a JSON object of kind List');
-      }
-      this.parser.write(token);
-    };
-    this.parser.onValue = ({ value, key, parent, stack }) => {
-      if (stack.length === 1 && key === 'kind') {
-        this.kind = value;
-      } else if (stack.length === 1 && key === 'items') {
-        if (!Array.isArray(value)) this.notAList();
-        this.sawItems = true;
-      } else if (stack.length === 2 && Array.isArray(parent)) {
-        // keepStack:false empties `parent` as it goes, so count positions here.
-        if (this.checkItems) this.builder.add(value, this.count);
-        this.count++;
-      }
-    };
-    // Errors thrown inside callbacks come back through onError: keep the first.
-    const fail = (err: Error): void => {
-      this.failure ??= err;
-      throw err;
-    };
-    this.tokenizer.onError = fail;
-    this.parser.onError = fail;
-  }
-
-  private notAList(): never {
-    throw new InvalidInputError(`the input must be a Kubernetes List with an "items" array (kind is ${JSON.stringify(this.kind ?? null)})`);
-  }
-
-  /** Turns whatever went wrong into one line; parser messages quote the input, so only say where. */
-  private error(err: unknown): InvalidInputError {
-    const first = this.failure ?? err;
-    if (first instanceof InvalidInputError) return inputError(this.label, first);
-    const msg = first instanceof Error ? first.message : String(first);
-    if (/mid-parsing|middle of a token|end of input/i.test(msg)) return new InvalidInputError(`${this.label}: not valid JSON (it ends too early)`, { cause: first });
-    const at = /absolute position "?(\d+)"?/.exec(msg)?.[1] ?? String(this.offset);
-    return new InvalidInputError(`${this.label}: not valid JSON (at byte ${at})`, { cause: first });
-  }
-
-  /** Feeds the next chunk of bytes. Throws {@link InvalidInputError} on bad input. */
-  write(chunk: Uint8Array | string): void {
-    try {
-      this.tokenizer.write(chunk);
-    } catch (err) {
-      throw this.error(err);
-    }
-  }
-
-  /** Ends the input and returns the snapshot. */
-  end(): Snapshot {
-    try {
-      if (!this.rootChecked) throw new Error('Unexpected end of input');
-      if (!this.tokenizer.isEnded) this.tokenizer.end();
-      if (!this.parser.isEnded) this.parser.end();
-      if (!this.sawItems) this.notAList();
-    } catch (err) {
-      throw this.error(err);
-    }
-    return this.builder.build();
-  }
-}
-
-const EMPTY = new Uint8Array(0);
-
-/** Streams a readable (a file or stdin) through {@link StreamingSnapshotParser}. */
-async function streamSnapshot(chunks: AsyncIterable<Uint8Array | string>, label: string, already: Uint8Array[] = []): Promise<Snapshot> {
-  const p = new StreamingSnapshotParser(label);
-  // Let go of each held chunk once parsed: together they are up to 512 MiB.
-  for (let i = 0; i < already.length; i++) {
-    p.write(already[i]);
-    already[i] = EMPTY;
-  }
-  for await (const c of chunks) p.write(c);
-  return p.end();
 }
 
 /**
@@ -206,12 +105,13 @@ export async function readSnapshotStream(input: Readable, options: ReadSnapshotO
           yield c;
         }
       })();
+      const { streamSnapshot } = await import('./snapshot-stream.js');
       const snapshot = await streamSnapshot(counted, label, held);
       return { snapshot, streamed: true, bytes: total };
     }
   }
-  const text = Buffer.concat(held, bytes).toString('utf8');
-  return { snapshot: snapshotFromText(text, label), streamed: false, bytes };
+  const text = Buffer.concat(held.splice(0), bytes).toString('utf8');
+  return { snapshot: await snapshotFromText(text, label), streamed: false, bytes };
 }
 
 /**
@@ -233,11 +133,18 @@ export async function readSnapshotFile(path: string, stdin: Readable, options: R
     throw cannotRead(label, err as NodeJS.ErrnoException);
   }
   if (size <= limit) {
-    const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw cannotRead(label, err);
-    });
-    return { snapshot: snapshotFromText(text, label), streamed: false, bytes: size };
+    // One synchronous read into one buffer: fs/promises' readFile reads a big
+    // file in 512 KiB steps, each a trip through the event loop, and with an
+    // encoding decodes each step apart and joins the pieces.
+    let text: string;
+    try {
+      text = readFileSync(path).toString('utf8');
+    } catch (err) {
+      throw cannotRead(label, err as NodeJS.ErrnoException);
+    }
+    return { snapshot: await snapshotFromText(text, label), streamed: false, bytes: size };
   }
+  const { streamSnapshot } = await import('./snapshot-stream.js');
   // 1 MiB reads: fewer callbacks into the tokenizer than the 64 KiB default.
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   try {

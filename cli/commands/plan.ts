@@ -1,6 +1,6 @@
 // image-pruner plan: computes the prune plan from a cluster dump, offline. It
 // never deletes anything; it is what a person reads before confirming.
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ExecutionInput } from '../../shared/workflow/contracts.js';
 import { resolveRunOptions } from '../../shared/workflow/contracts.js';
 import { planOptionsOf } from '../../shared/workflow/compute-plan.js';
@@ -9,6 +9,7 @@ import { DEFAULT_KEEP_TAG_REVISIONS, type Plan, type PlanOptions } from '../../s
 import type { Snapshot } from '../../shared/core/snapshot.js';
 import { InvalidReferencesError, PrunerError } from '../../shared/errors.js';
 import { blobSizesOf, formatPlanTable } from '../format.js';
+import { writePrettyJson } from '../pretty-json.js';
 import type { CliIO, Command } from '../io.js';
 import { readSnapshotFile, type ReadSnapshotOptions } from '../snapshot-input.js';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, collectFromFlags, pickClusterFlags, SNAPSHOT_WITH_CLUSTER_FLAGS, type ClusterFlagValues } from '../cluster-flags.js';
@@ -153,26 +154,35 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
       );
       return 1;
     }
-    let text: string;
-    if (flags.output === 'json') {
-      text = `${JSON.stringify(plan, null, 2)}\n`;
-    } else if (flags.output === 'html') {
-      text = planReportHtml(plan, snapshot, flags, source);
-    } else {
-      text = formatPlanTable(plan, {
-        blobSizes: blobSizesOf(snapshot.images),
-        source,
-        now: flags.options.now,
-        keepTagRevisions: flags.options.keepTagRevisions,
-        keepYoungerThan: flags.keepYoungerThan,
-        all: flags.options.all,
-        pruneOverSizeLimit: flags.options.pruneOverSizeLimit,
-        namespace: flags.options.namespace,
-        pruneRegistry: flags.options.pruneRegistry,
-      });
-    }
+    // JSON is written in small chunks (cli/pretty-json.ts): the text of a big plan is never held whole.
+    const emit = (write: (chunk: string) => void): void => {
+      if (flags.output === 'json') {
+        writePrettyJson(plan, write, '\n');
+      } else if (flags.output === 'html') {
+        write(planReportHtml(plan, snapshot, flags, source));
+      } else {
+        write(
+          formatPlanTable(plan, {
+            blobSizes: blobSizesOf(snapshot.images),
+            source,
+            now: flags.options.now,
+            keepTagRevisions: flags.options.keepTagRevisions,
+            keepYoungerThan: flags.keepYoungerThan,
+            all: flags.options.all,
+            pruneOverSizeLimit: flags.options.pruneOverSizeLimit,
+            namespace: flags.options.namespace,
+            pruneRegistry: flags.options.pruneRegistry,
+          }),
+        );
+      }
+    };
     if (flags.out !== '-') {
-      writeFileSync(flags.out, text);
+      const fd = openSync(flags.out, 'w');
+      try {
+        emit((chunk) => writeSync(fd, chunk));
+      } finally {
+        closeSync(fd);
+      }
       io.stderr.write(`image-pruner plan: wrote ${flags.out}\n`);
       return 0;
     }
@@ -180,7 +190,7 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
     io.stdout.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') throw err;
     });
-    io.stdout.write(text);
+    emit((chunk) => io.stdout.write(chunk));
     return 0;
   };
 }

@@ -1,7 +1,7 @@
 // The blobs of an image (docs/rules.md, "Words"): layers, config and the
 // image's own manifest digest.
 import type { Image } from './kube-types.js';
-import { OCI_MANIFEST_MEDIA_TYPE, SCHEMA2_MEDIA_TYPE, parseManifest } from './manifest.js';
+import { OCI_MANIFEST_MEDIA_TYPE, SCHEMA2_MEDIA_TYPE, parseManifest, parseManifestConfig } from './manifest.js';
 import { isDigest } from './reference.js';
 
 export interface ImageBlobs {
@@ -17,8 +17,21 @@ export interface ImageBlobs {
 
 const CONFIG_MEDIA_TYPES = new Set([SCHEMA2_MEDIA_TYPE, OCI_MANIFEST_MEDIA_TYPE]);
 
+/** The values in order, without duplicates. Images have a handful of layers: a quadratic scan allocates nothing. */
 function unique(values: string[]): string[] {
-  return values.length < 2 ? values : [...new Set(values)];
+  if (values.length > 64) return [...new Set(values)];
+  for (let i = 1; i < values.length; i++) {
+    if (values.lastIndexOf(values[i], i - 1) >= 0) return [...new Set(values)];
+  }
+  return values;
+}
+
+/** The `name`s of `dockerImageLayers`, in order, without duplicates. */
+function layerNames(layers: Image['dockerImageLayers']): string[] {
+  if (!layers || layers.length === 0) return [];
+  const names = new Array<string>(layers.length);
+  for (let i = 0; i < layers.length; i++) names[i] = layers[i].name;
+  return unique(names);
 }
 
 /** What {@link layerSizesOf} reads of an Image. */
@@ -55,18 +68,27 @@ export function layerSizesOf(image: SizedImage): LayerSizes {
   return { sizes, warning: `Image ${image.metadata?.name ?? '(unnamed)'}: ${bad.join(', ')} ${bad.length === 1 ? 'is not a byte count' : 'are not byte counts'} (a whole number from 0 to 2^53-1); counted as 0` };
 }
 
+function cannotParse(name: string, error: string): string {
+  return `Image ${name}: dockerImageManifest cannot be parsed (${error}); its layers are read from dockerImageLayers only`;
+}
+
 /** Reads the blobs of one image; a manifest that cannot be parsed is a warning, never a throw. */
 export function blobsOfImage(image: Image): ImageBlobs {
   const name = image.metadata.name;
-  const result: ImageBlobs = { layers: unique((image.dockerImageLayers ?? []).map((l) => l.name)), manifest: name };
+  const result: ImageBlobs = { layers: layerNames(image.dockerImageLayers), manifest: name };
   const text = image.dockerImageManifest;
-  if (text) {
+  if (text && result.layers.length > 0) {
+    // The layers are known: the manifest is read for its config only.
+    const parsed = parseManifestConfig(text);
+    if (parsed.error !== undefined) result.warning = cannotParse(name, parsed.error);
+    else if (parsed.config) result.config = parsed.config;
+  } else if (text) {
     const parsed = parseManifest(text);
     if (parsed.manifest) {
-      if (result.layers.length === 0) result.layers = unique(parsed.manifest.layers.map((l) => l.digest));
+      result.layers = unique(parsed.manifest.layers.map((l) => l.digest));
       if (parsed.manifest.config) result.config = parsed.manifest.config;
     } else {
-      result.warning = `Image ${name}: dockerImageManifest cannot be parsed (${parsed.error}); its layers are read from dockerImageLayers only`;
+      result.warning = cannotParse(name, parsed.error);
     }
   }
   if (result.config === undefined) {

@@ -17,7 +17,7 @@ describe('npm run bench', () => {
       expect(r.stdout).toContain(`npm run bench -- ${name} [flags]`);
     }
     expect(r.stdout).toMatch(/^ {4}--order sorted\|random +the order/m);
-    expect(r.stdout).toMatch(/^ {4}--sizes N,N,\.\.\. +cluster sizes .*\(default 1000,10000,100000\)$/m);
+    expect(r.stdout).toMatch(/^ {4}--sizes N,N,\.\.\. +cluster sizes .*\(default 10000,100000\)$/m);
   });
 
   it.each([

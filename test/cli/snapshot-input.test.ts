@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clusterText } from '../../bench/generate-cluster.js';
-import { readSnapshotFile, readSnapshotStream, StreamingSnapshotParser } from '../../cli/snapshot-input.js';
+import { readSnapshotFile, readSnapshotStream } from '../../cli/snapshot-input.js';
+import { StreamingSnapshotParser } from '../../cli/snapshot-stream.js';
 import { computePlan } from '../../shared/core/plan.js';
 import { EXAMPLE, EXAMPLE_NOW, tempDir } from './run-cli.js';
 

@@ -100,6 +100,23 @@ describe('blobsOfImage finds layers, config and manifest', () => {
       layers: [],
     },
     {
+      why: 'a layer listed twice in dockerImageLayers is one blob',
+      image: { layers: ['l1', 'l2', 'l1'], mediaType: MEDIA_TYPES.schema2 },
+      layers: d('l1', 'l2'),
+    },
+    {
+      why: 'with dockerImageLayers, the config of a manifest whose keys are spelt with escapes and given twice (the last counts)',
+      image: { layers: ['l1'], manifest: `{"config": {"digest": "${digest('first')}"}, "con\\u0066ig": {"dig\\u0065st": "${digest('cfg')}"}, "layers": []}`, mediaType: MEDIA_TYPES.schema2 },
+      layers: d('l1'),
+      config: digest('cfg'),
+    },
+    {
+      why: 'with dockerImageLayers, a config key only inside a layer of the manifest is no config; the Id is',
+      image: { layers: ['l1'], manifest: JSON.stringify({ schemaVersion: 2, layers: [{ digest: digest('l1'), config: { digest: digest('no') } }] }), mediaType: MEDIA_TYPES.schema2, metadataId: digest('id') },
+      layers: d('l1'),
+      config: digest('id'),
+    },
+    {
       why: 'an image without layers or manifest has only its manifest digest',
       image: {},
       layers: [],

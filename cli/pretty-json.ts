@@ -1,0 +1,123 @@
+// `JSON.stringify(value, null, 2)`, byte for byte, written out in chunks of
+// about 64 KiB. A plan of 100,000 images is ~80 MB of indented JSON: one
+// string that size, then a buffer that size to write it, are fresh memory the
+// size of the output, and touching fresh memory is what costs most on a busy
+// machine (and what pushes a heap that already holds the whole dump into a
+// full garbage collection). Here the document is walked in JavaScript and cut
+// into small strings that die young; every leaf and every key is still quoted
+// by JSON.stringify itself, so escaping is V8's own.
+//
+// As JSON.stringify does, a value's toJSON(key) is called first; anything that
+// is then not a plain object or array (a Date, a Map, a class instance, a raw
+// JSON value) is handed to JSON.stringify whole and indented to its depth, so
+// the text is always JSON.stringify's.
+
+const GAP = '  ';
+/** Chunks are cut at about this many UTF-16 units: small enough to stay in V8's young generation. */
+const CHUNK_CHARS = 64 * 1024;
+
+type ToJson = { toJSON?: (key: string) => unknown };
+const isRawJson: (v: unknown) => boolean = (JSON as { isRawJSON?: (v: unknown) => boolean }).isRawJSON ?? (() => false);
+
+function isPlainContainer(v: object): boolean {
+  if (Array.isArray(v)) return true;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return (proto === Object.prototype || proto === null) && !isRawJson(v);
+}
+
+/** Collects small strings and hands them on joined, about `limit` units at a time. */
+class Chunker {
+  private parts: string[] = [];
+  private size = 0;
+  constructor(
+    private readonly write: (chunk: string) => void,
+    private readonly limit: number,
+  ) {}
+  push(s: string): void {
+    this.parts.push(s);
+    this.size += s.length;
+    if (this.size >= this.limit) this.flush();
+  }
+  flush(): void {
+    if (this.parts.length === 0) return;
+    const chunk = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    this.write(chunk);
+  }
+}
+
+/** `v` after toJSON, as JSON.stringify sees it (SerializeJSONProperty, step 2). */
+function resolved(v: unknown, key: string | number): unknown {
+  return typeof v === 'object' && v !== null && typeof (v as ToJson).toJSON === 'function' ? (v as ToJson).toJSON!(String(key)) : v;
+}
+
+/** Whether JSON.stringify leaves a (resolved) value out of an object. */
+function omitted(v: unknown): boolean {
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol';
+}
+
+/** Keys quoted once: a plan has a few key names over 100,000s of objects. */
+const quotedKeys = new Map<string, string>();
+function quotedKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = `${JSON.stringify(k)}: `;
+    if (quotedKeys.size < 1024) quotedKeys.set(k, q);
+  }
+  return q;
+}
+
+/** Writes resolved `v` at nesting `indent`; nothing for a value JSON.stringify leaves out (the caller says `null` in a list). */
+function emit(v: unknown, indent: string, out: Chunker): void {
+  if (typeof v !== 'object' || v === null) {
+    const text = JSON.stringify(v);
+    if (text !== undefined) out.push(text);
+    return;
+  }
+  if (!isPlainContainer(v)) {
+    const text = JSON.stringify(v, null, GAP);
+    if (text !== undefined) out.push(indent === '' ? text : text.replace(/\n/g, `\n${indent}`));
+    return;
+  }
+  const inner = indent + GAP;
+  const next = `,\n${inner}`;
+  if (Array.isArray(v)) {
+    if (v.length === 0) {
+      out.push('[]');
+      return;
+    }
+    for (let i = 0; i < v.length; i++) {
+      out.push(i === 0 ? `[\n${inner}` : next);
+      const e = resolved(v[i], i);
+      if (omitted(e)) out.push('null');
+      else emit(e, inner, out);
+    }
+    out.push(`\n${indent}]`);
+    return;
+  }
+  let first = true;
+  for (const k of Object.keys(v)) {
+    const e = resolved((v as Record<string, unknown>)[k], k);
+    if (omitted(e)) continue;
+    out.push(first ? `{\n${inner}` : next);
+    first = false;
+    out.push(quotedKey(k));
+    emit(e, inner, out);
+  }
+  out.push(first ? '{}' : `\n${indent}}`);
+}
+
+/**
+ * Calls `write` with `JSON.stringify(value, null, 2)` + `end`, in chunks whose
+ * concatenation is that text exactly. Writes nothing where JSON.stringify
+ * returns undefined.
+ */
+export function writePrettyJson(value: unknown, write: (chunk: string) => void, end = '', chunkChars = CHUNK_CHARS): void {
+  const v = resolved(value, '');
+  if (omitted(v)) return;
+  const out = new Chunker(write, chunkChars);
+  emit(v, '', out);
+  out.push(end);
+  out.flush();
+}
