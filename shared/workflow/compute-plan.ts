@@ -115,7 +115,8 @@ export async function computePrunePlan(event: PlanEvent, artifacts: ArtifactStor
   }
   const o = event.run.options;
   const snapshot = builder.build();
-  const plan = computePlan(snapshot, planOptionsOf(o));
+  // With reasons: report.html shows why each of its images goes (only the shown ones are stored).
+  const plan = computePlan(snapshot, planOptionsOf(o), { reasons: true });
   const runId = event.run.runId;
   const items = planItems(plan);
   const keys = {} as PlanResult['keys'];

@@ -224,6 +224,7 @@ describe('report.html of image-pruner run', () => {
     const plan = computePlan(snapshotFromList(JSON.parse(await readFile(EXAMPLE, 'utf8'))), { now: new Date(EXAMPLE_NOW) });
     const ns = (await bars(loaded.page, 'by-namespace')).filter((b) => b.kind === 'namespace');
     expect(ns.map((b) => b.name).sort()).toEqual([...groupsOf(plan).namespaces].sort());
+    expect(await loaded.page.locator('#images ul.why li').count()).toBeGreaterThan(0);
     expect(loaded.requests).toEqual([loaded.url]);
     expect(loaded.errors).toEqual([]);
   });
