@@ -207,10 +207,6 @@ export class SnapshotBuilder {
         checkPodSpec(c, o.spec, 'spec');
         this.snapshot.pods.push(o as unknown as Pod);
         return;
-      case 'LimitRange':
-        c.string(md.namespace, 'metadata.namespace');
-        this.snapshot.limitRanges.push(o as unknown as LimitRange);
-        return;
       case 'Build':
       case 'BuildConfig':
         c.string(md.namespace, 'metadata.namespace');

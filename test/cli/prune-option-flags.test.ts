@@ -104,8 +104,8 @@ describe('run: the new options in the execution input', () => {
     expect(parseRunFlags(['--snapshot', EXAMPLE])?.input).toEqual({ confirm: false, all: false, ignoreInvalidRefs: false });
   });
 
-  it('--confirm needs --registry-url only when the registry is pruned', async () => {
-    expect(() => parseRunFlags(['--confirm', '--kubeconfig', '/x'])).toThrow(/--confirm needs --registry-url/);
+  it('--confirm needs no --registry-url: the run finds the route, or needs none with --prune-registry=false', async () => {
+    expect(parseRunFlags(['--confirm', '--kubeconfig', '/x'])?.input).toMatchObject({ confirm: true });
     expect(parseRunFlags(['--confirm', '--kubeconfig', '/x', '--prune-registry=false'])?.input).toMatchObject({ confirm: true, pruneRegistry: false });
   });
 });

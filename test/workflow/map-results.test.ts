@@ -100,6 +100,8 @@ describe('Map results in the artifacts store', () => {
         lock: new FolderRunLock(join(dir, name), { leaseSeconds: 3600 }),
         registry: reg.registry,
         blobs: reg.blobs,
+        // The registry the ports talk to, as --registry-url would name it ("Find the registry").
+        settings: { registryUrl: 'http://registry.test' },
         clusterWriter: new KubernetesClusterWriter(client),
       },
       onProgress: () => undefined,

@@ -83,7 +83,7 @@ describe('numWorkers', () => {
     const artifacts = join(dir, name);
     const result = await runLocally({
       input: { confirm: true, now: NOW, keepTagRevisions: 0, ...input },
-      ports: { artifacts: new LocalFolderArtifacts(artifacts), cluster: new SnapshotClusterReader(snapshot), lock: new FolderRunLock(artifacts, { leaseSeconds: 3600 }), registry: d, blobs: d, clusterWriter: d },
+      ports: { artifacts: new LocalFolderArtifacts(artifacts), cluster: new SnapshotClusterReader(snapshot), lock: new FolderRunLock(artifacts, { leaseSeconds: 3600 }), registry: d, blobs: d, clusterWriter: d, settings: { registryUrl: 'http://registry.test' } },
       workflow,
       executionName: name,
     });
