@@ -3,10 +3,9 @@
 import { parseDuration } from '../core/duration.js';
 import { computePlan } from '../core/plan.js';
 import type { Plan, PlanOptions, StreamUpdate } from '../core/plan-types.js';
-import { SnapshotBuilder } from '../core/snapshot.js';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { putJson } from '../adapters/artifacts/artifact-store.js';
-import { readSnapshotChunks } from './snapshot-chunks.js';
+import { readSnapshotGroups } from './snapshot-chunks.js';
 import type { DeletionKind, PlanCounts, PlanEvent, PlanResult, RunOptions } from './contracts.js';
 import { DELETION_KINDS, runKeys } from './contracts.js';
 import { writeReportData } from './report-html.js';
@@ -107,14 +106,9 @@ export function planOptionsOf(o: RunOptions): PlanOptions {
  * and not ignored: the run stops before anything is changed.
  */
 export async function computePrunePlan(event: PlanEvent, artifacts: ArtifactStore): Promise<PlanResult> {
-  const builder = new SnapshotBuilder();
-  for (const c of event.collected) {
-    // One part in memory at a time, each object parsed on its own (shared/workflow/snapshot-chunks.ts).
-    let i = 0;
-    for await (const item of readSnapshotChunks(artifacts, c)) builder.add(item, i++);
-  }
+  // One part in memory at a time, each object parsed on its own (shared/workflow/snapshot-chunks.ts).
+  const snapshot = await readSnapshotGroups(artifacts, event.collected);
   const o = event.run.options;
-  const snapshot = builder.build();
   // With reasons: report.html shows why each of its images goes (only the shown ones are stored).
   const plan = computePlan(snapshot, planOptionsOf(o), { reasons: true });
   const runId = event.run.runId;

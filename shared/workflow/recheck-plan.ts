@@ -8,11 +8,10 @@
 // Only keys and counts go back into the state.
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { getJson, putJson } from '../adapters/artifacts/artifact-store.js';
-import { readSnapshotChunks } from './snapshot-chunks.js';
+import { readSnapshotGroups } from './snapshot-chunks.js';
 import { computePlan } from '../core/plan.js';
 import type { Plan, PlanOptions } from '../core/plan-types.js';
 import type { Snapshot } from '../core/snapshot.js';
-import { SnapshotBuilder } from '../core/snapshot.js';
 import { planOptionsOf } from './compute-plan.js';
 import type { CollectResult, DeletionKind, PlanCounts, PlanResult, RecheckEvent } from './contracts.js';
 import { InvalidInputError } from '../errors.js';
@@ -70,12 +69,7 @@ function countsOf(files: PlanFiles, bytesReclaimed: number, warnings: number): P
  */
 export async function recheckPlan(event: RecheckEvent, artifacts: ArtifactStore): Promise<PlanResult> {
   const runId = event.run.runId;
-  const builder = new SnapshotBuilder();
-  for (const c of recheckLists(event.collected, event.recollected)) {
-    let i = 0;
-    for await (const item of readSnapshotChunks(artifacts, c)) builder.add(item, i++);
-  }
-  const snapshot = builder.build();
+  const snapshot = await readSnapshotGroups(artifacts, recheckLists(event.collected, event.recollected));
   const options = planOptionsOf(event.run.options);
   const second = computePlanOf(snapshot, options, {});
 

@@ -4,6 +4,7 @@
 // 512 MiB, about 300,000 stripped Images as one JSON text).
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
+import { SnapshotBuilder, type Snapshot } from '../core/snapshot.js';
 import { ArtifactsError } from './errors.js';
 
 /** Bounds of one part: whichever is reached first closes it. */
@@ -88,4 +89,18 @@ export async function* readSnapshotChunks(artifacts: ArtifactStore, group: Chunk
       start = end + 1;
     }
   }
+}
+
+/**
+ * The snapshot of several chunked groups, each object checked as it is read
+ * (shared/core/snapshot.ts): what the plan task and the race guard's re-check
+ * plan from.
+ */
+export async function readSnapshotGroups(artifacts: ArtifactStore, groups: Iterable<ChunkedGroup>): Promise<Snapshot> {
+  const builder = new SnapshotBuilder();
+  for (const group of groups) {
+    let i = 0;
+    for await (const item of readSnapshotChunks(artifacts, group)) builder.add(item, i++);
+  }
+  return builder.build();
 }
