@@ -138,14 +138,19 @@ export function intersectPlans(first: PlanFiles, second: Plan, snapshot: Snapsho
     return [b.manifest, ...b.layers, ...(b.config ? [b.config] : [])];
   };
 
-  // Stream revisions: the first plan's, counted per stream by tag and image.
+  // Stream revisions: the first plan's, counted per stream by tag and image. A
+  // stream's update may be split into several items (plan files cut items at
+  // 64 KiB): all its parts count together.
   const firstRevisions = new Map<string, Map<string, number>>();
   const firstTags = new Map<string, Set<string>>();
   for (const u of first.streamUpdates) {
-    const counts = new Map<string, number>();
+    const key = streamKey(u);
+    let counts = firstRevisions.get(key);
+    if (!counts) firstRevisions.set(key, (counts = new Map()));
     for (const r of u.removed) counts.set(revisionKey(r.tag, r.image), (counts.get(revisionKey(r.tag, r.image)) ?? 0) + 1);
-    firstRevisions.set(streamKey(u), counts);
-    firstTags.set(streamKey(u), new Set(u.removedTags));
+    let tags = firstTags.get(key);
+    if (!tags) firstTags.set(key, (tags = new Set()));
+    for (const t of u.removedTags) tags.add(t);
   }
   const pinnedImages = new Map<string, string>();
   const pinnedLinks = new Map<string, string>();
@@ -197,6 +202,7 @@ export function intersectPlans(first: PlanFiles, second: Plan, snapshot: Snapsho
   }
   // What is left of the first plan's counts is spared.
   const sparedRevisions: SparedRevision[] = [];
+  const tagsDone = new Set<string>();
   for (const u of first.streamUpdates) {
     const left = firstRevisions.get(streamKey(u))!;
     for (const r of u.removed) {
@@ -206,6 +212,9 @@ export function intersectPlans(first: PlanFiles, second: Plan, snapshot: Snapsho
       left.set(key, n - 1);
       sparedRevisions.push({ namespace: u.namespace, name: u.name, tag: r.tag, image: r.image, index: r.index, why: [] });
     }
+    // Once per stream, whatever its parts.
+    if (tagsDone.has(streamKey(u))) continue;
+    tagsDone.add(streamKey(u));
     for (const t of firstTags.get(streamKey(u)) ?? []) sparedRevisions.push({ namespace: u.namespace, name: u.name, tag: t, why: [] });
   }
 

@@ -12,7 +12,7 @@ import { readSnapshotGroups } from './snapshot-chunks.js';
 import { computePlan } from '../core/plan.js';
 import type { Plan, PlanOptions } from '../core/plan-types.js';
 import type { Snapshot } from '../core/snapshot.js';
-import { planOptionsOf } from './compute-plan.js';
+import { planOptionsOf, splitStreamUpdate } from './compute-plan.js';
 import type { CollectResult, DeletionKind, PlanCounts, PlanResult, RecheckEvent } from './contracts.js';
 import { InvalidInputError } from '../errors.js';
 import { DELETION_KINDS, runKeys } from './contracts.js';
@@ -48,11 +48,11 @@ export function recheckLists(collected: readonly CollectResult[], recollected: r
   return [...images, ...recollected.filter((c) => c.group !== 'images')];
 }
 
-/** Counts of the plan carried out, in the shape of summary.json. */
+/** Counts of the plan carried out, in the shape of summary.json (streams counted once, however many items their updates take). */
 function countsOf(files: PlanFiles, bytesReclaimed: number, warnings: number): PlanCounts {
   return {
     images: files.images.length,
-    streamUpdates: files.streamUpdates.length,
+    streamUpdates: new Set(files.streamUpdates.map((u) => `${u.namespace}/${u.name}`)).size,
     removedRevisions: files.streamUpdates.reduce((n, u) => n + u.removed.length, 0),
     manifestLinks: files.manifests.length,
     layerLinks: files.layerLinks.length,
@@ -90,6 +90,8 @@ export async function recheckPlan(event: RecheckEvent, artifacts: ArtifactStore)
     if (explained.reasons) result = intersectPlans(first, explained, snapshot);
   }
 
+  // The carried updates are the re-check's whole ones: cut them into items as the first plan's were.
+  result = { ...result, carried: { ...result.carried, streamUpdates: result.carried.streamUpdates.flatMap((u) => splitStreamUpdate(u)) } };
   const keys = {} as PlanResult['keys'];
   for (const kind of DELETION_KINDS) {
     keys[kind] = runKeys.recheckPlan(runId, kind);

@@ -82,6 +82,24 @@ describe('Re-check the plan, the task', () => {
     expect(section.sparedTotal).toBe(Object.values(result.recheck!.spared).reduce((a, b) => a + b, 0));
   });
 
+  it('counts a stream split into parts (items over 64 KiB) as one stream, as the first plan does', async () => {
+    // 700 revisions of one tag: its update is well over one 64 KiB item.
+    const seeds = Array.from({ length: 700 }, (_, i) => `big-${String(i).padStart(3, '0')}`);
+    const big = stream('ns', 'big', { latest: seeds });
+    const collected = await collect({ images: seeds.map((s) => image(s)), imagestreams: [big], pods: [], workloads: [], builds: [] }, false);
+    const plan = await computePrunePlan({ run: RUN, collected }, store);
+    expect((await getJson<unknown[]>(store, plan.keys.streamUpdates)).length).toBeGreaterThan(1);
+    expect(plan.counts.streamUpdates).toBe(1);
+    const recollected = await collect({ imagestreams: [big], pods: [], workloads: [], builds: [] }, true);
+    const result = await recheckPlan(parseRecheckEvent({ run: RUN, collected, recollected, plan }), store);
+    expect(result.counts).toEqual(plan.counts);
+    expect(result.recheck?.spared).toEqual({ layerLinks: 0, blobs: 0, manifests: 0, streamUpdates: 0, images: 0 });
+    // What is carried out is cut into items like the first plan's, each within the item limit.
+    const carried = await getJson<unknown[]>(store, result.keys.streamUpdates);
+    expect(carried).toEqual(await getJson<unknown[]>(store, plan.keys.streamUpdates));
+    for (const item of carried) expect(Buffer.byteLength(JSON.stringify(item))).toBeLessThanOrEqual(64 * 1024);
+  });
+
   it('refuses lists that were not all read again, naming them, and a run without images', () => {
     const r = (group: CollectResult['group']): CollectResult => ({ group, key: `k/${group}`, chunks: 0, count: 0 });
     expect(() => recheckLists([r('images'), r('pods'), r('builds')], [r('pods')])).toThrow('event.recollected: builds not read again');
