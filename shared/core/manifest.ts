@@ -72,27 +72,28 @@ export type ManifestConfigParse = { config?: string; error?: undefined } | { con
  * builds no layer or child lists.
  */
 export function parseManifestConfig(text: string): ManifestConfigParse {
+  const parsed = manifestObject(text);
+  if ('error' in parsed) return parsed;
+  const config = isObj(parsed.object.config) ? str(parsed.object.config.digest) : undefined;
+  return config ? { config } : {};
+}
+
+/** A manifest's text as a JSON object, or the one error both parsers give. */
+function manifestObject(text: string): { object: Record<string, unknown> } | { error: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
     return { error: (err as Error).message };
   }
-  if (!isObj(parsed)) return { error: 'not a JSON object' };
-  const config = isObj(parsed.config) ? str(parsed.config.digest) : undefined;
-  return config ? { config } : {};
+  return isObj(parsed) ? { object: parsed } : { error: 'not a JSON object' };
 }
 
 /** Reads a manifest's text. */
 export function parseManifest(text: string): ManifestParse {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    return { error: (err as Error).message };
-  }
-  if (!isObj(parsed)) return { error: 'not a JSON object' };
-  const m = parsed;
+  const parsed = manifestObject(text);
+  if ('error' in parsed) return parsed;
+  const m = parsed.object;
   const schemaVersion = typeof m.schemaVersion === 'number' ? m.schemaVersion : undefined;
   const layers: ManifestLayer[] = [];
   if (schemaVersion === 1) {
