@@ -30,30 +30,69 @@ export function chunkKey(prefix: string, index: number): string {
 }
 
 /**
+ * Writes a group's objects as parts under `prefix` (one JSON object per line,
+ * gzip) as they come, holding at most one part: what a collect task streams
+ * its pages into. {@link mark} and {@link rewind} void what was added since a
+ * mark (a list that starts again); the parts written after it are written
+ * over, and any left beyond the final count are never read.
+ */
+export class SnapshotChunkWriter {
+  private lines: string[] = [];
+  private bytes = 0;
+  private chunks = 0;
+  private count = 0;
+
+  constructor(
+    private readonly artifacts: ArtifactStore,
+    private readonly prefix: string,
+    private readonly limits: ChunkLimits = DEFAULT_CHUNK_LIMITS,
+  ) {}
+
+  /** Adds one object; writes the part it closes. */
+  async add(item: unknown): Promise<void> {
+    const line = JSON.stringify(item);
+    if (this.lines.length > 0 && (this.lines.length >= this.limits.maxItems || this.bytes + line.length > this.limits.maxBytes)) await this.flush();
+    this.lines.push(line);
+    this.bytes += line.length + 1;
+    this.count += 1;
+  }
+
+  /** Closes the part in progress and returns where the next one starts: what {@link rewind} goes back to. */
+  async mark(): Promise<{ chunks: number; count: number }> {
+    await this.flush();
+    return { chunks: this.chunks, count: this.count };
+  }
+
+  /** Forgets every object added since `to` was marked. */
+  rewind(to: { chunks: number; count: number }): void {
+    this.lines = [];
+    this.bytes = 0;
+    this.chunks = to.chunks;
+    this.count = to.count;
+  }
+
+  /** Writes the last part; how many parts and objects the group has. */
+  async finish(): Promise<{ chunks: number; count: number }> {
+    return this.mark();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.lines.length === 0) return;
+    await this.artifacts.put(chunkKey(this.prefix, this.chunks), gzipSync(`${this.lines.join('\n')}\n`), 'application/gzip');
+    this.chunks += 1;
+    this.lines = [];
+    this.bytes = 0;
+  }
+}
+
+/**
  * Writes `items` as parts under `prefix` (one JSON object per line, gzip),
  * each part its own small string. Returns how many parts and objects.
  */
 export async function writeSnapshotChunks(artifacts: ArtifactStore, prefix: string, items: Iterable<unknown>, limits: ChunkLimits = DEFAULT_CHUNK_LIMITS): Promise<{ chunks: number; count: number }> {
-  let lines: string[] = [];
-  let bytes = 0;
-  let chunks = 0;
-  let count = 0;
-  const flush = async () => {
-    if (lines.length === 0) return;
-    await artifacts.put(chunkKey(prefix, chunks), gzipSync(`${lines.join('\n')}\n`), 'application/gzip');
-    chunks += 1;
-    lines = [];
-    bytes = 0;
-  };
-  for (const item of items) {
-    const line = JSON.stringify(item);
-    if (lines.length > 0 && (lines.length >= limits.maxItems || bytes + line.length > limits.maxBytes)) await flush();
-    lines.push(line);
-    bytes += line.length + 1;
-    count += 1;
-  }
-  await flush();
-  return { chunks, count };
+  const writer = new SnapshotChunkWriter(artifacts, prefix, limits);
+  for (const item of items) await writer.add(item);
+  return writer.finish();
 }
 
 /**

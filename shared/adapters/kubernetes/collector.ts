@@ -55,9 +55,25 @@ export interface ClusterCollection {
   skipped: SkippedKind[];
 }
 
+/**
+ * One step of a group's list, page by page: a page of stripped objects of
+ * `kind`; `restart`: every object of `kind` yielded so far is void (its
+ * continue token expired and its list starts again); `skipped`: the server
+ * does not serve `kind`.
+ */
+export type GroupPage =
+  | { type: 'page'; kind: string; items: KubeObject[] }
+  | { type: 'restart'; kind: string }
+  | { type: 'skipped'; kind: string; skipped: SkippedKind };
+
 /** Reads the cluster's objects, one resource group at a time. */
 export interface ClusterReader {
   collectGroup(group: ResourceGroup): Promise<GroupCollection>;
+  /**
+   * The same group a page at a time, so a caller can store it as it comes and
+   * hold one page, not the group. Readers without it are read whole.
+   */
+  pagesOfGroup?(group: ResourceGroup): AsyncIterable<GroupPage>;
 }
 
 interface Page {
@@ -113,17 +129,19 @@ export class KubernetesCollector implements ClusterReader {
   }
 
   /**
-   * Lists one kind cluster-wide, every page, stripped. Returns `skipped` when
-   * the server does not serve the kind; throws {@link ListIncompleteError}
-   * when the list cannot be completed.
+   * Lists one kind cluster-wide, a page at a time, stripped (with `pool`, its
+   * strings shared across pages: only worth it when the pages are all kept).
+   * Yields `restart` when the continue token expired and the list starts
+   * again; `skipped` when the server does not serve the kind. Throws
+   * {@link ListIncompleteError} when the list cannot be completed.
    */
-  async listKind(k: ResourceKind): Promise<{ items: KubeObject[]; skipped?: SkippedKind; pages: number }> {
+  private async *pagesOfKind(k: ResourceKind, pool?: StringPool): AsyncGenerator<GroupPage> {
     const emit = this.options.onProgress ?? (() => {});
     let restarts = 0;
     for (;;) {
-      const items: KubeObject[] = [];
       let token: string | undefined;
       let page = 0;
+      let items = 0;
       let expired = false;
       do {
         const signal = this.abandoned?.signal;
@@ -149,24 +167,54 @@ export class KubernetesCollector implements ClusterReader {
           if (f.status === 404 && token === undefined) {
             const skipped = { kind: k.kind, reason: `not served by this cluster (404 on ${pathOf(k)})` };
             emit({ type: 'skipped', ...skipped });
-            return { items: [], skipped, pages: 0 };
+            yield { type: 'skipped', kind: k.kind, skipped };
+            return;
           }
           throw new ListIncompleteError(k.kind, `list of ${k.kind} (${pathOf(k)}) failed on page ${pageNo}: ${failureText(f)}${attemptsText(err.attempts, Date.now() - started)}; nothing is planned from a partial list`);
         }
-        for (const it of result.items) items.push(stripObject(k, it, this.strings));
+        const stripped = result.items.map((it) => stripObject(k, it, pool));
+        items += stripped.length;
         token = result.continueToken;
-        emit({ type: 'page', kind: k.kind, page, items: items.length });
+        emit({ type: 'page', kind: k.kind, page, items });
+        yield { type: 'page', kind: k.kind, items: stripped };
       } while (token !== undefined);
       if (!expired) {
-        emit({ type: 'done', kind: k.kind, items: items.length, pages: page });
-        return { items, pages: page };
+        emit({ type: 'done', kind: k.kind, items, pages: page });
+        return;
       }
       restarts += 1;
       if (restarts > this.maxRestarts) {
         throw new ListIncompleteError(k.kind, `list of ${k.kind} (${pathOf(k)}): the continue token expired ${restarts} times; the list could not be completed`);
       }
       emit({ type: 'restart', kind: k.kind, restarts });
+      yield { type: 'restart', kind: k.kind };
     }
+  }
+
+  /**
+   * Lists one kind cluster-wide, every page, stripped. Returns `skipped` when
+   * the server does not serve the kind; throws {@link ListIncompleteError}
+   * when the list cannot be completed.
+   */
+  async listKind(k: ResourceKind): Promise<{ items: KubeObject[]; skipped?: SkippedKind; pages: number }> {
+    let items: KubeObject[] = [];
+    let pages = 0;
+    for await (const p of this.pagesOfKind(k, this.strings)) {
+      if (p.type === 'skipped') return { items: [], skipped: p.skipped, pages: 0 };
+      if (p.type === 'restart') {
+        items = [];
+        pages = 0;
+        continue;
+      }
+      pages += 1;
+      for (const it of p.items) items.push(it);
+    }
+    return { items, pages };
+  }
+
+  /** Every kind of one group, one after the other, a page at a time (no strings shared: the pages are not kept here). */
+  async *pagesOfGroup(group: ResourceGroup): AsyncGenerator<GroupPage> {
+    for (const k of kindsOfGroup(group)) yield* this.pagesOfKind(k);
   }
 
   /** Lists every kind of one group, one after the other. */
