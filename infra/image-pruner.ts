@@ -15,7 +15,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { RESOURCE_GROUPS } from '../shared/core/kinds.js';
+import { RESOURCE_GROUPS, type ResourceGroup } from '../shared/core/kinds.js';
 import type { DeletionKind } from '../shared/workflow/contracts.js';
 import { parseImagePrunerProps } from '../shared/workflow/schemas/construct-props.js';
 import { parseDeployedRegistryUrl } from '../shared/workflow/schemas/registry-url.js';
@@ -222,11 +222,23 @@ export class ImagePruner extends Construct {
     const release = invoke(LOCK_STATE.release, RUN_LOCK_TASKS.release, releasePayload, { resultPath: sfn.JsonPath.DISCARD });
     const releaseAfterFailure = invoke(LOCK_STATE.releaseAfterFailure, RUN_LOCK_TASKS.release, releasePayload, { resultPath: sfn.JsonPath.DISCARD });
 
-    // 2 Collect: one Lambda per resource group, at the same time.
-    const collect = new sfn.Parallel(this, STATE.collect, { stateName: STATE.collect, resultPath: '$.collected' });
-    for (const group of RESOURCE_GROUPS) {
-      collect.branch(invoke(collectStateName(group), T.collect, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), group })));
-    }
+    // 2 Collect: one Lambda per resource group, at the same time. A list too
+    // long for one invocation (a million Images) is read by several in a row:
+    // an unfinished one returns the next one's event, with `resume`.
+    const collectBranch = (stateName: string, group: ResourceGroup, again: boolean): sfn.IChainable => {
+      const task = invoke(
+        stateName,
+        T.collect,
+        sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), group, ...(again ? { again: true } : {}), resume: sfn.JsonPath.objectAt('$.resume') }),
+      );
+      const more = new sfn.Choice(this, `${stateName}: more to list?`, { stateName: `${stateName}: more to list?` });
+      const listed = new sfn.Succeed(this, `${stateName}: listed`, { stateName: `${stateName}: listed` });
+      return task.next(more.when(sfn.Condition.isPresent('$.resume'), task).otherwise(listed));
+    };
+    // Each branch starts with `resume` false: from the start (CDK leaves out a null).
+    const branchInput = { run: sfn.JsonPath.objectAt('$.run'), resume: false };
+    const collect = new sfn.Parallel(this, STATE.collect, { stateName: STATE.collect, resultPath: '$.collected', parameters: branchInput });
+    for (const group of RESOURCE_GROUPS) collect.branch(collectBranch(collectStateName(group), group, false));
 
     // 3 The registry: the registryUrl prop, else the route the streams name ($.registry).
     const findRegistry = invoke(
@@ -268,10 +280,8 @@ export class ImagePruner extends Construct {
 
     // 5b The race guard (docs/rules.md, "Carrying it out"): every list but
     // Images read again, planned again; `$.plan` becomes what both plans delete.
-    const recollect = new sfn.Parallel(this, STATE.recollect, { stateName: STATE.recollect, resultPath: '$.recollected' });
-    for (const group of RESOURCE_GROUPS.filter((g) => g !== 'images')) {
-      recollect.branch(invoke(recollectStateName(group), T.collect, sfn.TaskInput.fromObject({ run: sfn.JsonPath.objectAt('$.run'), group, again: true })));
-    }
+    const recollect = new sfn.Parallel(this, STATE.recollect, { stateName: STATE.recollect, resultPath: '$.recollected', parameters: branchInput });
+    for (const group of RESOURCE_GROUPS.filter((g) => g !== 'images')) recollect.branch(collectBranch(recollectStateName(group), group, true));
     const recheck = invoke(
       STATE.recheckPlan,
       T.recheckPlan,

@@ -96,8 +96,22 @@ export type StartEvent = z.output<typeof startEventSchema>;
 /** Input of one collect task. */
 export type CollectEvent = z.output<typeof collectEventSchema>;
 
-/** Output of one collect task. */
+/** Output of one collect task that listed its whole group. */
 export type CollectResult = z.output<typeof collectResultSchema>;
+
+/** Where an unfinished collect goes on. */
+export type CollectResume = Exclude<CollectEvent['resume'], false | null | undefined>;
+
+/**
+ * Output of one collect task that stopped before its group was all listed (its
+ * time slice ran out): the next invocation's event, which goes on from `resume`.
+ */
+export interface CollectContinuation {
+  run: RunContext;
+  group: ResourceGroup;
+  again?: boolean;
+  resume: CollectResume;
+}
 
 /** Input of "Compute prune plan". */
 export type PlanEvent = z.output<typeof planEventSchema>;

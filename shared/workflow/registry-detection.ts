@@ -55,34 +55,48 @@ export function isClusterInternalHost(host: string): boolean {
   return CLUSTER_INTERNAL_HOST.test(name);
 }
 
+/** What a run of streams said about routes so far: streams per external host, all streams, and those naming an internal host. */
+export interface RouteTally {
+  hosts: Record<string, number>;
+  total: number;
+  internal: number;
+}
+
+/** Adds the streams' public repositories to `tally` (a new one when absent) and returns it. */
+export function tallyRoutes(streams: Iterable<Pick<ImageStream, 'status'>>, tally: RouteTally = { hosts: {}, total: 0, internal: 0 }): RouteTally {
+  for (const s of streams) {
+    tally.total += 1;
+    const host = hostOf(s.status?.publicDockerImageRepository);
+    if (host === undefined) continue;
+    if (isClusterInternalHost(host)) {
+      tally.internal += 1;
+      continue;
+    }
+    tally.hosts[host] = (tally.hosts[host] ?? 0) + 1;
+  }
+  return tally;
+}
+
 /**
  * What the streams' public repositories say: the most common external host
  * (ties broken by string order, so the same streams always give the same
  * answer) and how many streams name it or another one.
  */
 export function detectRegistry(streams: Iterable<Pick<ImageStream, 'status'>>): RegistryDetection {
-  const counts = new Map<string, number>();
-  let total = 0;
-  let internal = 0;
-  for (const s of streams) {
-    total += 1;
-    const host = hostOf(s.status?.publicDockerImageRepository);
-    if (host === undefined) continue;
-    if (isClusterInternalHost(host)) {
-      internal += 1;
-      continue;
-    }
-    counts.set(host, (counts.get(host) ?? 0) + 1);
-  }
-  const ranked = [...counts].sort(([a, n], [b, m]) => m - n || (a < b ? -1 : a > b ? 1 : 0));
+  return detectionOfTally(tallyRoutes(streams));
+}
+
+/** {@link detectRegistry} of streams already tallied (a list read in several invocations). */
+export function detectionOfTally(tally: RouteTally): RegistryDetection {
+  const ranked = Object.entries(tally.hosts).sort(([a, n], [b, m]) => m - n || (a < b ? -1 : a > b ? 1 : 0));
   const routed = ranked.reduce((sum, [, n]) => sum + n, 0);
   const [first, ...rest] = ranked;
   return {
     url: first ? `https://${first[0]}` : null,
     streams: first ? first[1] : 0,
     routed,
-    total,
-    internal,
+    total: tally.total,
+    internal: tally.internal,
     hosts: ranked.length,
     others: rest.slice(0, OTHERS_NAMED).map(([h]) => h),
   };

@@ -42,11 +42,15 @@ export class SnapshotChunkWriter {
   private chunks = 0;
   private count = 0;
 
+  /** `from`: go on after the parts an earlier writer of the same group wrote. */
   constructor(
     private readonly artifacts: ArtifactStore,
     private readonly prefix: string,
     private readonly limits: ChunkLimits = DEFAULT_CHUNK_LIMITS,
-  ) {}
+    from?: { chunks: number; count: number },
+  ) {
+    if (from) this.rewind(from);
+  }
 
   /** Adds one object; writes the part it closes. */
   async add(item: unknown): Promise<void> {

@@ -28,6 +28,12 @@ export interface Settings {
    * streams (./registry-detection.ts).
    */
   registryUrl?: string;
+  /**
+   * How long one collect invocation lists before it hands on to the next
+   * (default COLLECT_SLICE_SECONDS, 600: 10 of its 15 minutes). Locally a
+   * smaller one shows the hand-over on a small cluster.
+   */
+  collectSliceSeconds?: number;
 }
 
 /** The adapters a task function may be given. A task names the ones it needs; it gets only those. */

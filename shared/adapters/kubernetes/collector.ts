@@ -62,18 +62,26 @@ export interface ClusterCollection {
  * does not serve `kind`.
  */
 export type GroupPage =
-  | { type: 'page'; kind: string; items: KubeObject[] }
+  /** `continue`: where the kind's list goes on after this page; absent on its last page. */
+  | { type: 'page'; kind: string; items: KubeObject[]; continue?: string }
   | { type: 'restart'; kind: string }
   | { type: 'skipped'; kind: string; skipped: SkippedKind };
+
+/** Where a group's read goes on: the kind, and its list's continue token. */
+export interface GroupResume {
+  kind: string;
+  continue: string;
+}
 
 /** Reads the cluster's objects, one resource group at a time. */
 export interface ClusterReader {
   collectGroup(group: ResourceGroup): Promise<GroupCollection>;
   /**
    * The same group a page at a time, so a caller can store it as it comes and
-   * hold one page, not the group. Readers without it are read whole.
+   * hold one page, not the group; `from` goes on where an earlier read
+   * stopped (a page's `continue` of that kind). Readers without it are read whole.
    */
-  pagesOfGroup?(group: ResourceGroup): AsyncIterable<GroupPage>;
+  pagesOfGroup?(group: ResourceGroup, from?: GroupResume): AsyncIterable<GroupPage>;
 }
 
 interface Page {
@@ -135,11 +143,14 @@ export class KubernetesCollector implements ClusterReader {
    * again; `skipped` when the server does not serve the kind. Throws
    * {@link ListIncompleteError} when the list cannot be completed.
    */
-  private async *pagesOfKind(k: ResourceKind, pool?: StringPool): AsyncGenerator<GroupPage> {
+  private async *pagesOfKind(k: ResourceKind, pool?: StringPool, from?: string): AsyncGenerator<GroupPage> {
     const emit = this.options.onProgress ?? (() => {});
     let restarts = 0;
+    // A token from an earlier read that has expired since starts the list again, like any other.
+    let start = from;
     for (;;) {
-      let token: string | undefined;
+      let token: string | undefined = start;
+      start = undefined;
       let page = 0;
       let items = 0;
       let expired = false;
@@ -176,7 +187,7 @@ export class KubernetesCollector implements ClusterReader {
         items += stripped.length;
         token = result.continueToken;
         emit({ type: 'page', kind: k.kind, page, items });
-        yield { type: 'page', kind: k.kind, items: stripped };
+        yield { type: 'page', kind: k.kind, items: stripped, ...(token === undefined ? {} : { continue: token }) };
       } while (token !== undefined);
       if (!expired) {
         emit({ type: 'done', kind: k.kind, items, pages: page });
@@ -212,9 +223,16 @@ export class KubernetesCollector implements ClusterReader {
     return { items, pages };
   }
 
-  /** Every kind of one group, one after the other, a page at a time (no strings shared: the pages are not kept here). */
-  async *pagesOfGroup(group: ResourceGroup): AsyncGenerator<GroupPage> {
-    for (const k of kindsOfGroup(group)) yield* this.pagesOfKind(k);
+  /**
+   * Every kind of one group, one after the other, a page at a time (no
+   * strings shared: the pages are not kept here); with `from`, from that
+   * kind's continue token on.
+   */
+  async *pagesOfGroup(group: ResourceGroup, from?: GroupResume): AsyncGenerator<GroupPage> {
+    const kinds = kindsOfGroup(group);
+    const first = from ? kinds.findIndex((k) => k.kind === from.kind) : 0;
+    if (first < 0) throw new ListIncompleteError(from!.kind, `cannot go on with ${from!.kind}: it is not a kind of the ${group} group`);
+    for (let i = first; i < kinds.length; i += 1) yield* this.pagesOfKind(kinds[i], undefined, i === first ? from?.continue : undefined);
   }
 
   /** Lists every kind of one group, one after the other. */

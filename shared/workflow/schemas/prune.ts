@@ -184,7 +184,32 @@ export const startEventSchema = object({
  * Input of one collect task; `again` (the race guard's second reading, see
  * ../recheck-plan.ts) writes under runs/<id>/recheck/ instead of the snapshot.
  */
-export const collectEventSchema = object({ run: runContextSchema, group: resourceGroupSchema, again: bool.optional() });
+/**
+ * Where an unfinished collect goes on (the next invocation's `resume`): the
+ * kind and its continue token, where that kind's parts began (a restart goes
+ * back there), the parts and objects written so far, and the image streams'
+ * routes tallied so far.
+ */
+export const collectResumeSchema = object({
+  kind: nonEmptyString,
+  continue: nonEmptyString,
+  kindStart: object({ chunks: wholeNumber, count: wholeNumber }),
+  chunks: wholeNumber,
+  count: wholeNumber,
+  routes: object({ hosts: z.record(z.string(), wholeNumber), total: wholeNumber, internal: wholeNumber }).optional(),
+});
+
+/**
+ * Input of one collect task: a group, read again for the race guard
+ * (`again`), going on where the last invocation stopped (`resume`; false,
+ * null or absent: from the start).
+ */
+export const collectEventSchema = object({
+  run: runContextSchema,
+  group: resourceGroupSchema,
+  again: bool.optional(),
+  resume: z.union([collectResumeSchema, z.literal(false)]).nullish(),
+});
 
 /** Output of one collect task; the image streams' also says which registry route they name. */
 export const collectResultSchema = object({ group: resourceGroupSchema, key: nonEmptyString, chunks: wholeNumber, count: wholeNumber, registry: registryDetectionSchema.optional() });

@@ -4,7 +4,7 @@
 // handler and the local runner serve them.
 import * as batches from '../batches.js';
 import { checkRegistryHealth } from '../check-health.js';
-import { collectGroup } from '../collect.js';
+import { collectGroupSlice } from '../collect.js';
 import { computePrunePlan } from '../compute-plan.js';
 import { recheckPlan } from '../recheck-plan.js';
 import * as events from '../events.js';
@@ -32,8 +32,9 @@ export const collectTask = defineTask({
   id: 'collect',
   summary: 'List one resource group of the cluster, all pages, into the run artifacts',
   parse: events.parseCollectEvent,
-  run: (e, p) => collectGroup(e, p.cluster, p.artifacts),
-  ports: ['cluster', 'artifacts'],
+  // A long list (a million Images) is read by several invocations in a row: each stops after its slice and hands on.
+  run: (e, p) => collectGroupSlice(e, p.cluster, p.artifacts, { sliceSeconds: p.settings.collectSliceSeconds }),
+  ports: ['cluster', 'artifacts', 'settings'],
   memoryMb: 2048,
   timeoutMinutes: 15,
   retry: [RETRY_COLLECT, RETRY_ARTIFACTS],
