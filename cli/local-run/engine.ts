@@ -13,6 +13,7 @@ import { InvalidInputError } from '../../shared/errors.js';
 import type { AnyTask, PortName, Ports } from '../../shared/workflow/task.js';
 import type { AslDefinition } from './definition.js';
 import { resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
+import { HISTORY_EVENT_LIMIT, HistoryLimitExceededError, historyEventsOf } from './history.js';
 import { LocalMapResults, writtenMapsOf } from './map-results.js';
 import { checkBatches, checkPayload, payloadBytes, exposeStateInputs, isReaderState, limitedHandler, withoutLocalItems } from './limits.js';
 
@@ -143,6 +144,8 @@ export interface ExecuteResult {
   output?: unknown;
   /** The error that ended a failed execution: name and one-line message. */
   error?: { name: string; message: string };
+  /** The events AWS would have written into the execution's history (./history.ts), of at most 25,000. */
+  historyEvents: number;
 }
 
 /**
@@ -195,8 +198,17 @@ export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> 
 
   const entered = new Map<string, number>();
   const topLevel = new Set(Object.keys(definition.States));
+  const readers = new Set(readerStates(definition.States as Record<string, Record<string, Json>>).map(([name]) => name));
+  let historyEvents = 0;
+  let historyFull = false;
   const logDone = (async () => {
     for await (const ev of execution.eventLogs) {
+      historyEvents += historyEventsOf(ev, readers);
+      // The last event AWS writes is the failure itself.
+      if (!historyFull && historyEvents >= HISTORY_EVENT_LIMIT - 1) {
+        historyFull = true;
+        execution.abort();
+      }
       if (ev.type !== 'StateEntered' && ev.type !== 'StateExited' && ev.type !== 'StateFailed') continue;
       const name = ev.state.name;
       if (!topLevel.has(name) || ev.index !== undefined) continue;
@@ -213,12 +225,17 @@ export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> 
   try {
     const output: unknown = await execution.result;
     checkPayload('the execution output', withoutLocalItems(output));
-    result = { status: 'succeeded', output };
-  } catch (err) {
+    result = { status: 'succeeded', output, historyEvents: 0 };
+  } catch (caught) {
+    // Aborted for its history: fails as AWS fails it.
+    const err = historyFull ? new HistoryLimitExceededError() : caught;
     const cause = err instanceof ExecutionError && err.cause instanceof Error ? err.cause : err;
-    result = { status: 'failed', error: { name: cause instanceof Error ? cause.name : 'Error', message: cause instanceof Error ? cause.message.split('\n')[0] : String(cause) } };
+    result = { status: 'failed', error: { name: cause instanceof Error ? cause.name : 'Error', message: cause instanceof Error ? cause.message.split('\n')[0] : String(cause) }, historyEvents: 0 };
   }
   await logDone;
+  // The log can trail the execution: one that ended before the abort still passed the quota.
+  if (historyFull) result = { status: 'failed', error: { name: 'States.Runtime', message: new HistoryLimitExceededError().message }, historyEvents };
+  result.historyEvents = historyEvents;
   // The local "EventBridge rule": a run that ended without reaching its release
   // state (failed before it, stopped by a limit) still frees the lock. A no-op
   // when the run released it or never held it (skipped).

@@ -82,6 +82,8 @@ export interface LocalRunResult {
   error?: { name: string; message: string };
   /** Wall time of each top-level state, in order. */
   timings: { state: string; ms: number }[];
+  /** The events AWS would have written into the execution's history, of at most 25,000 (./history.ts). */
+  historyEvents: number;
 }
 
 /** Runs the prune workflow locally and resolves with its report; never throws for a failed execution. */
@@ -155,12 +157,12 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
       }
     },
   });
-  if (outcome.status === 'succeeded' && isSkippedRun(outcome.output)) return { status: 'skipped', skipped: outcome.output, timings };
-  if (outcome.status === 'succeeded') return { status: 'succeeded', report: outcome.output as Report, timings };
+  if (outcome.status === 'succeeded' && isSkippedRun(outcome.output)) return { status: 'skipped', skipped: outcome.output, timings, historyEvents: outcome.historyEvents };
+  if (outcome.status === 'succeeded') return { status: 'succeeded', report: outcome.output as Report, timings, historyEvents: outcome.historyEvents };
   let report: Report | undefined;
   if (run) report = await getJson<Report>(opts.ports.artifacts, runKeys.report(run.runId)).catch(() => undefined);
   // A Fail state's error is the workflow's; the real cause is in the report.
-  return { status: 'failed', report, error: report?.error ?? outcome.error, timings };
+  return { status: 'failed', report, error: report?.error ?? outcome.error, timings, historyEvents: outcome.historyEvents };
 }
 
 export type { BatchResult };

@@ -78,6 +78,7 @@ describe('a group read by several collect invocations in a row', () => {
   it('runs the workflow with one page per invocation and plans what one invocation per group plans', async () => {
     cluster = await startCluster({ objects: OBJECTS, pageSizeCap: 2 });
     const plans: unknown[] = [];
+    const events: number[] = [];
     const reads: Map<string, number>[] = [];
     for (const slice of [undefined, 0]) {
       const artifacts = join(dir, `slice-${slice ?? 'default'}`);
@@ -95,6 +96,7 @@ describe('a group read by several collect invocations in a row', () => {
       expect(result.error).toBeUndefined();
       expect(result.status).toBe('succeeded');
       plans.push(result.report?.plan);
+      events.push(result.historyEvents);
       reads.push(counted);
     }
     expect(plans[1]).toEqual(plans[0]);
@@ -103,5 +105,7 @@ describe('a group read by several collect invocations in a row', () => {
     expect(reads[0].get('images')).toBe(1);
     expect(reads[1].get('images')).toBe(5);
     expect(reads[1].get('imagestreams')).toBe(1);
+    // Each more round is a task and a Choice in the history: 4 more for the images (5 + 2 events each).
+    expect(events[1] - events[0]).toBe(4 * 7);
   });
 });

@@ -145,3 +145,43 @@ describe('256 KiB per Distributed Map batch', () => {
     expect(seen).toEqual([1, 1, 1]);
   });
 });
+
+describe('25,000 events in one execution history', () => {
+  /** A Pass and a Choice looping `times` times: four history events a round on AWS, plus the execution's two. */
+  function loop(times: number, caught: string[]): LocalWorkflow {
+    const definition: AslDefinition = {
+      StartAt: 'Count',
+      States: {
+        Count: { Type: 'Pass', Parameters: { 'n.$': 'States.MathAdd($.n, 1)' }, Next: 'Again?' },
+        'Again?': { Type: 'Choice', Choices: [{ Variable: '$.n', NumericLessThan: times, Next: 'Count' }], Default: 'Done' },
+        Done: { Type: 'Task', Resource: fn('done'), TimeoutSeconds: 60, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }], End: true },
+        Caught: { Type: 'Task', Resource: fn('caught'), TimeoutSeconds: 60, End: true },
+      },
+    } as never;
+    return {
+      definition,
+      tasks: new Map([
+        ['Done', row('done', async (e) => e)],
+        ['Caught', row('caught', async (e) => {
+          caught.push(JSON.stringify(e));
+          return 'caught';
+        })],
+      ]),
+    };
+  }
+
+  it('runs a loop whose history stays under the quota', async () => {
+    // 6,000 rounds: 24,000 events, the task's 5 and the execution's 2.
+    const r = await execute(loop(6_000, []), { n: 0 });
+    expect(r).toMatchObject({ status: 'succeeded', output: { n: 6_000 } });
+    expect(r.historyEvents).toBe(24_007);
+  }, 120_000);
+
+  it('fails one that passes it with States.Runtime, as AWS words it, and nothing catches that', async () => {
+    const caught: string[] = [];
+    const r = await execute(loop(6_300, caught), { n: 0 });
+    expect(r).toMatchObject({ status: 'failed', error: { name: 'States.Runtime', message: 'The execution reached the maximum number of history events (25000).' } });
+    expect(r.historyEvents).toBeGreaterThanOrEqual(24_999);
+    expect(caught).toEqual([]);
+  }, 120_000);
+});
