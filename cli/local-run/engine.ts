@@ -8,7 +8,7 @@ import { App, Stack as CdkStack } from 'aws-cdk-lib';
 import type { CfnStateMachine, StateMachine as CdkStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import type { ArtifactStore } from '../../shared/adapters/artifacts/artifact-store.js';
-import { getJson } from '../../shared/adapters/artifacts/artifact-store.js';
+import { getJsonArray } from '../../shared/adapters/artifacts/artifact-store.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import type { AnyTask, PortName, Ports } from '../../shared/workflow/task.js';
 import type { AslDefinition } from './definition.js';
@@ -65,8 +65,8 @@ export function freshCopy(w: LocalWorkflow): LocalWorkflow {
 export async function readBatches(artifacts: ArtifactStore, input: unknown): Promise<{ Items: unknown[]; BatchInput: unknown }[]> {
   const p = input as { Key?: unknown; MaxItemsPerBatch?: unknown; MaxInputBytesPerBatch?: unknown; BatchInput?: unknown };
   if (typeof p.Key !== 'string') throw new InvalidInputError('item reader: Key must be a string');
-  const items = await getJson<unknown[]>(artifacts, p.Key);
-  if (!Array.isArray(items)) throw new InvalidInputError(`item reader: ${p.Key} is not a JSON array`);
+  // As the ItemReader does, item by item: a plan file may be larger than one string can hold.
+  const items = await getJsonArray<unknown>(artifacts, p.Key);
   const size = typeof p.MaxItemsPerBatch === 'number' && p.MaxItemsPerBatch > 0 ? p.MaxItemsPerBatch : 1;
   const maxBytes = typeof p.MaxInputBytesPerBatch === 'number' && p.MaxInputBytesPerBatch > 0 ? p.MaxInputBytesPerBatch : Infinity;
   const out: { Items: unknown[]; BatchInput: unknown }[] = [];

@@ -7,7 +7,7 @@
 // plan's files stay as they were, and spared.json lists what was spared and why.
 // Only keys and counts go back into the state.
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
-import { getJson, putJson } from '../adapters/artifacts/artifact-store.js';
+import { getJsonArray, putJson } from '../adapters/artifacts/artifact-store.js';
 import { readSnapshotGroups } from './snapshot-chunks.js';
 import { computePlan } from '../core/plan.js';
 import type { Plan, PlanOptions } from '../core/plan-types.js';
@@ -75,11 +75,11 @@ export async function recheckPlan(event: RecheckEvent, artifacts: ArtifactStore)
 
   const k = event.plan.keys;
   const first: PlanFiles = {
-    layerLinks: await getJson(artifacts, k.layerLinks),
-    blobs: await getJson(artifacts, k.blobs),
-    manifests: await getJson(artifacts, k.manifests),
-    streamUpdates: await getJson(artifacts, k.streamUpdates),
-    images: await getJson(artifacts, k.images),
+    layerLinks: await getJsonArray(artifacts, k.layerLinks),
+    blobs: await getJsonArray(artifacts, k.blobs),
+    manifests: await getJsonArray(artifacts, k.manifests),
+    streamUpdates: await getJsonArray(artifacts, k.streamUpdates),
+    images: await getJsonArray(artifacts, k.images),
   };
   let result = intersectPlans(first, second, snapshot);
   // The rules' own reasons name the pod or stream that keeps a spared image or

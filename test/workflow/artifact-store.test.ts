@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArtifactStore } from '../../shared/adapters/artifacts/artifact-store.js';
-import { getGzipJson, getJson, putGzipJson, putJson } from '../../shared/adapters/artifacts/artifact-store.js';
+import { getGzipJson, getJson, getJsonArray, putGzipJson, putJson } from '../../shared/adapters/artifacts/artifact-store.js';
 import { LocalFolderArtifacts } from '../../shared/adapters/artifacts/local-folder.js';
 import { S3Artifacts } from '../../shared/adapters/artifacts/s3.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
@@ -47,6 +47,23 @@ describe.each(['s3', 'folder'])('artifacts in %s', (kind) => {
     await store.put('runs/r3/plan/blobs.json', 'not json', 'application/json');
     await expect(getJson(store, 'runs/r3/plan/blobs.json')).rejects.toMatchObject({ name: 'ArtifactsError' });
     await expect(getGzipJson(store, 'runs/r3/plan/blobs.json')).rejects.toMatchObject({ name: 'ArtifactsError' });
+  });
+
+  it('reads a list file item by item, not as one string, when it is larger than a string should be: the same items', async () => {
+    const store = stores[kind]();
+    // Over 10,000 items: written in pieces; read back with the one-string limit set to 1 KiB.
+    const items = Array.from({ length: 25_000 }, (_, i) => ({ repository: `ns/app-${i % 7}`, digest: `sha256:${String(i).padStart(64, '0')}`, note: i % 3 === 0 ? 'quote " and \\ and é' : undefined }));
+    await putJson(store, 'runs/r4/plan/layer-links.json', items);
+    const whole = await getJsonArray(store, 'runs/r4/plan/layer-links.json');
+    const itemByItem = await getJsonArray(store, 'runs/r4/plan/layer-links.json', 1024);
+    expect(itemByItem).toEqual(JSON.parse(JSON.stringify(items)));
+    expect(itemByItem).toEqual(whole);
+    await store.put('runs/r4/plan/not-a-list.json', '{"a": 1}', 'application/json');
+    for (const limit of [undefined, 2]) {
+      await expect(getJsonArray(store, 'runs/r4/plan/not-a-list.json', limit)).rejects.toMatchObject({ name: 'ArtifactsError', message: expect.stringContaining('is not a JSON array') });
+    }
+    await store.put('runs/r4/plan/cut.json', '[{"a": 1}, {"b":', 'application/json');
+    await expect(getJsonArray(store, 'runs/r4/plan/cut.json', 2)).rejects.toMatchObject({ name: 'ArtifactsError', message: expect.stringContaining('is not valid JSON') });
   });
 
   it.each(['../escape.json', '/abs.json', 'runs/./x', ''])('refuses the key %j', async (key) => {

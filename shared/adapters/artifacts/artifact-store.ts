@@ -41,7 +41,44 @@ export async function putJson(store: ArtifactStore, key: string, value: unknown)
 
 /** Reads a JSON value; a body that does not parse is an {@link ArtifactsError} naming the key. */
 export async function getJson<T>(store: ArtifactStore, key: string): Promise<T> {
+  return getJsonOf<T>(key, await store.get(key));
+}
+
+/** A list file up to this size is parsed as one string; a larger one item by item (V8 caps a string near 512 MiB). */
+const ONE_STRING_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Reads a JSON array (a plan file, written by {@link putJson}) into a list,
+ * never as one string when it is larger than `oneStringBytes`: then it is
+ * parsed item by item from the Buffer (@streamparser/json, loaded only then).
+ * A body that is not a JSON array is an {@link ArtifactsError} naming the key.
+ */
+export async function getJsonArray<T>(store: ArtifactStore, key: string, oneStringBytes = ONE_STRING_BYTES): Promise<T[]> {
   const body = await store.get(key);
+  const start = body.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
+  if (start < 0 || body[start] !== 0x5b) throw new ArtifactsError(key, 'is not a JSON array');
+  if (body.length <= oneStringBytes) {
+    const value = await getJsonOf<unknown>(key, body);
+    if (!Array.isArray(value)) throw new ArtifactsError(key, 'is not a JSON array');
+    return value as T[];
+  }
+  const { JSONParser } = await import('@streamparser/json');
+  const out: T[] = [];
+  const parser = new JSONParser({ paths: ['$.*'], keepStack: false });
+  parser.onValue = ({ value }) => {
+    out.push(value as T);
+  };
+  try {
+    for (let i = 0; i < body.length; i += 1 << 20) parser.write(body.subarray(i, i + (1 << 20)));
+    // The parser ends by itself when the array closes; a body cut short has not.
+    if (!parser.isEnded) parser.end();
+  } catch (err) {
+    throw new ArtifactsError(key, 'is not valid JSON', { cause: err });
+  }
+  return out;
+}
+
+async function getJsonOf<T>(key: string, body: Buffer): Promise<T> {
   try {
     return JSON.parse(body.toString('utf8')) as T;
   } catch (err) {
