@@ -7,9 +7,11 @@
 // stream. Images are realistic in size (~4 KB of JSON: manifest, image
 // metadata, managed fields), as bench/collect.ts's are.
 //
-// With keepTagRevisions 3 (the default), each tag of five revisions loses its
-// two oldest: 40% of the Images, their manifests, and the layers only they
-// hold (two own layers each) are planned for deletion.
+// A cluster that is pruned regularly: with keepTagRevisions 3 (the default),
+// one stream in `prunedEvery` (10) has two tags of five revisions and loses the
+// two oldest of each; the others spread their ten revisions over four tags and
+// keep them all. So 4% of the Images are planned for deletion (40,000 at a
+// million), with their manifests, configs and two own layers each.
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../shared/core/kube-types.js';
 import type { GeneratedKind } from '../test/support/fake-openshift.js';
@@ -19,7 +21,8 @@ export const SCALE_NOW = '2026-11-01T00:00:00Z';
 
 const REG = 'image-registry.openshift-image-registry.svc:5000';
 const REVISIONS = 10;
-const TAGS = ['latest', 'stable'] as const;
+const PRUNED_TAGS = ['latest', 'stable'] as const;
+const KEPT_TAGS = ['latest', 'stable', 'v1', 'v2'] as const;
 const DAY = 86_400_000;
 const SCHEMA2 = 'application/vnd.docker.distribution.manifest.v2+json';
 const LAYER = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
@@ -35,7 +38,11 @@ export class ScaleCluster {
   readonly pods: number;
   private readonly now = Date.parse(SCALE_NOW);
 
-  constructor(readonly images: number) {
+  constructor(
+    readonly images: number,
+    /** One stream in this many has revisions to prune. */
+    readonly prunedEvery = 10,
+  ) {
     this.streams = Math.ceil(images / REVISIONS);
     this.namespaces = Math.max(2, Math.round(images / 400));
     this.pods = Math.round(images / 2);
@@ -121,14 +128,15 @@ export class ScaleCluster {
     };
   }
 
-  /** Stream s: two tags of five revisions each, newest first. */
+  /** Stream s: its ten revisions over two tags (one stream in prunedEvery) or four, newest first. */
   stream(s: number): KubeObject {
     const ns = this.ns(s);
     const first = s * REVISIONS;
     const last = Math.min(this.images, first + REVISIONS) - 1;
-    const tags = TAGS.map((tag, t) => {
+    const names = s % this.prunedEvery === 0 ? PRUNED_TAGS : KEPT_TAGS;
+    const tags = names.map((tag, t) => {
       const mine: number[] = [];
-      for (let i = last; i >= first; i -= 1) if ((i - first) % TAGS.length === t) mine.push(i);
+      for (let i = last; i >= first; i -= 1) if ((i - first) % names.length === t) mine.push(i);
       return { tag, items: mine.map((i, g) => ({ created: iso(this.created(i) + 5000), dockerImageReference: `${REG}/${ns}/app-${s}@${this.digest(i)}`, image: this.digest(i), generation: mine.length - g })) };
     }).filter((t) => t.items.length > 0);
     return {

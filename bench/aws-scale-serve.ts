@@ -1,8 +1,8 @@
 // The servers of the aws-scale benchmark, each in its own process so that
 // their CPU and memory are not the tasks' (bench/aws-scale.ts starts them):
 //
-//   tsx bench/aws-scale-serve.ts api N      -> the fake OpenShift API server with the
-//        ScaleCluster of N Images (Images, Pods and Builds generated per page)
+//   tsx bench/aws-scale-serve.ts api N P    -> the fake OpenShift API server with the
+//        ScaleCluster of N Images, one stream in P pruned (Images, Pods and Builds generated per page)
 //   tsx bench/aws-scale-serve.ts registry   -> a registry stand-in that answers
 //        GET /v2/ and accepts every manifest and layer-link DELETE with 202
 //
@@ -13,9 +13,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ScaleCluster } from './aws-scale-cluster.js';
 
-async function serveApi(images: number): Promise<void> {
+async function serveApi(images: number, prunedEvery: number): Promise<void> {
   const { startFakeOpenShift } = await import('../test/support/fake-openshift.js');
-  const cluster = new ScaleCluster(images);
+  const cluster = new ScaleCluster(images, prunedEvery);
   const api = await startFakeOpenShift({ objects: [...cluster.stored()], generated: cluster.generated() });
   process.stdout.write(`${JSON.stringify({ url: api.url, token: api.token, kubeconfigPath: api.kubeconfigPath })}\n`);
   process.stdin.resume();
@@ -62,8 +62,8 @@ async function serveRegistry(): Promise<void> {
   server.close();
 }
 
-const [mode, arg] = process.argv.slice(2);
-if (mode === 'api') await serveApi(Number(arg));
+const [mode, arg, arg2] = process.argv.slice(2);
+if (mode === 'api') await serveApi(Number(arg), Number(arg2 ?? 10));
 else if (mode === 'registry') await serveRegistry();
 else {
   process.stderr.write('usage: tsx bench/aws-scale-serve.ts api N | registry\n');

@@ -58,6 +58,7 @@ export const AWS_SCALE_BENCH_FLAGS = {
   target: { type: 'string', default: '0.5', help: 'the largest fraction of any AWS limit that passes' },
   'rtt-ms': { type: 'int', min: 0, default: 100, help: 'estimated round trip of one list page to a real API server' },
   'heap-mb': { type: 'int', min: 64, default: 16_384, help: "each task process's V8 heap limit (above the rows' memory, so the peak is measured, not capped)" },
+  'pruned-every': { type: 'int', min: 1, default: 10, help: 'one image stream in this many has revisions to prune (10: 4% of the Images)' },
   'num-workers': { type: 'int', min: 1, default: 10, help: "the deletion Maps' concurrency (the run's numWorkers)" },
 } as const satisfies FlagSpecs;
 
@@ -146,7 +147,7 @@ export async function runAwsScaleBench(argv: string[]): Promise<number> {
   const storageDir = join(dir, 'storage');
   await mkdir(storageDir, { recursive: true });
   log(`starting the fake API server with ${n} Images (own process) and the registry stand-in`);
-  const api = await startServer(['api', String(n)], 12_288);
+  const api = await startServer(['api', String(n), String(values['pruned-every'])], 12_288);
   const registry = await startServer(['registry'], 1024);
   const workflow = localPruneWorkflow();
   const batchRowOfMap = new Map<string, AnyTask>(DELETION_KINDS.map((k) => [DELETION_STEPS[k].map, BATCH_TASKS[k] as AnyTask]));
