@@ -43,7 +43,10 @@ export const collectTask = defineTask({
   parse: events.parseCollectEvent,
   run: (e, p) => collectGroup(e, p.cluster, p.artifacts),
   ports: ['cluster', 'artifacts'],
-  memoryMb: 2048,
+  // The group's stripped objects are in memory until written: at 1M Images
+  // the Images group peaked at 2.3 GB of RSS (bench aws-scale, 2026-11-30);
+  // 8,192 MB keeps that under a third (docs/workflow.md, "What happens at 1M Images").
+  memoryMb: 8192,
   timeoutMinutes: 15,
   retry: [RETRY_COLLECT, RETRY_ARTIFACTS],
 });
@@ -66,7 +69,10 @@ export const computePlanTask = defineTask({
   parse: events.parsePlanEvent,
   run: (e, p) => computePrunePlan(e, p.artifacts),
   ports: ['artifacts'],
-  memoryMb: 3008,
+  // The whole snapshot and the plan are in memory: 5.1 GB of RSS at 1M Images
+  // (bench aws-scale, 2026-11-30; 0.75 GB at 100k), half of Lambda's most,
+  // which this is (docs/workflow.md, "What happens at 1M Images").
+  memoryMb: 10240,
   timeoutMinutes: 15,
   retry: [RETRY_ARTIFACTS],
 });
@@ -94,7 +100,9 @@ export const recheckPlanTask = defineTask({
   parse: events.parseRecheckEvent,
   run: (e, p) => recheckPlan(e, p.artifacts),
   ports: ['artifacts'],
-  memoryMb: 3008,
+  // Plans again from the lists read again: 4.0 GB of RSS at 1M Images
+  // (bench aws-scale), so Lambda's most, as compute-plan.
+  memoryMb: 10240,
   timeoutMinutes: 15,
   retry: [RETRY_ARTIFACTS],
 });
