@@ -23,9 +23,19 @@
 // to hundreds of milliseconds. The report estimates that as list pages x
 // --rtt-ms, for the collect rows. The task processes run the worker bundled
 // into plain JavaScript (no TypeScript loader), as the Lambda bundle is; a
-// fresh process's RSS (runtime and code) is shown as the base.
+// fresh process's RSS (runtime and code) is shown as the base. Each has a V8
+// heap limit above its row's memory (--heap-mb), so the peak is measured, not
+// capped: with room V8 collects less eagerly, so the peak RSS is an upper
+// bound of what the task needs.
 //
-//   npm run bench -- aws-scale [--images 1000000] [--target 0.5] [--rtt-ms 100]
+// --pruned-every P: one image stream in P has revisions to prune (10: 4% of
+// the Images; the 1M figures in the README used 100, so that the deletions do
+// not take an hour here). A batch task's figures are per batch of 100 items,
+// whatever the plan's size; what grows with the cluster is what the collect
+// and plan tasks hold, and that does not depend on P.
+//
+//   npm run bench -- aws-scale [--images 1000000] [--pruned-every 10] [--target 0.5]
+//                              [--rtt-ms 100] [--heap-mb 16384] [--num-workers 10]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';

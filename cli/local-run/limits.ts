@@ -114,7 +114,11 @@ export function limitedHandler(
     const inputBytes = payload !== state ? checkPayload(`the input of task "${name}" (after Parameters)`, payload) : stateBytes;
     measured?.({ state: name, what: 'input', bytes: inputBytes });
     const result = await handler(payload);
-    if (!reader) measured?.({ state: name, what: 'output', bytes: checkPayload(`the output of task "${name}"`, result) });
+    if (!reader) {
+      // Checked first: `measured?.(...)` would not evaluate its argument without a callback.
+      const outputBytes = checkPayload(`the output of task "${name}"`, result);
+      measured?.({ state: name, what: 'output', bytes: outputBytes });
+    }
     return result;
   };
 }

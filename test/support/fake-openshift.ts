@@ -253,7 +253,7 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
     }
     if (generated.has(k.kind)) {
       if (route.namespace !== undefined) throw new HttpError(400, `fake OpenShift: generated kind ${k.kind} is listed cluster-wide only`);
-      const g = generated.page(k.kind, apiVersionOf(k), from, limit === Number.POSITIVE_INFINITY ? Number.MAX_SAFE_INTEGER : limit);
+      const g = generated.page(k.kind, from, limit === Number.POSITIVE_INFINITY ? Number.MAX_SAFE_INTEGER : limit);
       const metadata: Record<string, unknown> = { resourceVersion: store.resourceVersion };
       if (g.next !== undefined) metadata.continue = Buffer.from(JSON.stringify({ k: k.kind, g: g.next } satisfies ContinueToken)).toString('base64url');
       return { __raw: `{"kind":"${k.kind}List","apiVersion":"${apiVersionOf(k)}","metadata":${JSON.stringify(metadata)},"items":[${g.items.join(',')}]}` };

@@ -28,8 +28,8 @@ export class GeneratedKinds {
     return Object.hasOwn(this.kinds, kind);
   }
 
-  /** Items from index `from`, at most `limit` (`apiVersion` and `kind` set as a list item has them). */
-  page(kind: string, apiVersion: string, from: number, limit: number): GeneratedPage {
+  /** Items from index `from`, at most `limit`; without kind and apiVersion, as the store serves list items. */
+  page(kind: string, from: number, limit: number): GeneratedPage {
     const g = this.kinds[kind];
     const gone = this.deleted.get(kind);
     const items: string[] = [];
@@ -37,7 +37,8 @@ export class GeneratedKinds {
     for (; i < g.count && items.length < limit; i += 1) {
       const o = g.item(i);
       if (gone?.has(String(o.metadata?.name))) continue;
-      items.push(JSON.stringify({ ...o, apiVersion, kind }));
+      const { kind: _k, apiVersion: _a, ...rest } = o;
+      items.push(JSON.stringify(rest));
     }
     return i < g.count ? { items, next: i } : { items };
   }
