@@ -3,6 +3,7 @@
 // flags, which go through the command line's parser (cli/flags.ts).
 import { UsageError, type FlagSpecs } from '../cli/flags.js';
 import { benchUsage } from './bench-flags.js';
+import { AWS_SCALE_BENCH_FLAGS, runAwsScaleBench } from './aws-scale.js';
 import { COLLECT_BENCH_FLAGS, runCollectBench } from './collect.js';
 import { HARD_PRUNE_BENCH_FLAGS, runHardPruneBench } from './hard-prune.js';
 import { LOCAL_RUN_BENCH_FLAGS, runLocalRunBench } from './local-run.js';
@@ -22,6 +23,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   's3-delete': { summary: 'S3 blob deletion through the storage adapter: DeleteObjects per 1,000 keys, list requests, wall time', flags: S3_DELETE_BENCH_FLAGS, run: runS3DeleteBench },
   'registry-delete': { summary: 'registry manifest deletes: our deleter vs a bare undici loop at concurrency 1, 8, 32', flags: REGISTRY_DELETE_BENCH_FLAGS, run: runRegistryDeleteBench },
   'hard-prune': { summary: 'hard prune sweep of N blobs on S3: list and DeleteObjects requests, wall time, prefix fan-out 1/16/256', flags: HARD_PRUNE_BENCH_FLAGS, run: runHardPruneBench },
+  'aws-scale': { summary: 'the prune workflow at N Images, each task in its own process: CPU, peak RSS, payloads and batches as fractions of AWS limits', flags: AWS_SCALE_BENCH_FLAGS, run: runAwsScaleBench },
   'local-run': { summary: 'confirmed local run of the workflow on N pushed images: wall time per state, deletion rate per kind', flags: LOCAL_RUN_BENCH_FLAGS, run: runLocalRunBench },
 };
 

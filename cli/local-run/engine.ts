@@ -15,6 +15,7 @@ import type { AslDefinition } from './definition.js';
 import { resolveIntrinsics, rewriteDistributedMaps } from './definition.js';
 import { HISTORY_EVENT_LIMIT, HistoryLimitExceededError, historyEventsOf } from './history.js';
 import { LocalMapResults, writtenMapsOf } from './map-results.js';
+import type { PayloadMeasure } from './limits.js';
 import { checkBatches, checkPayload, payloadBytes, exposeStateInputs, isReaderState, limitedHandler, withoutLocalItems } from './limits.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -137,6 +138,15 @@ export interface ExecuteOptions {
   onTask?: (state: string, task: AnyTask, event: unknown, outcome: { result?: unknown; error?: unknown }) => void;
   /** Called as top-level states are entered and left. */
   onState?: (state: string, phase: 'entered' | 'exited' | 'failed', ms?: number) => void;
+  /**
+   * Runs a task state's row instead of calling `task.parse` and `task.run`
+   * in this process (the aws-scale benchmark runs each in a process of its
+   * own, as Lambda does). Gets the task's input after Parameters; the limits
+   * stay checked here, around it, where AWS checks them.
+   */
+  invoke?: (state: string, task: AnyTask, event: unknown) => Promise<unknown>;
+  /** Called with the size of every payload the limits check (see {@link PayloadMeasure}). */
+  onPayload?: (measure: PayloadMeasure) => void;
 }
 
 export interface ExecuteResult {
@@ -164,30 +174,36 @@ export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> 
   const mapResults = new LocalMapResults(writtenMapsOf(definition), () => needArtifacts('the Map result writers'), o.executionArn);
   exposeStateInputs(definition.States);
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  for (const [state, handler] of Object.entries(mapResults.handlers())) handlers[state] = limitedHandler(state, handler);
+  for (const [state, handler] of Object.entries(mapResults.handlers())) handlers[state] = limitedHandler(state, handler, false, o.onPayload);
   for (const [state, task] of o.workflow.tasks) {
     handlers[state] = mapResults.collecting(state, limitedHandler(state, async (event) => {
       try {
-        const parsed = task.parse(event);
-        const result = await task.run(parsed, portsOf(task, o.ports, parsed, o.eventPorts) as Ports);
+        let result: unknown;
+        if (o.invoke) {
+          result = await o.invoke(state, task, event);
+        } else {
+          const parsed = task.parse(event);
+          result = await task.run(parsed, portsOf(task, o.ports, parsed, o.eventPorts) as Ports);
+        }
         o.onTask?.(state, task, event, { result });
         return result;
       } catch (error) {
         o.onTask?.(state, task, event, { error });
         throw error;
       }
-    }));
+    }, false, o.onPayload));
   }
   for (const [state, map] of readerStates(definition.States as Record<string, Record<string, Json>>)) {
     handlers[state] = limitedHandler(
       state,
       async (event) => {
         const batches = await readBatches(needArtifacts('the item readers'), event);
-        checkBatches(map, batches);
+        checkBatches(map, batches, o.onPayload);
         mapResults.start(map);
         return batches;
       },
       true,
+      o.onPayload,
     );
   }
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false, checkPaths: true } });

@@ -44,10 +44,22 @@ export function payloadBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 }
 
-/** Throws {@link DataLimitExceededError} naming `what` when `value` is over the limit. */
-export function checkPayload(what: string, value: unknown): void {
+/** Throws {@link DataLimitExceededError} naming `what` when `value` is over the limit; returns its size. */
+export function checkPayload(what: string, value: unknown): number {
   const bytes = payloadBytes(value);
   if (bytes > PAYLOAD_LIMIT_BYTES) throw new DataLimitExceededError(what, bytes);
+  return bytes;
+}
+
+/**
+ * One payload the limits measured, for benchmarks: a task state's input
+ * (`state`), its input after Parameters (`input`), its result (`output`), or
+ * one ItemBatcher batch of a Map (`batch`, `state` naming the Map).
+ */
+export interface PayloadMeasure {
+  state: string;
+  what: 'state' | 'input' | 'output' | 'batch';
+  bytes: number;
 }
 
 /** The state as AWS would hold it: without the items the local rewrite of a Distributed Map put there. */
@@ -89,20 +101,34 @@ function takeApart(event: unknown): { state: unknown; payload: unknown } {
  * local stand-in of an ItemReader, whose items AWS never puts in the state),
  * the result.
  */
-export function limitedHandler(name: string, handler: (event: unknown) => Promise<unknown>, reader = false): (event: unknown) => Promise<unknown> {
+export function limitedHandler(
+  name: string,
+  handler: (event: unknown) => Promise<unknown>,
+  reader = false,
+  measured?: (m: PayloadMeasure) => void,
+): (event: unknown) => Promise<unknown> {
   return async (event) => {
     const { state, payload } = takeApart(event);
-    checkPayload(`the state input of "${name}"`, withoutLocalItems(state));
-    if (payload !== state) checkPayload(`the input of task "${name}" (after Parameters)`, payload);
+    const stateBytes = checkPayload(`the state input of "${name}"`, withoutLocalItems(state));
+    measured?.({ state: name, what: 'state', bytes: stateBytes });
+    const inputBytes = payload !== state ? checkPayload(`the input of task "${name}" (after Parameters)`, payload) : stateBytes;
+    measured?.({ state: name, what: 'input', bytes: inputBytes });
     const result = await handler(payload);
-    if (!reader) checkPayload(`the output of task "${name}"`, result);
+    if (!reader) {
+      // Checked first: `measured?.(...)` would not evaluate its argument without a callback.
+      const outputBytes = checkPayload(`the output of task "${name}"`, result);
+      measured?.({ state: name, what: 'output', bytes: outputBytes });
+    }
     return result;
   };
 }
 
 /** Throws {@link DataLimitExceededError} for the first ItemBatcher batch of Map `mapName` over the limit. */
-export function checkBatches(mapName: string, batches: readonly unknown[]): void {
-  batches.forEach((batch, i) => checkPayload(`batch ${i + 1} of ${batches.length} of Map "${mapName}"`, batch));
+export function checkBatches(mapName: string, batches: readonly unknown[], measured?: (m: PayloadMeasure) => void): void {
+  batches.forEach((batch, i) => {
+    const bytes = checkPayload(`batch ${i + 1} of ${batches.length} of Map "${mapName}"`, batch);
+    measured?.({ state: mapName, what: 'batch', bytes });
+  });
 }
 
 /** True for the local reader tasks that stand in for an ItemReader. */

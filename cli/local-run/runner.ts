@@ -17,7 +17,7 @@ import type { Ports, Settings } from '../../shared/workflow/task.js';
 import { InvalidInputError } from '../../shared/errors.js';
 import type { RegistryChoice } from '../../shared/workflow/registry-detection.js';
 import { describeRegistry, registryUrlOfEvent } from '../../shared/workflow/registry-detection.js';
-import type { EventPorts, LocalWorkflow } from './engine.js';
+import type { EventPorts, ExecuteOptions, LocalWorkflow } from './engine.js';
 import { executeLocally, freshCopy, synthesizeLocal } from './engine.js';
 
 let cached: LocalWorkflow | undefined;
@@ -69,6 +69,10 @@ export interface LocalRunOptions {
   /** A workflow to run instead of synthesizing one (benchmarks reuse one). */
   workflow?: LocalWorkflow;
   executionName?: string;
+  /** Runs each task state elsewhere (a process per task in the aws-scale benchmark); see ExecuteOptions.invoke. */
+  invoke?: ExecuteOptions['invoke'];
+  /** The size of every payload the limits check; see ExecuteOptions.onPayload. */
+  onPayload?: ExecuteOptions['onPayload'];
 }
 
 export interface LocalRunResult {
@@ -129,6 +133,8 @@ export async function runLocally(opts: LocalRunOptions): Promise<LocalRunResult>
     eventPorts,
     executionArn: `arn:local:execution:image-pruner:${name}`,
     executionName: name,
+    ...(opts.invoke ? { invoke: opts.invoke } : {}),
+    ...(opts.onPayload ? { onPayload: opts.onPayload } : {}),
     // The retry waits of the definition are minutes apart for AWS; locally a
     // batch retry after a second shows the same behaviour.
     retryIntervalOverrides: Object.fromEntries(Object.values(DELETION_STEPS).map((s) => [s.batch, 1000])),

@@ -20,8 +20,11 @@ import { RESOURCE_KINDS, apiVersionOf, kindByName } from '../../shared/core/kind
 import type { FaultControls } from './fake-openshift/faults.js';
 import { Faults } from './fake-openshift/faults.js';
 import { ObjectStore, apiTimestamp } from './fake-openshift/store.js';
+import type { GeneratedKind } from './fake-openshift/generated.js';
+import { GeneratedKinds } from './fake-openshift/generated.js';
 
 export type { FaultControls, FaultMatch, FaultRule } from './fake-openshift/faults.js';
+export type { GeneratedKind } from './fake-openshift/generated.js';
 
 /** How to start the fake server. */
 export interface FakeOpenShiftOptions {
@@ -38,6 +41,11 @@ export interface FakeOpenShiftOptions {
    * see {@link selfSignedCertificate}). Plain http when absent.
    */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * Kinds (by name, e.g. `Image`) served from a generator instead of stored
+   * objects, for benchmarks bigger than memory (./fake-openshift/generated.ts).
+   */
+  generated?: Record<string, GeneratedKind>;
 }
 
 /** One request the server received, with the status it answered (0 when the connection was dropped). */
@@ -160,7 +168,9 @@ interface ContinueToken {
   k: string;
   ns?: string;
   /** The last key served. */
-  a: string;
+  a?: string;
+  /** Of a generated kind: the index to go on from. */
+  g?: number;
 }
 
 function safeDecode(path: string): string {
@@ -206,6 +216,7 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
   const faults = new Faults();
   const requests: RecordedRequest[] = [];
   const notServed = new Set(options.notServed ?? []);
+  const generated = new GeneratedKinds(options.generated ?? {});
   let connections = 0;
   const sockets = new Set<Socket>();
   const connectionIds = new WeakMap<Socket, number>();
@@ -227,6 +238,7 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
     if (limit <= 0) limit = Number.POSITIVE_INFINITY;
     if (options.pageSizeCap) limit = Math.min(limit, options.pageSizeCap);
     let after: string | undefined;
+    let from = 0;
     const cont = query.get('continue');
     if (cont) {
       let t: ContinueToken;
@@ -237,6 +249,14 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
       }
       if (t.k !== k.kind || t.ns !== route.namespace) throw new HttpError(400, 'continue key is not valid: key does not match the list');
       after = t.a;
+      from = t.g ?? 0;
+    }
+    if (generated.has(k.kind)) {
+      if (route.namespace !== undefined) throw new HttpError(400, `fake OpenShift: generated kind ${k.kind} is listed cluster-wide only`);
+      const g = generated.page(k.kind, from, limit === Number.POSITIVE_INFINITY ? Number.MAX_SAFE_INTEGER : limit);
+      const metadata: Record<string, unknown> = { resourceVersion: store.resourceVersion };
+      if (g.next !== undefined) metadata.continue = Buffer.from(JSON.stringify({ k: k.kind, g: g.next } satisfies ContinueToken)).toString('base64url');
+      return { __raw: `{"kind":"${k.kind}List","apiVersion":"${apiVersionOf(k)}","metadata":${JSON.stringify(metadata)},"items":[${g.items.join(',')}]}` };
     }
     const page = store.page(k.kind, route.namespace, after, limit);
     const metadata: Record<string, unknown> = { resourceVersion: store.resourceVersion };
@@ -298,6 +318,10 @@ export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Pr
 
   function remove(k: ResourceKind, route: Route): [number, unknown] {
     const name = route.name!;
+    if (generated.has(k.kind)) {
+      if (!generated.remove(k.kind, name)) throw notFound(k, name);
+      return [200, status(200, '', '', { name, group: k.group, kind: k.plural, uid: undefined })];
+    }
     if (!store.remove(k.kind, name, route.namespace)) throw notFound(k, name);
     return [200, status(200, '', '', { name, group: k.group, kind: k.plural, uid: undefined })];
   }

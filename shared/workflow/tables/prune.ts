@@ -15,6 +15,15 @@ import { findRegistryEventSchema, healthEventSchema } from '../schemas/prune.js'
 import { reportRun } from '../report.js';
 import { defineTask, RETRY_ARTIFACTS, RETRY_BATCH, RETRY_COLLECT, RETRY_RUN_LOCK } from '../task.js';
 
+/**
+ * The memory of the tasks that hold nothing that grows with the cluster.
+ * Not 256: a fresh task process (Node and the generic handler's code) is
+ * ~150 MB of RSS before its first event, 0.6 of 256 MB, over the aws-scale
+ * benchmark's headroom target of 0.5 (README, "What happens at 1M Images" in
+ * docs/workflow.md). These run seconds once per run; the cost is negligible.
+ */
+export const SMALL_TASK_MEMORY_MB = 512;
+
 /** The first state: validates the execution input, fills in the deployment's defaults, names the run, takes the run lock (or skips). */
 export const refuseSecondRunTask = defineTask({
   id: 'refuse-second-run',
@@ -22,7 +31,7 @@ export const refuseSecondRunTask = defineTask({
   parse: events.parseStartEvent,
   run: (e, p) => refuseSecondRun(e, p.lock, p.settings.defaults),
   ports: ['lock', 'settings'],
-  memoryMb: 256,
+  memoryMb: SMALL_TASK_MEMORY_MB,
   timeoutMinutes: 1,
   retry: [RETRY_RUN_LOCK],
 });
@@ -35,6 +44,7 @@ export const collectTask = defineTask({
   // A long list (a million Images) is read by several invocations in a row: each stops after its slice and hands on.
   run: (e, p) => collectGroupSlice(e, p.cluster, p.artifacts, { sliceSeconds: p.settings.collectSliceSeconds }),
   ports: ['cluster', 'artifacts', 'settings'],
+  // One page and one part in memory, whatever the group's size; 2,048 MB also buys more than one vCPU for parsing.
   memoryMb: 2048,
   timeoutMinutes: 15,
   retry: [RETRY_COLLECT, RETRY_ARTIFACTS],
@@ -47,7 +57,7 @@ export const findRegistryTask = defineTask({
   parse: (event: unknown) => parseEvent(findRegistryEventSchema, event),
   run: async (e, p) => findRegistry(e, p.settings.registryUrl),
   ports: ['settings'],
-  memoryMb: 256,
+  memoryMb: SMALL_TASK_MEMORY_MB,
   timeoutMinutes: 1,
   retry: [],
 });
@@ -58,7 +68,10 @@ export const computePlanTask = defineTask({
   parse: events.parsePlanEvent,
   run: (e, p) => computePrunePlan(e, p.artifacts),
   ports: ['artifacts'],
-  memoryMb: 3008,
+  // The whole snapshot and the plan are in memory: 5.1 GB of RSS at 1M Images
+  // (bench aws-scale, 2026-11-30; 0.75 GB at 100k), half of Lambda's most,
+  // which this is (docs/workflow.md, "What happens at 1M Images").
+  memoryMb: 10240,
   timeoutMinutes: 15,
   retry: [RETRY_ARTIFACTS],
 });
@@ -70,7 +83,7 @@ export const checkHealthTask = defineTask({
   parse: (event: unknown) => parseEvent(healthEventSchema, event),
   run: (e, p) => checkRegistryHealth(e.run, p),
   ports: ['registry', 'blobs'],
-  memoryMb: 256,
+  memoryMb: SMALL_TASK_MEMORY_MB,
   timeoutMinutes: 1,
   retry: [],
 });
@@ -86,7 +99,9 @@ export const recheckPlanTask = defineTask({
   parse: events.parseRecheckEvent,
   run: (e, p) => recheckPlan(e, p.artifacts),
   ports: ['artifacts'],
-  memoryMb: 3008,
+  // Plans again from the lists read again: 4.0 GB of RSS at 1M Images
+  // (bench aws-scale), so Lambda's most, as compute-plan.
+  memoryMb: 10240,
   timeoutMinutes: 15,
   retry: [RETRY_ARTIFACTS],
 });
@@ -147,7 +162,7 @@ export const reportTask = defineTask({
   parse: events.parseReportEvent,
   run: (e, p) => reportRun(e, p.artifacts, p.metrics),
   ports: ['artifacts', 'metrics'],
-  memoryMb: 256,
+  memoryMb: SMALL_TASK_MEMORY_MB,
   timeoutMinutes: 2,
   retry: [RETRY_ARTIFACTS],
 });

@@ -17,7 +17,8 @@ export const releaseRunLockTask = defineTask({
   parse: (event: unknown) => parseEvent(releaseEventSchema, event),
   run: async (e, p) => ({ released: await p.lock.release(e.executionId) }),
   ports: ['lock'],
-  memoryMb: 256,
+  // Not 256: a fresh task process is ~150 MB (see SMALL_TASK_MEMORY_MB in ./prune.ts).
+  memoryMb: 512,
   timeoutMinutes: 1,
   retry: [RETRY_RUN_LOCK],
 });

@@ -24,6 +24,30 @@ async function call(method: string, path: string, body?: unknown, token = api!.t
 const OBJECTS = [pod('a', 'p1', ['x']), pod('a', 'p2', ['x']), pod('b', 'p3', ['x']), stream('a', 'app', { latest: ['i1'] }), image('i1')] as unknown as KubeObject[];
 
 describe('fake OpenShift API server', () => {
+  it('serves a generated kind page by page, and leaves deleted objects out of later lists', async () => {
+    const made: number[] = [];
+    api = await startFakeOpenShift({ generated: { Image: { count: 5, item: (i) => (made.push(i), image(`g${i}`) as unknown as KubeObject) } } });
+    const names = async (): Promise<string[]> => {
+      const out: string[] = [];
+      let cont = '';
+      do {
+        const page = await call('GET', `/apis/image.openshift.io/v1/images?limit=2${cont ? `&continue=${cont}` : ''}`);
+        expect(page.status).toBe(200);
+        expect(page.json.items.length).toBeLessThanOrEqual(2);
+        out.push(...page.json.items.map((o: KubeObject) => o.metadata!.name!));
+        cont = page.json.metadata.continue ?? '';
+      } while (cont);
+      return out;
+    };
+    const g = [0, 1, 2, 3, 4].map((i) => image(`g${i}`).metadata.name);
+    expect(await names()).toEqual(g);
+    // Made when a page asked for them, not kept.
+    expect(made).toEqual([0, 1, 2, 3, 4]);
+    expect((await call('DELETE', `/apis/image.openshift.io/v1/images/${g[2]}`)).status).toBe(200);
+    expect((await call('DELETE', `/apis/image.openshift.io/v1/images/${g[2]}`)).status).toBe(404);
+    expect(await names()).toEqual([g[0], g[1], g[3], g[4]]);
+  });
+
   it('lists one namespace in pages, items without kind, with a list resourceVersion', async () => {
     api = await startFakeOpenShift({ objects: OBJECTS });
     const first = await call('GET', '/api/v1/namespaces/a/pods?limit=1');
