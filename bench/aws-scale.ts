@@ -36,6 +36,7 @@
 //
 //   npm run bench -- aws-scale [--images 1000000] [--pruned-every 10] [--target 0.5]
 //                              [--rtt-ms 100] [--heap-mb 16384] [--num-workers 10]
+import { HISTORY_EVENT_LIMIT } from '../cli/local-run/history.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -210,6 +211,7 @@ export async function runAwsScaleBench(argv: string[]): Promise<number> {
     '',
     `Fractions: CPU time of the costliest invocation / the row's timeout (Lambda's longest is ${LAMBDA_MAX_SECONDS} s; below ${ONE_VCPU_MB} MB a function gets less than one vCPU, so its wall time is longer); peak RSS / the row's memoryMb; payloads and batches / 256 KiB.`,
     'State wall times (s): ' + result.timings.map((t) => `${t.state} ${(t.ms / 1000).toFixed(1)}`).join(', '),
+    `Execution history: ${result.historyEvents} events, ${(result.historyEvents / HISTORY_EVENT_LIMIT).toFixed(3)} of Step Functions' ${HISTORY_EVENT_LIMIT}`,
   ];
   process.stdout.write(`${out.join('\n')}\n`);
   if (result.status !== 'succeeded') {
@@ -217,6 +219,7 @@ export async function runAwsScaleBench(argv: string[]): Promise<number> {
     return 1;
   }
   const missed = missedLines(rows, target);
+  if (result.historyEvents > target * HISTORY_EVENT_LIMIT) missed.push(`execution history: ${result.historyEvents} events, over ${target} of ${HISTORY_EVENT_LIMIT}`);
   if (missed.length > 0) {
     process.stdout.write(`aws-scale: MISSED (target: every fraction at most ${target}):\n${missed.map((l) => `  ${l}`).join('\n')}\n`);
     return 1;

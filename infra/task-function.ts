@@ -101,7 +101,9 @@ export class TaskFunctions {
     if (built) return built;
     const w = this.wiring;
     const environment: Record<string, string> = {
-      NODE_OPTIONS: '--enable-source-maps',
+      // The V8 heap may use most of the function's memory (the planning rows
+      // hold a million-Image snapshot): Node's own default would stop short of it.
+      NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${heapMbOf(task.memoryMb)}`,
       [ENV.task]: task.id,
       [ENV.serviceName]: 'image-pruner',
     };
@@ -261,4 +263,13 @@ export class TaskFunctions {
 /** Adds one retry policy (shared/workflow/task.ts) to a state. */
 export function retry(state: sfn.TaskStateBase | sfn.Parallel | sfn.DistributedMap, p: RetryPolicy): void {
   state.addRetry({ errors: p.errors, interval: Duration.seconds(p.intervalSeconds), maxAttempts: p.maxAttempts, backoffRate: p.backoffRate });
+}
+
+/**
+ * The V8 old-space limit of a function of `memoryMb`: 85% of it, leaving the
+ * rest for the young generation, code, buffers (plan files are Buffers, not
+ * heap) and the runtime.
+ */
+export function heapMbOf(memoryMb: number): number {
+  return Math.floor(memoryMb * 0.85);
 }

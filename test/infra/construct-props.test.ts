@@ -58,6 +58,18 @@ describe('ImagePruner props at synth', () => {
     expect(forced.filter((v) => v === 'true').length).toBeGreaterThan(0);
   });
 
+  it("lets each function's V8 heap grow to 85% of its memory (Node's default would stop short of a million-Image plan)", () => {
+    const { stack } = pruner({})();
+    const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function') as Record<string, { Properties: { MemorySize?: number; Environment?: { Variables?: Record<string, unknown> } } }>;
+    const ours = Object.values(functions).filter((fn) => fn.Properties.Environment?.Variables?.PRUNER_TASK !== undefined);
+    expect(ours.length).toBeGreaterThan(5);
+    for (const fn of ours) {
+      const memory = fn.Properties.MemorySize!;
+      expect(fn.Properties.Environment?.Variables?.NODE_OPTIONS).toBe(`--enable-source-maps --max-old-space-size=${Math.floor(memory * 0.85)}`);
+    }
+    expect(ours.map((fn) => fn.Properties.MemorySize)).toContain(10240);
+  });
+
   it('passes the prune options as the defaults of every execution (PRUNER_DEFAULT_OPTIONS), credentials never among them', () => {
     const { stack } = pruner({ pruneOverSizeLimit: true, namespace: 'team-a', pruneRegistry: false, numWorkers: 4 })();
     const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function') as Record<string, { Properties: { Environment?: { Variables?: Record<string, unknown> } } }>;
