@@ -17,6 +17,7 @@ import * as fsck from '../storage-tools/fsck.js';
 import { recoverLostManifests } from '../storage-tools/fsck-recover.js';
 import * as hardPrune from '../storage-tools/hard-prune.js';
 import { defineTask, RETRY_ARTIFACTS, RETRY_COLLECT, RETRY_RUN_LOCK } from '../task.js';
+import { SMALL_TASK_MEMORY_MB } from './prune.js';
 
 /** A parser that checks the event and hands it on as sent. */
 function checked(check: (event: unknown) => unknown): (event: unknown) => unknown {
@@ -65,7 +66,7 @@ const startTask = (tool: StorageTool) =>
     parse: events.parseStartEvent,
     run: (e, p) => startStorageToolRun(e, tool, p.lock),
     ports: ['lock'],
-    memoryMb: 256,
+    memoryMb: SMALL_TASK_MEMORY_MB,
     timeoutMinutes: 1,
     retry: [RETRY_RUN_LOCK],
   });
