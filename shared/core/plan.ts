@@ -3,7 +3,7 @@
 // the same plan byte for byte.
 import { formatDuration } from './duration.js';
 import { InvalidInputError, InvalidReferenceError, InvalidReferencesError } from './errors.js';
-import { blobsOfImage, layerSizesOf } from './blobs.js';
+import { badLayerSize, blobsOfImage, isByteCount, layerSizesWarning } from './blobs.js';
 import type { Build, Container, Image, ImageStream, ObjectMeta, PodSpec, Workload } from './kube-types.js';
 import {
   DEFAULT_KEEP_TAG_REVISIONS,
@@ -227,29 +227,84 @@ function workloadPodSpec(w: Workload): { prefix: string; spec: PodSpec | undefin
 }
 
 /**
+ * A hash of a digest for {@link Digests}: its last 16 characters (64 bits of
+ * a sha256's hex, uniform) and its length; shorter strings are hashed whole.
+ * Never 0, which marks an empty slot.
+ */
+function digestHash(digest: string): number {
+  const n = digest.length;
+  let h = n;
+  for (let i = n > 16 ? n - 16 : 0; i < n; i++) h = Math.imul(h ^ digest.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h | 1;
+}
+
+/**
  * Every digest of the snapshot (image names, layers, configs, children, stream
  * revisions, references) numbered once, so that the set algebra of the plan
  * runs on typed arrays and each digest string is hashed once: at 100,000
- * images, string sets cost more than parsing the dump.
+ * images, string sets cost more than parsing the dump. The table is open
+ * addressing over one Int32Array of (hash, id) pairs rather than a Map: most
+ * digests are new when met (each image has its own layers), and a new one then
+ * costs one probe with no string compared; a Map of half a million strings
+ * measured twice as slow.
  */
 class Digests {
-  private readonly ids = new Map<string, number>();
   readonly values: string[] = [];
   /** Per id: the index of the Image with this name, or -1. Kept dense (holey arrays turn slow). */
   readonly imageOf: number[] = [];
   /** Per id: the blob's size from `dockerImageLayers` (the largest any image gives), or -1. */
   readonly size: number[] = [];
+  private hashes = new Int32Array(1024);
+  private table = new Int32Array(2 * 2048);
+  private mask = 2048 - 1;
 
   intern(digest: string): number {
-    let id = this.ids.get(digest);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(digest);
-      this.imageOf.push(-1);
-      this.size.push(-1);
-      this.ids.set(digest, id);
+    const h = digestHash(digest);
+    const table = this.table;
+    const mask = this.mask;
+    let slot = h & mask;
+    for (;;) {
+      const th = table[2 * slot];
+      if (th === 0) break;
+      if (th === h) {
+        const id = table[2 * slot + 1];
+        if (this.values[id] === digest) return id;
+      }
+      slot = (slot + 1) & mask;
     }
+    const id = this.values.length;
+    this.values.push(digest);
+    this.imageOf.push(-1);
+    this.size.push(-1);
+    if (id === this.hashes.length) {
+      const grown = new Int32Array(2 * id);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[id] = h;
+    table[2 * slot] = h;
+    table[2 * slot + 1] = id;
+    // At most half full: probes stay short.
+    if (2 * (id + 1) > mask) this.grow();
     return id;
+  }
+
+  private grow(): void {
+    const slots = 2 * (this.mask + 1);
+    const mask = slots - 1;
+    const table = new Int32Array(2 * slots);
+    for (let id = 0; id < this.values.length; id++) {
+      const h = this.hashes[id];
+      let slot = h & mask;
+      while (table[2 * slot] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = h;
+      table[2 * slot + 1] = id;
+    }
+    this.table = table;
+    this.mask = mask;
   }
 }
 
@@ -382,12 +437,23 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
     facts.push({ image, candidate, links, manifest: id, children });
     if (withReasons) flags.push((young ? YOUNG : 0) | (managed ? MANAGED : 0));
     if (overSize) sizes.push(imageSize(image));
-    const sized = layerSizesOf(image);
-    if (sized.warning) warnings.push(sized.warning);
-    for (const [name, size] of sized.sizes) {
-      // blobs.layers are these names, so the lookup hits a hash already computed.
-      const lid = digests.intern(name);
-      if (size > digests.size[lid]) digests.size[lid] = size;
+    // The sizes of dockerImageLayers (docs/rules.md, "The plan"): the largest any
+    // image gives. blobs.layers are these names, first occurrences in order, so
+    // each layer's id is found among this image's links, not hashed again.
+    const sized = image.dockerImageLayers;
+    if (sized) {
+      let bad: string[] | undefined;
+      for (let j = 0; j < sized.length; j++) {
+        const size: unknown = sized[j].size;
+        if (size === undefined || size === null) continue;
+        if (!isByteCount(size)) {
+          (bad ??= []).push(badLayerSize(j, size));
+          continue;
+        }
+        const lid = links[blobs.layers.indexOf(sized[j].name)];
+        if (size > digests.size[lid]) digests.size[lid] = size;
+      }
+      if (bad) warnings.push(layerSizesWarning(image.metadata.name, bad));
     }
   }
 
