@@ -47,9 +47,25 @@ class Chunker {
   }
 }
 
-/** `v` after toJSON, as JSON.stringify sees it (SerializeJSONProperty, step 2). */
+/**
+ * A list written element by element: the writer calls `each` once and takes
+ * each element as it comes, so the elements may be made only then and die
+ * right after (the reasons of a big plan, ~70 MB of text, are never held
+ * whole). To JSON.stringify it is the array its toJSON collects, the same text.
+ */
+export class StreamedList<T> {
+  constructor(readonly each: (take: (element: T) => void) => void) {}
+
+  toJSON(): T[] {
+    const all: T[] = [];
+    this.each((e) => all.push(e));
+    return all;
+  }
+}
+
+/** `v` after toJSON, as JSON.stringify sees it (SerializeJSONProperty, step 2); a StreamedList stays itself, to be streamed. */
 function resolved(v: unknown, key: string | number): unknown {
-  return typeof v === 'object' && v !== null && typeof (v as ToJson).toJSON === 'function' ? (v as ToJson).toJSON!(String(key)) : v;
+  return typeof v === 'object' && v !== null && typeof (v as ToJson).toJSON === 'function' && !(v instanceof StreamedList) ? (v as ToJson).toJSON!(String(key)) : v;
 }
 
 /** Whether JSON.stringify leaves a (resolved) value out of an object. */
@@ -73,6 +89,18 @@ function emit(v: unknown, indent: string, out: Chunker): void {
   if (typeof v !== 'object' || v === null) {
     const text = JSON.stringify(v);
     if (text !== undefined) out.push(text);
+    return;
+  }
+  if (v instanceof StreamedList) {
+    const inner = indent + GAP;
+    let i = 0;
+    (v as StreamedList<unknown>).each((element) => {
+      out.push(i === 0 ? `[\n${inner}` : `,\n${inner}`);
+      const e = resolved(element, i++);
+      if (omitted(e)) out.push('null');
+      else emit(e, inner, out);
+    });
+    out.push(i === 0 ? '[]' : `\n${indent}]`);
     return;
   }
   if (!isPlainContainer(v)) {
