@@ -21,6 +21,7 @@ import {
 import { parseQuantity } from './quantity.js';
 import { parseReference, referenceDigest } from './reference.js';
 import { repositoryOf, repositoryOfStream } from './repository.js';
+import { sortDigests } from './sort-digests.js';
 import { IMAGE_LIMIT_TYPE, type Snapshot } from './snapshot.js';
 
 export const MANAGED_ANNOTATION = 'openshift.io/image.managed';
@@ -258,9 +259,18 @@ class Digests {
   readonly imageOf: number[] = [];
   /** Per id: the blob's size from `dockerImageLayers` (the largest any image gives), or -1. */
   readonly size: number[] = [];
-  private hashes = new Int32Array(1024);
-  private table = new Int32Array(2 * 2048);
-  private mask = 2048 - 1;
+  private hashes: Int32Array;
+  private table: Int32Array;
+  private mask: number;
+
+  /** Room for about `expected` digests before the table grows (each growth hashes every digest in again). */
+  constructor(expected: number) {
+    let slots = 2048;
+    while (slots < 2 * expected) slots *= 2;
+    this.hashes = new Int32Array(Math.max(1024, expected));
+    this.table = new Int32Array(2 * slots);
+    this.mask = slots - 1;
+  }
 
   intern(digest: string): number {
     const h = digestHash(digest);
@@ -307,6 +317,13 @@ class Digests {
     this.table = table;
     this.mask = mask;
   }
+}
+
+/** At most how many digests the images of a snapshot name (their own, layers, config, children), for sizing {@link Digests}. */
+function expectedDigests(snapshot: Snapshot): number {
+  let n = 0;
+  for (const image of snapshot.images) n += 2 + (image.dockerImageLayers?.length ?? 0) + (image.dockerImageManifests?.length ?? 0);
+  return n;
 }
 
 interface ImageFacts {
@@ -439,7 +456,7 @@ function planOf(snapshot: Snapshot, options: Partial<PlanOptions>, withReasons: 
   const onlyNamespace = opts.namespace;
   const isYoung = youngTest(opts.now.getTime() - opts.keepYoungerThanMs);
   const warnings: string[] = [];
-  const digests = new Digests();
+  const digests = new Digests(expectedDigests(snapshot));
 
   // Images: candidates (rule 1 of "Which images stay"; age does not count in
   // over-size mode), blobs, sizes.
@@ -707,21 +724,21 @@ function planOf(snapshot: Snapshot, options: Partial<PlanOptions>, withReasons: 
     warnings.push(`ignored ${count} object(s) of kind ${kind}: the rules do not read it`);
   }
 
-  // Array.prototype.sort without a comparator is plain string order, and the
-  // fastest. Each stream is its own repository, so links sort per repository.
+  // Plain string order (sortDigests: what sort() gives, faster on digests).
+  // Each stream is its own repository, so links sort per repository.
   linkGroups.sort((a, b) => byString(a.repository, b.repository));
   const manifestLinks: RepositoryLink[] = [];
   const layerLinks: RepositoryLink[] = [];
   for (const g of linkGroups) {
-    for (const digest of g.manifests.sort()) manifestLinks.push({ repository: g.repository, digest });
-    for (const digest of g.layers.sort()) layerLinks.push({ repository: g.repository, digest });
+    for (const digest of sortDigests(g.manifests)) manifestLinks.push({ repository: g.repository, digest });
+    for (const digest of sortDigests(g.layers)) layerLinks.push({ repository: g.repository, digest });
   }
   const plan: Plan = {
-    images: images.sort(),
+    images: sortDigests(images),
     streamUpdates: streamUpdates.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name)),
     manifestLinks,
     layerLinks,
-    blobs: blobs.sort(),
+    blobs: sortDigests(blobs),
     bytesReclaimed,
     warnings: sortedUnique(warnings),
   };
@@ -976,7 +993,7 @@ class Explainer implements PlanReasonsSource {
   images(take: (reasons: ImageReasons) => void): void {
     const { digests, facts } = this.f;
     // Sorted by digest: the digests sort as plain strings, fastest without a comparator; each finds its image again.
-    const names = facts.map((f) => digests.values[f.manifest]).sort();
+    const names = sortDigests(facts.map((f) => digests.values[f.manifest]));
     for (const name of names) take(this.imageReasons(digests.imageOf[digests.intern(name)]));
   }
 
