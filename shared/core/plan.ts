@@ -21,7 +21,7 @@ import {
 import { parseQuantity } from './quantity.js';
 import { parseReference, referenceDigest } from './reference.js';
 import { repositoryOf, repositoryOfStream } from './repository.js';
-import { sortDigests } from './sort-digests.js';
+import { sortDigestLists, sortDigests } from './sort-digests.js';
 import { IMAGE_LIMIT_TYPE, type Snapshot } from './snapshot.js';
 
 export const MANAGED_ANNOTATION = 'openshift.io/image.managed';
@@ -724,14 +724,16 @@ function planOf(snapshot: Snapshot, options: Partial<PlanOptions>, withReasons: 
     warnings.push(`ignored ${count} object(s) of kind ${kind}: the rules do not read it`);
   }
 
-  // Plain string order (sortDigests: what sort() gives, faster on digests).
+  // Plain string order (sortDigests: what sort() gives, faster on many digests).
   // Each stream is its own repository, so links sort per repository.
   linkGroups.sort((a, b) => byString(a.repository, b.repository));
+  sortDigestLists(linkGroups.map((g) => g.manifests));
+  sortDigestLists(linkGroups.map((g) => g.layers));
   const manifestLinks: RepositoryLink[] = [];
   const layerLinks: RepositoryLink[] = [];
   for (const g of linkGroups) {
-    for (const digest of sortDigests(g.manifests)) manifestLinks.push({ repository: g.repository, digest });
-    for (const digest of sortDigests(g.layers)) layerLinks.push({ repository: g.repository, digest });
+    for (const digest of g.manifests) manifestLinks.push({ repository: g.repository, digest });
+    for (const digest of g.layers) layerLinks.push({ repository: g.repository, digest });
   }
   const plan: Plan = {
     images: sortDigests(images),
