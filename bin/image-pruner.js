@@ -2,7 +2,6 @@
 // The objects of a cluster dump take about twice its size in heap, and Node's
 // default heap limit is about 4 GiB: a dump too big for one string (planned by
 // streaming) is restarted once with a larger heap, unless the user set one.
-import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 
@@ -23,6 +22,8 @@ function bigSnapshot(argv) {
 const argv = process.argv.slice(2);
 const heapSet = process.execArgv.some((a) => a.startsWith('--max-old-space-size')) || /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? '');
 if (!heapSet && getHeapStatistics().heap_size_limit < HEAP_MB * 2 ** 20 && bigSnapshot(argv)) {
+  // Loaded only here: node:child_process (and node:net under it) cost every other run ~10 ms of start-up.
+  const { spawnSync } = await import('node:child_process');
   const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ...process.execArgv, process.argv[1], ...argv], { stdio: 'inherit' });
   process.exit(r.status ?? (r.signal ? 1 : 0));
 } else {

@@ -47,9 +47,25 @@ class Chunker {
   }
 }
 
-/** `v` after toJSON, as JSON.stringify sees it (SerializeJSONProperty, step 2). */
+/**
+ * A list written element by element: the writer calls `each` once and takes
+ * each element as it comes, so the elements may be made only then and die
+ * right after (the reasons of a big plan, ~70 MB of text, are never held
+ * whole). To JSON.stringify it is the array its toJSON collects, the same text.
+ */
+export class StreamedList<T> {
+  constructor(readonly each: (take: (element: T) => void) => void) {}
+
+  toJSON(): T[] {
+    const all: T[] = [];
+    this.each((e) => all.push(e));
+    return all;
+  }
+}
+
+/** `v` after toJSON, as JSON.stringify sees it (SerializeJSONProperty, step 2); a StreamedList stays itself, to be streamed. */
 function resolved(v: unknown, key: string | number): unknown {
-  return typeof v === 'object' && v !== null && typeof (v as ToJson).toJSON === 'function' ? (v as ToJson).toJSON!(String(key)) : v;
+  return typeof v === 'object' && v !== null && typeof (v as ToJson).toJSON === 'function' && !(v instanceof StreamedList) ? (v as ToJson).toJSON!(String(key)) : v;
 }
 
 /** Whether JSON.stringify leaves a (resolved) value out of an object. */
@@ -68,44 +84,95 @@ function quotedKey(k: string): string {
   return q;
 }
 
-/** Writes resolved `v` at nesting `indent`; nothing for a value JSON.stringify leaves out (the caller says `null` in a list). */
-function emit(v: unknown, indent: string, out: Chunker): void {
+/** The punctuation of one nesting depth, made once: a plan nests a few levels over 100,000s of containers. */
+interface Depth {
+  indent: string;
+  /** Before the first element of an array or an object, between elements, and the closings. */
+  openArray: string;
+  openObject: string;
+  next: string;
+  closeArray: string;
+  closeObject: string;
+}
+const depths: Depth[] = [];
+function depth(d: number): Depth {
+  let p = depths[d];
+  if (p === undefined) {
+    const indent = GAP.repeat(d);
+    const inner = indent + GAP;
+    p = { indent, openArray: `[\n${inner}`, openObject: `{\n${inner}`, next: `,\n${inner}`, closeArray: `\n${indent}]`, closeObject: `\n${indent}}` };
+    if (d < 64) depths[d] = p;
+  }
+  return p;
+}
+
+/**
+ * Writes resolved `v` at nesting depth `d`; nothing for a value JSON.stringify
+ * leaves out (the caller says `null` in a list). A string or number element or
+ * property goes out in one piece with what precedes it: they are most of a
+ * plan, and have no toJSON to look up.
+ */
+function emit(v: unknown, d: number, out: Chunker): void {
   if (typeof v !== 'object' || v === null) {
     const text = JSON.stringify(v);
     if (text !== undefined) out.push(text);
     return;
   }
-  if (!isPlainContainer(v)) {
-    const text = JSON.stringify(v, null, GAP);
-    if (text !== undefined) out.push(indent === '' ? text : text.replace(/\n/g, `\n${indent}`));
+  const p = depth(d);
+  if (v instanceof StreamedList) {
+    let i = 0;
+    (v as StreamedList<unknown>).each((element) => {
+      const sep = i === 0 ? p.openArray : p.next;
+      const e = resolved(element, i++);
+      if (typeof e === 'string') {
+        out.push(sep + JSON.stringify(e));
+        return;
+      }
+      out.push(sep);
+      if (omitted(e)) out.push('null');
+      else emit(e, d + 1, out);
+    });
+    out.push(i === 0 ? '[]' : p.closeArray);
     return;
   }
-  const inner = indent + GAP;
-  const next = `,\n${inner}`;
+  if (!isPlainContainer(v)) {
+    const text = JSON.stringify(v, null, GAP);
+    if (text !== undefined) out.push(d === 0 ? text : text.replace(/\n/g, `\n${p.indent}`));
+    return;
+  }
   if (Array.isArray(v)) {
     if (v.length === 0) {
       out.push('[]');
       return;
     }
     for (let i = 0; i < v.length; i++) {
-      out.push(i === 0 ? `[\n${inner}` : next);
+      const sep = i === 0 ? p.openArray : p.next;
       const e = resolved(v[i], i);
+      if (typeof e === 'string') {
+        out.push(sep + JSON.stringify(e));
+        continue;
+      }
+      out.push(sep);
       if (omitted(e)) out.push('null');
-      else emit(e, inner, out);
+      else emit(e, d + 1, out);
     }
-    out.push(`\n${indent}]`);
+    out.push(p.closeArray);
     return;
   }
   let first = true;
   for (const k of Object.keys(v)) {
     const e = resolved((v as Record<string, unknown>)[k], k);
     if (omitted(e)) continue;
-    out.push(first ? `{\n${inner}` : next);
+    const head = (first ? p.openObject : p.next) + quotedKey(k);
     first = false;
-    out.push(quotedKey(k));
-    emit(e, inner, out);
+    if (typeof e === 'string' || typeof e === 'number') {
+      out.push(head + JSON.stringify(e));
+      continue;
+    }
+    out.push(head);
+    emit(e, d + 1, out);
   }
-  out.push(first ? '{}' : `\n${indent}}`);
+  out.push(first ? '{}' : p.closeObject);
 }
 
 /**
@@ -117,7 +184,7 @@ export function writePrettyJson(value: unknown, write: (chunk: string) => void, 
   const v = resolved(value, '');
   if (omitted(v)) return;
   const out = new Chunker(write, chunkChars);
-  emit(v, '', out);
+  emit(v, 0, out);
   out.push(end);
   out.flush();
 }

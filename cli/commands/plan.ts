@@ -4,12 +4,12 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ExecutionInput } from '../../shared/workflow/contracts.js';
 import { resolveRunOptions } from '../../shared/workflow/contracts.js';
 import { planOptionsOf } from '../../shared/workflow/compute-plan.js';
-import { computePlan } from '../../shared/core/plan.js';
-import { DEFAULT_KEEP_TAG_REVISIONS, type Plan, type PlanOptions } from '../../shared/core/plan-types.js';
+import { computePlan, computePlanWithReasons } from '../../shared/core/plan.js';
+import { DEFAULT_KEEP_TAG_REVISIONS, type Plan, type PlanOptions, type PlanReasonsSource } from '../../shared/core/plan-types.js';
 import type { Snapshot } from '../../shared/core/snapshot.js';
 import { InvalidReferencesError, PrunerError } from '../../shared/errors.js';
 import { blobSizesOf, formatPlanTable } from '../format.js';
-import { writePrettyJson } from '../pretty-json.js';
+import { StreamedList, writePrettyJson } from '../pretty-json.js';
 import type { CliIO, Command } from '../io.js';
 import { readSnapshotFile, type ReadSnapshotOptions } from '../snapshot-input.js';
 import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, collectFromFlags, pickClusterFlags, SNAPSHOT_WITH_CLUSTER_FLAGS, type ClusterFlagValues } from '../cluster-flags.js';
@@ -143,9 +143,12 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
     }
     const { snapshot, source } = loaded;
     let plan: Plan;
+    let reasons: PlanReasonsSource | undefined;
     try {
       // The JSON plan and the HTML report say why (the `reasons` field); the table does not need them.
-      plan = computePlan(snapshot, flags.options, { reasons: flags.output !== 'table' });
+      // The JSON's reasons are worked out as they are written, never held whole.
+      if (flags.output === 'json') ({ plan, reasons } = computePlanWithReasons(snapshot, flags.options));
+      else plan = computePlan(snapshot, flags.options, { reasons: flags.output === 'html' });
     } catch (err) {
       if (!(err instanceof InvalidReferencesError)) throw err;
       io.stderr.write(
@@ -157,7 +160,8 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
     // JSON is written in small chunks (cli/pretty-json.ts): the text of a big plan is never held whole.
     const emit = (write: (chunk: string) => void): void => {
       if (flags.output === 'json') {
-        writePrettyJson(plan, write, '\n');
+        const streamed = reasons && { images: new StreamedList(reasons.images.bind(reasons)), revisions: new StreamedList(reasons.revisions.bind(reasons)) };
+        writePrettyJson({ ...plan, reasons: streamed }, write, '\n');
       } else if (flags.output === 'html') {
         write(planReportHtml(plan, snapshot, flags, source));
       } else {

@@ -45,6 +45,21 @@ export interface LayerSizes {
   warning?: string;
 }
 
+/** Whether a layer size is a byte count: a non-negative safe integer (1e30, -1, 1.5 are not). */
+export function isByteCount(size: unknown): size is number {
+  return typeof size === 'number' && Number.isSafeInteger(size) && size >= 0;
+}
+
+/** How {@link layerSizesWarning} names one size that is no byte count. */
+export function badLayerSize(index: number, size: unknown): string {
+  return `dockerImageLayers[${index}].size ${typeof size === 'number' ? String(size) : JSON.stringify(size)}`;
+}
+
+/** The warning naming an image's sizes that are no byte count (each from {@link badLayerSize}). */
+export function layerSizesWarning(imageName: string | undefined, bad: string[]): string {
+  return `Image ${imageName ?? '(unnamed)'}: ${bad.join(', ')} ${bad.length === 1 ? 'is not a byte count' : 'are not byte counts'} (a whole number from 0 to 2^53-1); counted as 0`;
+}
+
 /**
  * Reads `dockerImageLayers[].size` of one image. A size that is not a
  * non-negative safe integer (1e30, -1, 1.5) is no byte count: it counts 0, with
@@ -58,14 +73,14 @@ export function layerSizesOf(image: SizedImage): LayerSizes {
   for (let i = 0; i < layers.length; i++) {
     const size: unknown = layers[i].size;
     if (size === undefined || size === null) continue;
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-      bad.push(`dockerImageLayers[${i}].size ${typeof size === 'number' ? String(size) : JSON.stringify(size)}`);
+    if (!isByteCount(size)) {
+      bad.push(badLayerSize(i, size));
       continue;
     }
     if (size > (sizes.get(layers[i].name) ?? -1)) sizes.set(layers[i].name, size);
   }
   if (bad.length === 0) return { sizes };
-  return { sizes, warning: `Image ${image.metadata?.name ?? '(unnamed)'}: ${bad.join(', ')} ${bad.length === 1 ? 'is not a byte count' : 'are not byte counts'} (a whole number from 0 to 2^53-1); counted as 0` };
+  return { sizes, warning: layerSizesWarning(image.metadata?.name, bad) };
 }
 
 function cannotParse(name: string, error: string): string {

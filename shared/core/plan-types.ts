@@ -81,6 +81,18 @@ export interface PlanReasons {
   revisions: RevisionReasons[];
 }
 
+/**
+ * The reasons of a plan worked out one at a time (`computePlanWithReasons`),
+ * in the order of {@link PlanReasons}: what {@link Plan.reasons} holds, without
+ * holding it all at once. Each call visits every one again.
+ */
+export interface PlanReasonsSource {
+  /** Calls `take` with the reasons of each image, sorted by digest; each object is new and the caller's to keep. */
+  images(take: (reasons: ImageReasons) => void): void;
+  /** Calls `take` with the reasons of each revision, sorted by namespace, name, tag, then index. */
+  revisions(take: (reasons: RevisionReasons) => void): void;
+}
+
 export interface Plan {
   images: string[];
   streamUpdates: StreamUpdate[];

@@ -3,7 +3,7 @@
 // the same plan byte for byte.
 import { formatDuration } from './duration.js';
 import { InvalidInputError, InvalidReferenceError, InvalidReferencesError } from './errors.js';
-import { blobsOfImage, layerSizesOf } from './blobs.js';
+import { badLayerSize, blobsOfImage, isByteCount, layerSizesWarning } from './blobs.js';
 import type { Build, Container, Image, ImageStream, ObjectMeta, PodSpec, Workload } from './kube-types.js';
 import {
   DEFAULT_KEEP_TAG_REVISIONS,
@@ -12,6 +12,7 @@ import {
   type Plan,
   type PlanOptions,
   type PlanReasons,
+  type PlanReasonsSource,
   type RemovedRevision,
   type RepositoryLink,
   type RevisionReasons,
@@ -20,6 +21,7 @@ import {
 import { parseQuantity } from './quantity.js';
 import { parseReference, referenceDigest } from './reference.js';
 import { repositoryOf, repositoryOfStream } from './repository.js';
+import { sortDigestLists, sortDigests } from './sort-digests.js';
 import { IMAGE_LIMIT_TYPE, type Snapshot } from './snapshot.js';
 
 export const MANAGED_ANNOTATION = 'openshift.io/image.managed';
@@ -227,30 +229,101 @@ function workloadPodSpec(w: Workload): { prefix: string; spec: PodSpec | undefin
 }
 
 /**
+ * A hash of a digest for {@link Digests}: its last 16 characters (64 bits of
+ * a sha256's hex, uniform) and its length; shorter strings are hashed whole.
+ * Never 0, which marks an empty slot.
+ */
+function digestHash(digest: string): number {
+  const n = digest.length;
+  let h = n;
+  for (let i = n > 16 ? n - 16 : 0; i < n; i++) h = Math.imul(h ^ digest.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h | 1;
+}
+
+/**
  * Every digest of the snapshot (image names, layers, configs, children, stream
  * revisions, references) numbered once, so that the set algebra of the plan
  * runs on typed arrays and each digest string is hashed once: at 100,000
- * images, string sets cost more than parsing the dump.
+ * images, string sets cost more than parsing the dump. The table is open
+ * addressing over one Int32Array of (hash, id) pairs rather than a Map: most
+ * digests are new when met (each image has its own layers), and a new one then
+ * costs one probe with no string compared; a Map of half a million strings
+ * measured twice as slow.
  */
 class Digests {
-  private readonly ids = new Map<string, number>();
   readonly values: string[] = [];
   /** Per id: the index of the Image with this name, or -1. Kept dense (holey arrays turn slow). */
   readonly imageOf: number[] = [];
   /** Per id: the blob's size from `dockerImageLayers` (the largest any image gives), or -1. */
   readonly size: number[] = [];
+  private hashes: Int32Array;
+  private table: Int32Array;
+  private mask: number;
+
+  /** Room for about `expected` digests before the table grows (each growth hashes every digest in again). */
+  constructor(expected: number) {
+    let slots = 2048;
+    while (slots < 2 * expected) slots *= 2;
+    this.hashes = new Int32Array(Math.max(1024, expected));
+    this.table = new Int32Array(2 * slots);
+    this.mask = slots - 1;
+  }
 
   intern(digest: string): number {
-    let id = this.ids.get(digest);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(digest);
-      this.imageOf.push(-1);
-      this.size.push(-1);
-      this.ids.set(digest, id);
+    const h = digestHash(digest);
+    const table = this.table;
+    const mask = this.mask;
+    let slot = h & mask;
+    for (;;) {
+      const th = table[2 * slot];
+      if (th === 0) break;
+      if (th === h) {
+        const id = table[2 * slot + 1];
+        if (this.values[id] === digest) return id;
+      }
+      slot = (slot + 1) & mask;
     }
+    const id = this.values.length;
+    this.values.push(digest);
+    this.imageOf.push(-1);
+    this.size.push(-1);
+    if (id === this.hashes.length) {
+      const grown = new Int32Array(2 * id);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[id] = h;
+    table[2 * slot] = h;
+    table[2 * slot + 1] = id;
+    // At most half full: probes stay short.
+    if (2 * (id + 1) > mask) this.grow();
     return id;
   }
+
+  private grow(): void {
+    const slots = 2 * (this.mask + 1);
+    const mask = slots - 1;
+    const table = new Int32Array(2 * slots);
+    for (let id = 0; id < this.values.length; id++) {
+      const h = this.hashes[id];
+      let slot = h & mask;
+      while (table[2 * slot] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = h;
+      table[2 * slot + 1] = id;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+}
+
+/** At most how many digests the images of a snapshot name (their own, layers, config, children), for sizing {@link Digests}. */
+function expectedDigests(snapshot: Snapshot): number {
+  let n = 0;
+  for (const image of snapshot.images) n += 2 + (image.dockerImageLayers?.length ?? 0) + (image.dockerImageManifests?.length ?? 0);
+  return n;
 }
 
 interface ImageFacts {
@@ -348,13 +421,42 @@ const MANAGED = 2;
  * @throws InvalidInputError for a LimitRange quantity that does not parse (over-size mode only).
  */
 export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = {}, request: PlanRequest = {}): Plan {
+  const { plan, reasons } = planOf(snapshot, options, request.reasons === true);
+  if (reasons) plan.reasons = collectReasons(reasons);
+  return plan;
+}
+
+/**
+ * The plan of {@link computePlan} (without its `reasons` field) and the same
+ * reasons as a {@link PlanReasonsSource}: each image's and each revision's
+ * reasons are worked out only when visited, so a caller that writes them out
+ * (`plan --output json`) never holds them all. At 100,000 images the reasons
+ * are ~400,000 strings; built up front they outlive several garbage
+ * collections, which copy them each time.
+ *
+ * @throws what {@link computePlan} throws.
+ */
+export function computePlanWithReasons(snapshot: Snapshot, options: Partial<PlanOptions> = {}): { plan: Plan; reasons: PlanReasonsSource } {
+  const { plan, reasons } = planOf(snapshot, options, true);
+  return { plan, reasons: reasons! };
+}
+
+/** Every reason of a source, as {@link Plan.reasons} holds them. */
+function collectReasons(source: PlanReasonsSource): PlanReasons {
+  const images: ImageReasons[] = [];
+  const revisions: RevisionReasons[] = [];
+  source.images((r) => images.push(r));
+  source.revisions((r) => revisions.push(r));
+  return { images, revisions };
+}
+
+function planOf(snapshot: Snapshot, options: Partial<PlanOptions>, withReasons: boolean): { plan: Plan; reasons?: PlanReasonsSource } {
   const opts = resolvePlanOptions(options);
   const overSize = opts.pruneOverSizeLimit;
   const onlyNamespace = opts.namespace;
-  const withReasons = request.reasons === true;
   const isYoung = youngTest(opts.now.getTime() - opts.keepYoungerThanMs);
   const warnings: string[] = [];
-  const digests = new Digests();
+  const digests = new Digests(expectedDigests(snapshot));
 
   // Images: candidates (rule 1 of "Which images stay"; age does not count in
   // over-size mode), blobs, sizes.
@@ -382,12 +484,23 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
     facts.push({ image, candidate, links, manifest: id, children });
     if (withReasons) flags.push((young ? YOUNG : 0) | (managed ? MANAGED : 0));
     if (overSize) sizes.push(imageSize(image));
-    const sized = layerSizesOf(image);
-    if (sized.warning) warnings.push(sized.warning);
-    for (const [name, size] of sized.sizes) {
-      // blobs.layers are these names, so the lookup hits a hash already computed.
-      const lid = digests.intern(name);
-      if (size > digests.size[lid]) digests.size[lid] = size;
+    // The sizes of dockerImageLayers (docs/rules.md, "The plan"): the largest any
+    // image gives. blobs.layers are these names, first occurrences in order, so
+    // each layer's id is found among this image's links, not hashed again.
+    const sized = image.dockerImageLayers;
+    if (sized) {
+      let bad: string[] | undefined;
+      for (let j = 0; j < sized.length; j++) {
+        const size: unknown = sized[j].size;
+        if (size === undefined || size === null) continue;
+        if (!isByteCount(size)) {
+          (bad ??= []).push(badLayerSize(j, size));
+          continue;
+        }
+        const lid = links[blobs.layers.indexOf(sized[j].name)];
+        if (size > digests.size[lid]) digests.size[lid] = size;
+      }
+      if (bad) warnings.push(layerSizesWarning(image.metadata.name, bad));
     }
   }
 
@@ -611,31 +724,31 @@ export function computePlan(snapshot: Snapshot, options: Partial<PlanOptions> = 
     warnings.push(`ignored ${count} object(s) of kind ${kind}: the rules do not read it`);
   }
 
-  // Array.prototype.sort without a comparator is plain string order, and the
-  // fastest. Each stream is its own repository, so links sort per repository.
+  // Plain string order (sortDigests: what sort() gives, faster on many digests).
+  // Each stream is its own repository, so links sort per repository.
   linkGroups.sort((a, b) => byString(a.repository, b.repository));
+  sortDigestLists(linkGroups.map((g) => g.manifests));
+  sortDigestLists(linkGroups.map((g) => g.layers));
   const manifestLinks: RepositoryLink[] = [];
   const layerLinks: RepositoryLink[] = [];
   for (const g of linkGroups) {
-    for (const digest of g.manifests.sort()) manifestLinks.push({ repository: g.repository, digest });
-    for (const digest of g.layers.sort()) layerLinks.push({ repository: g.repository, digest });
+    for (const digest of g.manifests) manifestLinks.push({ repository: g.repository, digest });
+    for (const digest of g.layers) layerLinks.push({ repository: g.repository, digest });
   }
   const plan: Plan = {
-    images: images.sort(),
+    images: sortDigests(images),
     streamUpdates: streamUpdates.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name)),
     manifestLinks,
     layerLinks,
-    blobs: blobs.sort(),
+    blobs: sortDigests(blobs),
     bytesReclaimed,
     warnings: sortedUnique(warnings),
   };
-  if (withReasons) {
-    plan.reasons = explain({ snapshot, opts, digests, facts, flags, sizes, kept, revisionIds, rules, refs, limits, newestOfTag });
-  }
-  return plan;
+  if (!withReasons) return { plan };
+  return { plan, reasons: new Explainer({ snapshot, opts, digests, facts, flags, sizes, kept, revisionIds, rules, refs, limits, newestOfTag }) };
 }
 
-/** What {@link explain} reads: the facts computePlan recorded on the way. */
+/** What {@link Explainer} reads: the facts computePlan recorded on the way. */
 interface Facts {
   snapshot: Snapshot;
   opts: PlanOptions;
@@ -659,127 +772,257 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 /**
+ * Sorts strings in place in plain string order and drops repeats; returns
+ * them. (Array.prototype.sort without a comparator compares UTF-16 code units,
+ * as `<` does.)
+ */
+function sortUnique(lines: string[]): string[] {
+  if (lines.length < 2) return lines;
+  lines.sort();
+  let kept = 1;
+  for (let k = 1; k < lines.length; k++) if (lines[k] !== lines[kept - 1]) lines[kept++] = lines[k];
+  lines.length = kept;
+  return lines;
+}
+
+/**
+ * Lists of numbers per owner (0..owners-1), packed: the values of owner o are
+ * `values[start[o]]` up to `values[start[o + 1]]`, in the order they were added.
+ */
+class Packed {
+  readonly start: Int32Array;
+  readonly values: Int32Array;
+
+  constructor(owners: number, pairs: number[]) {
+    const start = new Int32Array(owners + 1);
+    for (let k = 0; k < pairs.length; k += 2) start[pairs[k] + 1]++;
+    for (let o = 0; o < owners; o++) start[o + 1] += start[o];
+    const next = start.slice(0, owners);
+    const values = new Int32Array(pairs.length / 2);
+    for (let k = 0; k < pairs.length; k += 2) values[next[pairs[k]]++] = pairs[k + 1];
+    this.start = start;
+    this.values = values;
+  }
+}
+
+/**
  * The reasons of the plan, worked out from the compact facts computePlan kept
  * (a rule byte per revision, a flag byte per image, the references with their
- * referrers): every string is built here, and only when asked for.
- * Each line starts with the rule, not the verdict (the verdict is its own field).
+ * referrers): here only numbers are indexed up front; every string is built
+ * when its image or revision is visited. Each line starts with the rule, not
+ * the verdict (the verdict is its own field).
  */
-function explain(f: Facts): PlanReasons {
-  const { opts, digests, facts, kept, rules, refs } = f;
-  const young = `keepYoungerThan ${formatDuration(opts.keepYoungerThanMs)}`;
+class Explainer implements PlanReasonsSource {
+  private readonly young: string;
+  /** Per revision: its stream, its tag's position in the stream's tags, its position in the tag's history. */
+  private readonly revStream: Int32Array;
+  private readonly revTag: Int32Array;
+  private readonly revPos: Int32Array;
+  private readonly repositories: string[];
+  /** Referrers by tag (`repository:tag`) and by digest through a stream (`repository@id`): reference entries. */
+  private readonly tagReferrers = new Map<string, number[]>();
+  private readonly digestReferrers = new Map<string, number[]>();
+  /** Per image: the references that keep it, the revisions it names, the manifest lists that keep it as a child. */
+  private readonly imageRefs: Packed;
+  private readonly imageRevisions: Packed;
+  private readonly imageParents: Packed;
 
-  // Referrers by tag (`repository:tag`) and by digest through a stream (`repository@id`).
-  const tagReferrers = new Map<string, string[]>();
-  const digestReferrers = new Map<string, string[]>();
-  const imageLines: string[][] = facts.map(() => []);
-  for (const e of refs.entries ?? []) {
-    const who = describeReferrer(e.who);
-    if (e.digest !== undefined) {
-      if (e.repository !== undefined) pushTo(digestReferrers, `${e.repository}@${e.digest}`, who);
-      const index = digests.imageOf[e.digest];
-      if (index >= 0) imageLines[index].push(`${who} references it by digest`);
-    } else if (e.repository !== undefined && e.tag !== undefined) {
-      pushTo(tagReferrers, `${e.repository}:${e.tag}`, who);
-      const image = f.newestOfTag(e.repository, e.tag);
-      const index = image === undefined ? -1 : digests.imageOf[digests.intern(image)];
-      if (index >= 0) imageLines[index].push(`${who} references it by tag ${e.repository}:${e.tag}`);
-    }
-  }
-
-  const revisions: RevisionReasons[] = [];
-  let r = 0;
-  for (const s of f.snapshot.streams) {
-    const namespace = s.metadata.namespace ?? '';
-    const repository = repositoryOfStream(s);
-    for (const t of s.status?.tags ?? []) {
-      const items = t.items ?? [];
-      for (let i = 0; i < items.length; i++, r++) {
-        const rule = rules[r];
-        const id = f.revisionIds[r];
-        const index = digests.imageOf[id];
-        let lines: string[];
-        switch (rule) {
-          case NOT_TRIMMED:
-            lines = [`not trimmed: only the streams of namespace ${opts.namespace} are trimmed`];
-            break;
-          case YOUNG_STREAM:
-            lines = [`young stream: ${repository} was created ${s.metadata.creationTimestamp}, within ${young}`];
-            break;
-          case YOUNG_REVISION:
-            lines = [`young revision: created ${items[i].created}, within ${young}`];
-            break;
-          case TAG_REFERENCE:
-            lines = (tagReferrers.get(`${repository}:${t.tag}`) ?? []).map((who) => `referenced by tag ${repository}:${t.tag} at position 0: ${who}`);
-            break;
-          case IMAGE_ABSENT:
-            lines = ['image not in the snapshot'];
-            break;
-          case WITHIN_KEEP:
-            lines = [`within keepTagRevisions ${opts.keepTagRevisions}: position ${i}`];
-            break;
-          case NOT_OVER_LIMIT: {
-            const limit = f.limits?.get(namespace);
-            const size = f.sizes[index];
-            lines = [
-              size < 0
-                ? 'not over the limit: the image has no dockerImageMetadata.Size'
-                : limit === undefined
-                  ? `not over the limit: no LimitRange of type ${IMAGE_LIMIT_TYPE} in namespace ${namespace}`
-                  : `not over the limit of LimitRange ${limit.limitRange}: size ${size} <= max.storage ${limit.text}`,
-            ];
-            break;
-          }
-          case DIGEST_REFERENCE:
-            lines = (digestReferrers.get(`${repository}@${id}`) ?? []).map((who) => `referenced by digest through this stream: ${who}`);
-            break;
-          case BEYOND_KEEP:
-            lines = [`beyond keepTagRevisions ${opts.keepTagRevisions}: position ${i}`];
-            break;
-          default: {
-            const limit = f.limits!.get(namespace)!;
-            lines = [`over the limit of LimitRange ${limit.limitRange}: size ${f.sizes[index]} > max.storage ${limit.text}`];
-          }
+  constructor(private readonly f: Facts) {
+    const { opts, digests, facts, kept, rules, refs } = f;
+    this.young = `keepYoungerThan ${formatDuration(opts.keepYoungerThanMs)}`;
+    const streams = f.snapshot.streams;
+    const count = f.revisionIds.length;
+    this.revStream = new Int32Array(count);
+    this.revTag = new Int32Array(count);
+    this.revPos = new Int32Array(count);
+    this.repositories = streams.map(repositoryOfStream);
+    const revisionPairs: number[] = [];
+    let r = 0;
+    for (let n = 0; n < streams.length; n++) {
+      const tags = streams[n].status?.tags ?? [];
+      for (let k = 0; k < tags.length; k++) {
+        const items = tags[k].items ?? [];
+        for (let i = 0; i < items.length; i++, r++) {
+          this.revStream[r] = n;
+          this.revTag[r] = k;
+          this.revPos[r] = i;
+          const index = digests.imageOf[f.revisionIds[r]];
+          // An image names every revision that stays; a deleted one, every revision that was removed.
+          if (index >= 0 && (!isRemoved(rules[r]) || !kept[index])) revisionPairs.push(index, r);
         }
-        lines = sortedUnique(lines);
-        const removed = isRemoved(rule);
-        revisions.push({ namespace, name: s.metadata.name, tag: t.tag, index: i, image: items[i].image, verdict: removed ? 'removed' : 'stays', reasons: lines });
-        if (index < 0) continue;
-        // An image names every revision that stays; a deleted one, every revision that was removed.
-        if (!removed) for (const line of lines) imageLines[index].push(`revision ${repository}:${t.tag}#${i} stays: ${line}`);
-        else if (!kept[index]) for (const line of lines) imageLines[index].push(`revision ${repository}:${t.tag}#${i} is removed: ${line}`);
       }
     }
-  }
+    this.imageRevisions = new Packed(facts.length, revisionPairs);
 
-  const images: ImageReasons[] = [];
-  for (let i = 0; i < facts.length; i++) {
-    const lines = imageLines[i];
-    const image = facts[i].image;
-    if (kept[i]) {
+    const refPairs: number[] = [];
+    const entries = refs.entries ?? [];
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k];
+      if (e.digest !== undefined) {
+        if (e.repository !== undefined) pushTo(this.digestReferrers, `${e.repository}@${e.digest}`, k);
+        const index = digests.imageOf[e.digest];
+        if (index >= 0) refPairs.push(index, k);
+      } else if (e.repository !== undefined && e.tag !== undefined) {
+        pushTo(this.tagReferrers, `${e.repository}:${e.tag}`, k);
+        const image = f.newestOfTag(e.repository, e.tag);
+        const index = image === undefined ? -1 : digests.imageOf[digests.intern(image)];
+        if (index >= 0) refPairs.push(index, k);
+      }
+    }
+    this.imageRefs = new Packed(facts.length, refPairs);
+
+    const parentPairs: number[] = [];
+    for (let i = 0; i < facts.length; i++) {
+      if (!kept[i]) continue;
       for (const child of facts[i].children) {
         const c = digests.imageOf[child];
-        if (c >= 0) imageLines[c].push(`child of manifest list ${digests.values[facts[i].manifest]}, which stays`);
+        if (c >= 0) parentPairs.push(c, i);
       }
     }
+    this.imageParents = new Packed(facts.length, parentPairs);
+  }
+
+  private who(entry: number): string {
+    return describeReferrer(this.f.refs.entries![entry].who);
+  }
+
+  /** The reasons of revision `r`, sorted. */
+  private revisionLines(r: number): string[] {
+    const { opts, snapshot } = this.f;
+    const s = snapshot.streams[this.revStream[r]];
+    const t = s.status!.tags![this.revTag[r]];
+    const i = this.revPos[r];
+    const namespace = s.metadata.namespace ?? '';
+    const repository = this.repositories[this.revStream[r]];
+    const id = this.f.revisionIds[r];
+    const index = this.f.digests.imageOf[id];
+    let lines: string[];
+    switch (this.f.rules[r]) {
+      case NOT_TRIMMED:
+        lines = [`not trimmed: only the streams of namespace ${opts.namespace} are trimmed`];
+        break;
+      case YOUNG_STREAM:
+        lines = [`young stream: ${repository} was created ${s.metadata.creationTimestamp}, within ${this.young}`];
+        break;
+      case YOUNG_REVISION:
+        lines = [`young revision: created ${t.items![i].created}, within ${this.young}`];
+        break;
+      case TAG_REFERENCE:
+        lines = (this.tagReferrers.get(`${repository}:${t.tag}`) ?? []).map((k) => `referenced by tag ${repository}:${t.tag} at position 0: ${this.who(k)}`);
+        break;
+      case IMAGE_ABSENT:
+        lines = ['image not in the snapshot'];
+        break;
+      case WITHIN_KEEP:
+        lines = [`within keepTagRevisions ${opts.keepTagRevisions}: position ${i}`];
+        break;
+      case NOT_OVER_LIMIT: {
+        const limit = this.f.limits?.get(namespace);
+        const size = this.f.sizes[index];
+        lines = [
+          size < 0
+            ? 'not over the limit: the image has no dockerImageMetadata.Size'
+            : limit === undefined
+              ? `not over the limit: no LimitRange of type ${IMAGE_LIMIT_TYPE} in namespace ${namespace}`
+              : `not over the limit of LimitRange ${limit.limitRange}: size ${size} <= max.storage ${limit.text}`,
+        ];
+        break;
+      }
+      case DIGEST_REFERENCE:
+        lines = (this.digestReferrers.get(`${repository}@${id}`) ?? []).map((k) => `referenced by digest through this stream: ${this.who(k)}`);
+        break;
+      case BEYOND_KEEP:
+        lines = [`beyond keepTagRevisions ${opts.keepTagRevisions}: position ${i}`];
+        break;
+      default: {
+        const limit = this.f.limits!.get(namespace)!;
+        lines = [`over the limit of LimitRange ${limit.limitRange}: size ${this.f.sizes[index]} > max.storage ${limit.text}`];
+      }
+    }
+    return sortUnique(lines);
+  }
+
+  private revisionReasons(r: number): RevisionReasons {
+    const s = this.f.snapshot.streams[this.revStream[r]];
+    const t = s.status!.tags![this.revTag[r]];
+    const index = this.revPos[r];
+    return {
+      namespace: s.metadata.namespace ?? '',
+      name: s.metadata.name,
+      tag: t.tag,
+      index,
+      image: t.items![index].image,
+      verdict: isRemoved(this.f.rules[r]) ? 'removed' : 'stays',
+      reasons: this.revisionLines(r),
+    };
+  }
+
+  private imageReasons(i: number): ImageReasons {
+    const { opts, digests, facts, kept, flags } = this.f;
+    const lines: string[] = [];
+    const entries = this.f.refs.entries!;
+    for (let k = this.imageRefs.start[i]; k < this.imageRefs.start[i + 1]; k++) {
+      const e = entries[this.imageRefs.values[k]];
+      const who = describeReferrer(e.who);
+      lines.push(e.digest !== undefined ? `${who} references it by digest` : `${who} references it by tag ${e.repository}:${e.tag}`);
+    }
+    for (let k = this.imageRevisions.start[i]; k < this.imageRevisions.start[i + 1]; k++) {
+      const r = this.imageRevisions.values[k];
+      const s = this.f.snapshot.streams[this.revStream[r]];
+      const head = `revision ${this.repositories[this.revStream[r]]}:${s.status!.tags![this.revTag[r]].tag}#${this.revPos[r]} ${isRemoved(this.f.rules[r]) ? 'is removed' : 'stays'}: `;
+      for (const line of this.revisionLines(r)) lines.push(head + line);
+    }
+    for (let k = this.imageParents.start[i]; k < this.imageParents.start[i + 1]; k++) {
+      lines.push(`child of manifest list ${digests.values[facts[this.imageParents.values[k]].manifest]}, which stays`);
+    }
+    const image = facts[i].image;
     if (!facts[i].candidate) {
-      if (!opts.pruneOverSizeLimit && f.flags[i] & YOUNG) lines.push(`not a candidate: young, created ${image.metadata.creationTimestamp}, within ${young}`);
-      if (!opts.all && !(f.flags[i] & MANAGED)) {
+      if (!opts.pruneOverSizeLimit && flags[i] & YOUNG) lines.push(`not a candidate: young, created ${image.metadata.creationTimestamp}, within ${this.young}`);
+      if (!opts.all && !(flags[i] & MANAGED)) {
         const value = image.metadata.annotations?.[MANAGED_ANNOTATION];
         lines.push(`not a candidate: not managed (${MANAGED_ANNOTATION} is ${value === undefined ? 'not set' : JSON.stringify(value)}) and all is not set`);
       }
     }
     if (opts.namespace !== undefined) lines.push(`namespace mode: no image is deleted (namespace ${opts.namespace})`);
-  }
-  for (let i = 0; i < facts.length; i++) {
-    const lines = imageLines[i];
     if (!kept[i]) {
       lines.push('no revision that stays points to it', 'no pod, workload or build references it');
-      const age = opts.pruneOverSizeLimit ? 'age does not count in over-size mode' : `created ${facts[i].image.metadata.creationTimestamp}, older than ${young}`;
-      lines.push(`a candidate: ${age}, and ${f.flags[i] & MANAGED ? 'managed' : 'all is set'}`);
+      const age = opts.pruneOverSizeLimit ? 'age does not count in over-size mode' : `created ${image.metadata.creationTimestamp}, older than ${this.young}`;
+      lines.push(`a candidate: ${age}, and ${flags[i] & MANAGED ? 'managed' : 'all is set'}`);
     }
-    images.push({ image: digests.values[facts[i].manifest], verdict: kept[i] ? 'stays' : 'deleted', reasons: sortedUnique(lines) });
+    return { image: digests.values[facts[i].manifest], verdict: kept[i] ? 'stays' : 'deleted', reasons: sortUnique(lines) };
   }
-  images.sort((a, b) => byString(a.image, b.image));
-  revisions.sort((a, b) => byString(a.namespace, b.namespace) || byString(a.name, b.name) || byString(a.tag, b.tag) || a.index - b.index);
-  return { images, revisions };
+
+  images(take: (reasons: ImageReasons) => void): void {
+    const { digests, facts } = this.f;
+    // Sorted by digest: the digests sort as plain strings, fastest without a comparator; each finds its image again.
+    const names = sortDigests(facts.map((f) => digests.values[f.manifest]));
+    for (const name of names) take(this.imageReasons(digests.imageOf[digests.intern(name)]));
+  }
+
+  revisions(take: (reasons: RevisionReasons) => void): void {
+    // By namespace, name, tag, then position; revisions of one stream (or of
+    // streams of the same name, should a dump hold one twice) are sorted among
+    // themselves, then in the order they were read, as a stable sort of all would.
+    const streams = this.f.snapshot.streams;
+    const key = (n: number): string => streams[n].metadata.namespace ?? '';
+    const order = streams.map((_, n) => n).sort((a, b) => byString(key(a), key(b)) || byString(streams[a].metadata.name, streams[b].metadata.name));
+    // The revisions of stream n are first[n] up to first[n + 1].
+    const first = new Int32Array(streams.length + 1);
+    let r = 0;
+    for (let n = 0; n < streams.length; n++) {
+      first[n] = r;
+      for (const t of streams[n].status?.tags ?? []) r += (t.items ?? []).length;
+    }
+    first[streams.length] = r;
+    const tagOf = (q: number): string => streams[this.revStream[q]].status!.tags![this.revTag[q]].tag;
+    for (let g = 0; g < order.length; ) {
+      let end = g + 1;
+      while (end < order.length && key(order[end]) === key(order[g]) && streams[order[end]].metadata.name === streams[order[g]].metadata.name) end++;
+      const group: number[] = [];
+      for (let k = g; k < end; k++) for (let q = first[order[k]]; q < first[order[k] + 1]; q++) group.push(q);
+      group.sort((a, b) => byString(tagOf(a), tagOf(b)) || this.revPos[a] - this.revPos[b] || a - b);
+      for (const q of group) take(this.revisionReasons(q));
+      g = end;
+    }
+  }
 }

@@ -2,7 +2,7 @@
 // byte, but in small chunks (cli/pretty-json.ts).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { writePrettyJson } from '../../cli/pretty-json.js';
+import { StreamedList, writePrettyJson } from '../../cli/pretty-json.js';
 
 function written(value: unknown, end = '', chunkChars?: number): { text: string; chunks: string[] } {
   const chunks: string[] = [];
@@ -71,5 +71,44 @@ describe('writePrettyJson', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  describe('a StreamedList', () => {
+    const list = <T>(values: T[]): { list: StreamedList<T>; made: () => number } => {
+      let made = 0;
+      return {
+        list: new StreamedList<T>((take) => {
+          for (const v of values) {
+            made++;
+            take(structuredClone(v));
+          }
+        }),
+        made: () => made,
+      };
+    };
+
+    it.each([
+      ['reasons-like objects', [{ image: 'sha256:1', verdict: 'stays', reasons: ['a "quoted" line', 'b'] }, { image: 'sha256:2', verdict: 'deleted', reasons: [] }]],
+      ['an empty list', []],
+      ['left-out values and nested lists', [undefined, 1, [2, { a: undefined }], null]],
+    ])('is written as JSON.stringify writes the array it collects: %s', (_, values: unknown[]) => {
+      const doc = { before: 1, streamed: list(values).list, nested: { inner: list(values).list }, after: [list(values).list] };
+      expect(written(doc, '\n', 16).text).toBe(expected(doc, '\n'));
+      expect(expected(doc)).toBe(JSON.stringify({ before: 1, streamed: values, nested: { inner: values }, after: [values] }, null, 2));
+    });
+
+    it('makes each element once, as the writer reaches it', () => {
+      const { list: streamed, made } = list([{ a: 1 }, { a: 2 }, { a: 3 }]);
+      const seen: number[] = [];
+      writePrettyJson({ streamed }, () => seen.push(made()), '', 1);
+      expect(made()).toBe(3);
+      // Chunks went out while elements were still being made.
+      expect(seen[0]).toBeLessThan(3);
+    });
+
+    it('is written whole at the top level too', () => {
+      const { list: streamed } = list(['x', 'y']);
+      expect(written(streamed).text).toBe(JSON.stringify(['x', 'y'], null, 2));
+    });
   });
 });

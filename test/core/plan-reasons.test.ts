@@ -2,9 +2,10 @@
 // an image stays or goes, as stable lines (the HTML report and `explain` show
 // them verbatim). Expected lines are written out by hand from docs/rules.md.
 import { describe, expect, it } from 'vitest';
-import type { PlanOptions } from '../../shared/core/plan-types.js';
-import { build, byDigest, digest, image, layer, manifestList, pod, rev, stream, workload } from '../builders.js';
-import { limitRange, planOf, sized, type PlanItem } from './plan-helpers.js';
+import { computePlanWithReasons } from '../../shared/core/plan.js';
+import type { ImageReasons, PlanOptions, RevisionReasons } from '../../shared/core/plan-types.js';
+import { build, byDigest, digest, image, layer, manifestList, options, pod, rev, stream, workload } from '../builders.js';
+import { limitRange, planOf, sized, snapshotOf, type PlanItem } from './plan-helpers.js';
 
 function reasonsOf(items: PlanItem[], o: Partial<PlanOptions> = {}) {
   const plan = planOf(items, o, { reasons: true });
@@ -35,6 +36,20 @@ describe('reasons are computed only when asked for', () => {
     const { reasons, ...rest } = planOf(items, { keepTagRevisions: 1 }, { reasons: true });
     expect(reasons).toBeDefined();
     expect(rest).toEqual(planOf(items, { keepTagRevisions: 1 }));
+  });
+  it('computePlanWithReasons gives the same plan, and the same reasons one at a time, again on each visit', () => {
+    const { plan, reasons } = computePlanWithReasons(snapshotOf(items), options({ keepTagRevisions: 1 }));
+    const { reasons: expected, ...rest } = planOf(items, { keepTagRevisions: 1 }, { reasons: true });
+    expect(plan).toEqual(rest);
+    for (let visit = 0; visit < 2; visit++) {
+      const images: ImageReasons[] = [];
+      const revisions: RevisionReasons[] = [];
+      reasons.images((r) => images.push(r));
+      reasons.revisions((r) => revisions.push(r));
+      expect({ images, revisions }).toEqual(expected);
+    }
+    expect(expected!.images).toHaveLength(2);
+    expect(expected!.revisions).toHaveLength(2);
   });
 });
 
