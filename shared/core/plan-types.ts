@@ -91,6 +91,14 @@ export interface PlanReasonsSource {
   images(take: (reasons: ImageReasons) => void): void;
   /** Calls `take` with the reasons of each revision, sorted by namespace, name, tag, then index. */
   revisions(take: (reasons: RevisionReasons) => void): void;
+  /** The reasons of one Image (by its name, the manifest digest), worked out alone; undefined when the snapshot has none of that name. */
+  image(name: string): ImageReasons | undefined;
+  /**
+   * The reasons of the revisions an image's reasons cite: for an image that
+   * goes, every revision that names it (all removed); for one that stays, the
+   * revisions that stay. Worked out alone, in the snapshot's order.
+   */
+  revisionsOfImage(name: string): RevisionReasons[];
 }
 
 export interface Plan {

@@ -303,6 +303,21 @@ class Digests {
     return id;
   }
 
+  /** The id of `digest`, or -1 when it was never interned (nothing is added). */
+  find(digest: string): number {
+    const h = digestHash(digest);
+    let slot = h & this.mask;
+    for (;;) {
+      const th = this.table[2 * slot];
+      if (th === 0) return -1;
+      if (th === h) {
+        const id = this.table[2 * slot + 1];
+        if (this.values[id] === digest) return id;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
   private grow(): void {
     const slots = 2 * (this.mask + 1);
     const mask = slots - 1;
@@ -990,6 +1005,25 @@ class Explainer implements PlanReasonsSource {
       lines.push(`a candidate: ${age}, and ${flags[i] & MANAGED ? 'managed' : 'all is set'}`);
     }
     return { image: digests.values[facts[i].manifest], verdict: kept[i] ? 'stays' : 'deleted', reasons: sortUnique(lines) };
+  }
+
+  image(name: string): ImageReasons | undefined {
+    const i = this.indexOf(name);
+    return i < 0 ? undefined : this.imageReasons(i);
+  }
+
+  revisionsOfImage(name: string): RevisionReasons[] {
+    const i = this.indexOf(name);
+    if (i < 0) return [];
+    const out: RevisionReasons[] = [];
+    for (let k = this.imageRevisions.start[i]; k < this.imageRevisions.start[i + 1]; k++) out.push(this.revisionReasons(this.imageRevisions.values[k]));
+    return out;
+  }
+
+  /** The index of the Image named `name`, or -1. */
+  private indexOf(name: string): number {
+    const id = this.f.digests.find(name);
+    return id < 0 ? -1 : this.f.digests.imageOf[id];
   }
 
   images(take: (reasons: ImageReasons) => void): void {

@@ -6,7 +6,7 @@
 // snapshot in memory, can render report.html from it.
 import { layerSizesOf, type SizedImage } from '../core/blobs.js';
 import type { Image } from '../core/kube-types.js';
-import type { Plan } from '../core/plan-types.js';
+import type { Plan, PlanReasonsSource, RevisionReasons } from '../core/plan-types.js';
 import { blobSizesOf, bytesByGroup, namespaceOf, unlinkedBlobs } from './sizes.js';
 
 /** How much of a big plan the report keeps (the rest is counted, and is in the plan's JSON). */
@@ -120,6 +120,12 @@ export interface ReportContext {
   /** Where the complete lists are. */
   fullPlan: string;
   limits?: Partial<ReportLimits>;
+  /**
+   * The plan's reasons as a source, when the plan does not carry them all
+   * (`plan.reasons`): only the shown images' are worked out (a run's plan of a
+   * million Images never holds every reason).
+   */
+  reasons?: PlanReasonsSource;
 }
 
 function chart(rows: ChartRow[], limit: number): ChartData {
@@ -194,10 +200,15 @@ export function reportDataOf(plan: Plan, ctx: ReportContext): ReportData {
   }
   const imageReasons = new Map<string, string[]>();
   const revisionReasons = new Map<string, string[]>();
+  const revisionKey = (r: RevisionReasons) => `${r.namespace}\0${r.name}\0${r.tag}\0${r.index}`;
   if (plan.reasons) {
     for (const r of plan.reasons.images) if (shown.has(r.image) && r.verdict === 'deleted') imageReasons.set(r.image, r.reasons);
-    for (const r of plan.reasons.revisions) {
-      if (shown.has(r.image) && r.verdict === 'removed') revisionReasons.set(`${r.namespace}\0${r.name}\0${r.tag}\0${r.index}`, r.reasons);
+    for (const r of plan.reasons.revisions) if (shown.has(r.image) && r.verdict === 'removed') revisionReasons.set(revisionKey(r), r.reasons);
+  } else if (ctx.reasons) {
+    for (const name of top) {
+      const r = ctx.reasons.image(name);
+      if (r?.verdict === 'deleted') imageReasons.set(name, r.reasons);
+      for (const rr of ctx.reasons.revisionsOfImage(name)) if (rr.verdict === 'removed') revisionReasons.set(revisionKey(rr), rr.reasons);
     }
   }
 
@@ -251,7 +262,7 @@ export function reportDataOf(plan: Plan, ctx: ReportContext): ReportData {
     unlinked: unlinkedBlobs(plan, blobSizes),
     images: { rows, total: plan.images.length },
     warnings: { rows: plan.warnings.slice(0, limits.warnings), total: plan.warnings.length },
-    hasReasons: plan.reasons !== undefined,
+    hasReasons: plan.reasons !== undefined || ctx.reasons !== undefined,
     fullPlan: ctx.fullPlan,
   };
 }

@@ -1,7 +1,7 @@
 // "Compute prune plan": the snapshot files -> the rules -> plan files
 // (JSON arrays the Distributed Maps read) and summary.json.
 import { parseDuration } from '../core/duration.js';
-import { computePlan } from '../core/plan.js';
+import { computePlanWithReasons } from '../core/plan.js';
 import type { Plan, PlanOptions, StreamUpdate } from '../core/plan-types.js';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { putJson } from '../adapters/artifacts/artifact-store.js';
@@ -109,8 +109,9 @@ export async function computePrunePlan(event: PlanEvent, artifacts: ArtifactStor
   // One part in memory at a time, each object parsed on its own (shared/workflow/snapshot-chunks.ts).
   const snapshot = await readSnapshotGroups(artifacts, event.collected);
   const o = event.run.options;
-  // With reasons: report.html shows why each of its images goes (only the shown ones are stored).
-  const plan = computePlan(snapshot, planOptionsOf(o), { reasons: true });
+  // report.html shows why each of its (at most 1,000) images goes: only those
+  // reasons are worked out, from the plan's reasons source, never all of them.
+  const { plan, reasons } = computePlanWithReasons(snapshot, planOptionsOf(o));
   const runId = event.run.runId;
   const items = planItems(plan);
   const keys = {} as PlanResult['keys'];
@@ -121,6 +122,6 @@ export async function computePrunePlan(event: PlanEvent, artifacts: ArtifactStor
   keys.summary = runKeys.summary(runId);
   const counts = planCounts(plan);
   await putJson(artifacts, keys.summary, { runId, options: o, counts, warnings: plan.warnings });
-  await writeReportData(artifacts, runId, plan, snapshot.images, o);
+  await writeReportData(artifacts, runId, plan, snapshot.images, o, reasons);
   return { keys, counts };
 }

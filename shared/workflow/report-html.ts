@@ -6,17 +6,18 @@
 // renders the page from it and the outcome.
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { getJson, putJson } from '../adapters/artifacts/artifact-store.js';
-import type { Plan } from '../core/plan-types.js';
+import type { Plan, PlanReasonsSource } from '../core/plan-types.js';
 import { renderHtmlReport } from '../report/html-report.js';
 import { reportDataOf, reportOptionsOf, type ReportContext, type ReportData } from '../report/report-data.js';
 import type { Report, RunOptions } from './contracts.js';
 import { runKeys } from './contracts.js';
 
 /** Stores what report.html will show of the plan (called by "Compute prune plan"). */
-export async function writeReportData(artifacts: ArtifactStore, runId: string, plan: Plan, images: ReportContext['images'], options: RunOptions): Promise<void> {
+export async function writeReportData(artifacts: ArtifactStore, runId: string, plan: Plan, images: ReportContext['images'], options: RunOptions, reasons?: PlanReasonsSource): Promise<void> {
   const { now, ...rest } = options;
   const data = reportDataOf(plan, {
     images,
+    ...(reasons ? { reasons } : {}),
     source: `the cluster, as collected in ${artifacts.locate(`${runKeys.root(runId)}snapshot/`)}`,
     now: new Date(now),
     options: reportOptionsOf(rest),

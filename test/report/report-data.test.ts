@@ -8,6 +8,11 @@ import { reportDataOf, reportOptionsOf, type ReportContext } from '../../shared/
 import { formatBytes } from '../../shared/report/sizes.js';
 import { formatBytes as cliFormatBytes } from '../../cli/format.js';
 import { digest } from '../builders.js';
+import { readFileSync } from 'node:fs';
+import { computePlan, computePlanWithReasons } from '../../shared/core/plan.js';
+import { snapshotFromList } from '../../shared/core/snapshot.js';
+import type { KubeList } from '../../shared/core/kube-types.js';
+import { EXAMPLE_NOW } from '../cli/run-cli.js';
 
 const d = digest;
 
@@ -172,5 +177,34 @@ describe('options and sizes', () => {
   it('prints sizes through the one formatter the command line re-exports', () => {
     expect(cliFormatBytes).toBe(formatBytes);
     expect(renderHtmlReport({ data: reportDataOf(plan({ bytesReclaimed: 227_331_276 }), ctx([])) })).toContain('216.8 MiB');
+  });
+});
+
+describe('reportDataOf with the reasons as a source (a run: only the shown images are explained)', () => {
+  it.each([
+    ['examples/cluster.json', { keepTagRevisions: 1 }],
+    ['examples/cluster.json', { keepTagRevisions: 0, all: true }],
+    ['examples/oc-options.json', { keepTagRevisions: 1, keepYoungerThanMs: 0 }],
+  ] as const)('gives %s (%o) the same report data as the plan with every reason', (file, options) => {
+    const snapshot = snapshotFromList(JSON.parse(readFileSync(file, 'utf8')) as KubeList);
+    const o = { now: new Date(EXAMPLE_NOW), ...options };
+    const whole = computePlan(snapshot, o, { reasons: true });
+    const { plan: bare, reasons } = computePlanWithReasons(snapshot, o);
+    expect(bare.reasons).toBeUndefined();
+    // The fixture is meaningful: images go, with revisions removed and reasons.
+    expect(whole.images.length).toBeGreaterThan(0);
+    const full = reportDataOf(whole, ctx(snapshot.images, { limits: { images: 3 } }));
+    expect(full.images.rows.some((r) => (r.reasons?.length ?? 0) > 0 && r.revisions.some((v) => (v.reasons?.length ?? 0) > 0))).toBe(true);
+    expect(reportDataOf(bare, ctx(snapshot.images, { reasons, limits: { images: 3 } }))).toEqual(full);
+  });
+
+  it('looks up one image alone, and nothing for a name the snapshot lacks', () => {
+    const snapshot = snapshotFromList(JSON.parse(readFileSync('examples/cluster.json', 'utf8')) as KubeList);
+    const o = { now: new Date(EXAMPLE_NOW), keepTagRevisions: 1 };
+    const whole = computePlan(snapshot, o, { reasons: true });
+    const { reasons } = computePlanWithReasons(snapshot, o);
+    for (const r of whole.reasons!.images) expect(reasons.image(r.image)).toEqual(r);
+    expect(reasons.image(d('not-in-the-snapshot'))).toBeUndefined();
+    expect(reasons.revisionsOfImage(d('not-in-the-snapshot'))).toEqual([]);
   });
 });
