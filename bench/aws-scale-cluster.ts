@@ -12,6 +12,7 @@
 // two oldest of each; the others spread their ten revisions over four tags and
 // keep them all. So 4% of the Images are planned for deletion (40,000 at a
 // million), with their manifests, configs and two own layers each.
+import { imageManagedFields } from './collect.js';
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../shared/core/kube-types.js';
 import type { GeneratedKind } from '../test/support/fake-openshift.js';
@@ -86,22 +87,7 @@ export class ScaleCluster {
         resourceVersion: String(1_000_000 + i),
         creationTimestamp: created,
         annotations: { 'image.openshift.io/dockerLayersOrder': 'ascending', 'openshift.io/image.managed': 'true' },
-        managedFields: [
-          {
-            manager: 'openshift-apiserver',
-            operation: 'Update',
-            apiVersion: 'image.openshift.io/v1',
-            time: created,
-            fieldsType: 'FieldsV1',
-            fieldsV1: {
-              'f:dockerImageLayers': {},
-              'f:dockerImageManifestMediaType': {},
-              'f:dockerImageMetadata': { 'f:Architecture': {}, 'f:Config': {}, 'f:Container': {}, 'f:ContainerConfig': {}, 'f:Created': {}, 'f:Id': {}, 'f:Size': {} },
-              'f:dockerImageReference': {},
-              'f:metadata': { 'f:annotations': { '.': {}, 'f:image.openshift.io/dockerLayersOrder': {}, 'f:openshift.io/image.managed': {} } },
-            },
-          },
-        ],
+        managedFields: imageManagedFields(created),
       },
       dockerImageReference: `${REG}/${this.ns(s)}/app-${s}@${name}`,
       dockerImageMetadata: {

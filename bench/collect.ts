@@ -31,6 +31,26 @@ function sha(seed: string): string {
   return createHash('sha256').update(seed).digest('hex');
 }
 
+/** The managedFields the API server writes on an Image it created at `created` (bench clusters carry them: they are part of what collect reads and strips). */
+export function imageManagedFields(created: string): object[] {
+  return [
+    {
+      manager: 'openshift-apiserver',
+      operation: 'Update',
+      apiVersion: 'image.openshift.io/v1',
+      time: created,
+      fieldsType: 'FieldsV1',
+      fieldsV1: {
+        'f:dockerImageLayers': {},
+        'f:dockerImageManifestMediaType': {},
+        'f:dockerImageMetadata': { 'f:Architecture': {}, 'f:Config': {}, 'f:Container': {}, 'f:ContainerConfig': {}, 'f:Created': {}, 'f:Id': {}, 'f:Size': {} },
+        'f:dockerImageReference': {},
+        'f:metadata': { 'f:annotations': { '.': {}, 'f:image.openshift.io/dockerLayersOrder': {}, 'f:openshift.io/image.managed': {} } },
+      },
+    },
+  ];
+}
+
 /** An Image as OpenShift stores a pushed schema 2 image: about 4 KB of JSON. */
 export function realisticImage(i: number): KubeObject {
   const nLayers = 4 + (i % 7);
@@ -60,22 +80,7 @@ export function realisticImage(i: number): KubeObject {
       uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
       creationTimestamp: created,
       annotations: { 'image.openshift.io/dockerLayersOrder': 'ascending', 'openshift.io/image.managed': 'true' },
-      managedFields: [
-        {
-          manager: 'openshift-apiserver',
-          operation: 'Update',
-          apiVersion: 'image.openshift.io/v1',
-          time: created,
-          fieldsType: 'FieldsV1',
-          fieldsV1: {
-            'f:dockerImageLayers': {},
-            'f:dockerImageManifestMediaType': {},
-            'f:dockerImageMetadata': { 'f:Architecture': {}, 'f:Config': {}, 'f:Container': {}, 'f:ContainerConfig': {}, 'f:Created': {}, 'f:Id': {}, 'f:Size': {} },
-            'f:dockerImageReference': {},
-            'f:metadata': { 'f:annotations': { '.': {}, 'f:image.openshift.io/dockerLayersOrder': {}, 'f:openshift.io/image.managed': {} } },
-          },
-        },
-      ],
+      managedFields: imageManagedFields(created),
     },
     dockerImageReference: `image-registry.openshift-image-registry.svc:5000/ns-${i % 200}/app-${i % 1000}@${digest}`,
     dockerImageMetadata: {
