@@ -181,7 +181,7 @@ describe('--token for the local commands', () => {
       expect(wrong.stderr).not.toContain('wr0ng');
       const right = await runCli(['plan', '--server', api.url, '--token', api.token, '--force-insecure', '-o', 'json']);
       expect(right.stderr).not.toContain(api.token);
-      expect(right.code).toBe(0);
+      expect(right.code, right.stderr).toBe(0);
       expect(JSON.parse(right.stdout)).toMatchObject({ images: [] });
       // A run with the token writes it nowhere: not in the snapshot, the plan files, the report or the lock.
       const artifacts = join(tmp.dir, 'token-run');
