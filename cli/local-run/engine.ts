@@ -237,21 +237,23 @@ export async function executeLocally(o: ExecuteOptions): Promise<ExecuteResult> 
     }
   })();
 
-  let result: ExecuteResult;
+  let outcome: Omit<ExecuteResult, 'historyEvents'>;
   try {
     const output: unknown = await execution.result;
     checkPayload('the execution output', withoutLocalItems(output));
-    result = { status: 'succeeded', output, historyEvents: 0 };
-  } catch (caught) {
-    // Aborted for its history: fails as AWS fails it.
-    const err = historyFull ? new HistoryLimitExceededError() : caught;
+    outcome = { status: 'succeeded', output };
+  } catch (err) {
     const cause = err instanceof ExecutionError && err.cause instanceof Error ? err.cause : err;
-    result = { status: 'failed', error: { name: cause instanceof Error ? cause.name : 'Error', message: cause instanceof Error ? cause.message.split('\n')[0] : String(cause) }, historyEvents: 0 };
+    outcome = { status: 'failed', error: { name: cause instanceof Error ? cause.name : 'Error', message: cause instanceof Error ? cause.message.split('\n')[0] : String(cause) } };
   }
   await logDone;
-  // The log can trail the execution: one that ended before the abort still passed the quota.
-  if (historyFull) result = { status: 'failed', error: { name: 'States.Runtime', message: new HistoryLimitExceededError().message }, historyEvents };
-  result.historyEvents = historyEvents;
+  // Past the history quota the execution fails as AWS fails it, whether the
+  // abort stopped it or it ended first (the log can trail the execution).
+  if (historyFull) {
+    const e = new HistoryLimitExceededError();
+    outcome = { status: 'failed', error: { name: e.name, message: e.message } };
+  }
+  const result: ExecuteResult = { ...outcome, historyEvents };
   // The local "EventBridge rule": a run that ended without reaching its release
   // state (failed before it, stopped by a limit) still frees the lock. A no-op
   // when the run released it or never held it (skipped).
