@@ -98,12 +98,19 @@ describe('writePrettyJson', () => {
     });
 
     it('makes each element once, as the writer reaches it', () => {
-      const { list: streamed, made } = list([{ a: 1 }, { a: 2 }, { a: 3 }]);
+      const { list: streamed, made } = list(Array.from({ length: 100 }, (_, a) => ({ a })));
       const seen: number[] = [];
       writePrettyJson({ streamed }, () => seen.push(made()), '', 1);
-      expect(made()).toBe(3);
-      // Chunks went out while elements were still being made.
-      expect(seen[0]).toBeLessThan(3);
+      expect(made()).toBe(100);
+      // Chunks of elements went out while later elements were still to be made.
+      expect(seen.filter((n) => n > 0 && n < 100).length).toBeGreaterThan(10);
+    });
+
+    it('writes runs of elements in chunks of about the size asked', () => {
+      const { list: streamed } = list(Array.from({ length: 2000 }, (_, i) => ({ image: `sha256:${i}`, verdict: 'stays', reasons: ['a line', 'another'] })));
+      const { text, chunks } = written({ reasons: { images: streamed } }, '', 8192);
+      expect(chunks.length).toBeGreaterThan(text.length / 16384);
+      expect(Math.max(...chunks.slice(0, -1).map((c) => c.length))).toBeLessThan(8192 + 1024);
     });
 
     it('is written whole at the top level too', () => {
