@@ -3,6 +3,7 @@
 // default heap limit is about 4 GiB: a dump too big for one string (planned by
 // streaming) is restarted once with a larger heap, unless the user set one.
 import { statSync } from 'node:fs';
+import module from 'node:module';
 import { getHeapStatistics } from 'node:v8';
 
 const BIG_DUMP_BYTES = Number(process.env.IMAGE_PRUNER_BIG_DUMP_BYTES ?? 512 * 2 ** 20);
@@ -28,5 +29,10 @@ if (!heapSet && getHeapStatistics().heap_size_limit < HEAP_MB * 2 ** 20 && bigSn
   process.exit(r.status ?? (r.signal ? 1 : 0));
 } else {
   if (process.env.IMAGE_PRUNER_REPORT_HEAP) process.stderr.write(`heap limit ${Math.round(getHeapStatistics().heap_size_limit / 2 ** 20)} MiB\n`);
+  // Node 22.1+ keeps the code it compiled on disk (in the OS temp directory,
+  // NODE_COMPILE_CACHE to move it, NODE_DISABLE_COMPILE_CACHE=1 to turn it
+  // off), as Node suggests for command-line tools: compiling the CLI and its
+  // libraries (zod alone ~90 ms) is most of a second run's start-up.
+  module.enableCompileCache?.();
   await import('../dist/cli.js');
 }

@@ -2,8 +2,7 @@
 // never deletes anything; it is what a person reads before confirming.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ExecutionInput } from '../../shared/workflow/contracts.js';
-import { resolveRunOptions } from '../../shared/workflow/contracts.js';
-import { planOptionsOf } from '../../shared/workflow/compute-plan.js';
+import { planOptionsOf, resolveRunOptions } from '../../shared/workflow/schemas/prune.js';
 import { computePlan, computePlanWithReasons } from '../../shared/core/plan.js';
 import { DEFAULT_KEEP_TAG_REVISIONS, type Plan, type PlanOptions, type PlanReasonsSource } from '../../shared/core/plan-types.js';
 import type { Snapshot } from '../../shared/core/snapshot.js';
@@ -16,7 +15,6 @@ import { CLUSTER_FLAGS, CLUSTER_FLAGS_HELP, clusterFlagsGiven, collectFromFlags,
 import { formatFlags, parseFlags, UsageError, type FlagSpecs } from '../flags.js';
 import { PRUNE_OPTION_FLAGS, pruneOptionsInput } from '../prune-option-flags.js';
 import { checkOutputFile } from '../output-path.js';
-import { planReportHtml } from '../plan-report.js';
 
 /** The flags of `plan` (explain takes the same). */
 export const PLAN_FLAGS = {
@@ -157,12 +155,14 @@ export function makePlanCommand(opts: PlanCommandOptions = {}): Command {
       );
       return 1;
     }
+    // Loaded only for --output html: the report's modules are start-up every other plan would pay.
+    const planReportHtml = flags.output === 'html' ? (await import('../plan-report.js')).planReportHtml : undefined;
     // JSON is written in small chunks (cli/pretty-json.ts): the text of a big plan is never held whole.
     const emit = (write: (chunk: string) => void): void => {
       if (flags.output === 'json') {
         const streamed = reasons && { images: new StreamedList(reasons.images.bind(reasons)), revisions: new StreamedList(reasons.revisions.bind(reasons)) };
         writePrettyJson({ ...plan, reasons: streamed }, write, '\n');
-      } else if (flags.output === 'html') {
+      } else if (planReportHtml) {
         write(planReportHtml(plan, snapshot, flags, source));
       } else {
         write(

@@ -1,13 +1,12 @@
 // "Compute prune plan": the snapshot files -> the rules -> plan files
 // (JSON arrays the Distributed Maps read) and summary.json.
-import { parseDuration } from '../core/duration.js';
 import { computePlanWithReasons } from '../core/plan.js';
-import type { Plan, PlanOptions, StreamUpdate } from '../core/plan-types.js';
+import type { Plan, StreamUpdate } from '../core/plan-types.js';
 import type { ArtifactStore } from '../adapters/artifacts/artifact-store.js';
 import { putJson } from '../adapters/artifacts/artifact-store.js';
 import { readSnapshotGroups } from './snapshot-chunks.js';
 import type { DeletionKind, PlanCounts, PlanEvent, PlanResult, RunOptions } from './contracts.js';
-import { DELETION_KINDS, runKeys } from './contracts.js';
+import { DELETION_KINDS, planOptionsOf, runKeys } from './contracts.js';
 import { writeReportData } from './report-html.js';
 
 /**
@@ -78,25 +77,6 @@ export function planCounts(plan: Plan): PlanCounts {
     blobs: plan.blobs.length,
     bytesReclaimed: plan.bytesReclaimed,
     warnings: plan.warnings.length,
-  };
-}
-
-/**
- * The rules' options of a run: the one step from the parsed execution input
- * (the same for a Lambda run, `image-pruner run` and `image-pruner plan`) to
- * what computePlan reads.
- */
-export function planOptionsOf(o: RunOptions): PlanOptions {
-  return {
-    keepTagRevisions: o.keepTagRevisions,
-    keepYoungerThanMs: parseDuration(o.keepYoungerThan, 'keepYoungerThan'),
-    now: new Date(o.now),
-    all: o.all,
-    ignoreInvalidRefs: o.ignoreInvalidRefs,
-    pruneOverSizeLimit: o.pruneOverSizeLimit,
-    // Absent, not undefined: "every namespace".
-    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
-    pruneRegistry: o.pruneRegistry,
   };
 }
 

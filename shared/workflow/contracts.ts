@@ -27,7 +27,7 @@ import type {
 import { deletionKindSchema, resourceGroupSchema } from './schemas/prune.js';
 
 export type { ExecutionInput, RunDefaults, RunOptions } from './schemas/prune.js';
-export { DEFAULT_RUN_OPTIONS, parseRunDefaults, resolveRunOptions } from './schemas/prune.js';
+export { DEFAULT_RUN_OPTIONS, parseRunDefaults, planOptionsOf, resolveRunOptions } from './schemas/prune.js';
 
 /** State names, in the order docs/workflow.md ("The states") lists them. Short sentences. */
 export const STATE = {

@@ -12,10 +12,10 @@ import { readSnapshotGroups } from './snapshot-chunks.js';
 import { computePlan } from '../core/plan.js';
 import type { Plan, PlanOptions } from '../core/plan-types.js';
 import type { Snapshot } from '../core/snapshot.js';
-import { planOptionsOf, splitStreamUpdate } from './compute-plan.js';
+import { splitStreamUpdate } from './compute-plan.js';
 import type { CollectResult, DeletionKind, PlanCounts, PlanResult, RecheckEvent } from './contracts.js';
 import { InvalidInputError } from '../errors.js';
-import { DELETION_KINDS, runKeys } from './contracts.js';
+import { DELETION_KINDS, planOptionsOf, runKeys } from './contracts.js';
 import type { PlanFiles, Spared } from './recheck-intersect.js';
 import { intersectPlans } from './recheck-intersect.js';
 

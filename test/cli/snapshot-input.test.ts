@@ -64,6 +64,17 @@ describe('the streaming reader', () => {
     expect(expected.pods[0].metadata.annotations).toEqual({ note: 'é' });
   });
 
+  it('reads a file whole in pieces: a multi-byte character cut between two reads comes out whole', async () => {
+    // 6 bytes a period: 1 MiB (the read size) is not a multiple, so reads end inside characters.
+    const note = 'é🚀'.repeat(500_000);
+    const list = { kind: 'List', apiVersion: 'v1', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', creationTimestamp: '2026-10-01T00:00:00Z', annotations: { note } }, spec: { containers: [{ name: 'c', image: 'quay.io/ns/app:1' }] }, status: { phase: 'Running' } }] };
+    const file = tmp.file('multibyte.json', JSON.stringify(list));
+    const read = await readSnapshotFile(file, stdin);
+    expect(read.streamed).toBe(false);
+    expect(read.bytes).toBeGreaterThan(2 * 2 ** 20);
+    expect(read.snapshot.pods[0].metadata.annotations?.note === note).toBe(true);
+  });
+
   it('switches stdin to streaming once it outgrows the fast path, without losing the bytes already read', async () => {
     const text = clusterText({ images: 120, seed: 3 });
     const chunks = text.match(/[\s\S]{1,4096}/g)!.map((c) => Buffer.from(c));

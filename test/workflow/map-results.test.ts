@@ -23,7 +23,7 @@ import type { KubeObject } from '../../shared/core/kube-types.js';
 import type { ItemStatus } from '../../shared/core/ports.js';
 import type { DeletionKind, PlanResult, Report } from '../../shared/workflow/contracts.js';
 import { DELETION_STEPS, resolveRunOptions } from '../../shared/workflow/contracts.js';
-import { planOptionsOf } from '../../shared/workflow/compute-plan.js';
+import { planOptionsOf } from '../../shared/workflow/contracts.js';
 import { computePlan } from '../../shared/core/plan.js';
 import { snapshotFromList } from '../../shared/core/snapshot.js';
 import { mapResultsPrefix } from '../../shared/workflow/map-results.js';

@@ -5,7 +5,8 @@
 // the whole state and reads its part); what a person writes is strict.
 import { z } from 'zod';
 import { RESOURCE_GROUPS } from '../../core/kinds.js';
-import { DEFAULT_KEEP_TAG_REVISIONS } from '../../core/plan-types.js';
+import { parseDuration } from '../../core/duration.js';
+import { DEFAULT_KEEP_TAG_REVISIONS, type PlanOptions } from '../../core/plan-types.js';
 import { InvalidInputError } from '../../errors.js';
 import { parseWith } from './parse.js';
 import { registryChoiceSchema, registryDetectionSchema } from './registry-url.js';
@@ -352,3 +353,22 @@ export const reportEventSchema = object({
   plan: planResultSchema.optional(),
   error: absentOr(caughtErrorSchema),
 });
+
+/**
+ * The rules' options of a run: the one step from the parsed execution input
+ * (the same for a Lambda run, `image-pruner run` and `image-pruner plan`) to
+ * what computePlan reads.
+ */
+export function planOptionsOf(o: RunOptions): PlanOptions {
+  return {
+    keepTagRevisions: o.keepTagRevisions,
+    keepYoungerThanMs: parseDuration(o.keepYoungerThan, 'keepYoungerThan'),
+    now: new Date(o.now),
+    all: o.all,
+    ignoreInvalidRefs: o.ignoreInvalidRefs,
+    pruneOverSizeLimit: o.pruneOverSizeLimit,
+    // Absent, not undefined: "every namespace".
+    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
+    pruneRegistry: o.pruneRegistry,
+  };
+}
