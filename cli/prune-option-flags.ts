@@ -3,7 +3,7 @@
 // the execution input: --prune-over-size-limit, --namespace/-n,
 // --prune-registry and --num-workers.
 import type { ExecutionInput } from '../shared/workflow/contracts.js';
-import { DEFAULT_NUM_WORKERS, isDns1123Label, MAX_MAP_CONCURRENCY, notANamespace } from '../shared/workflow/schemas/prune.js';
+import { DEFAULT_NUM_WORKERS, isDns1123Label, MAX_MAP_CONCURRENCY, notANamespace } from '../shared/workflow/run-options.js';
 import { UsageError, type FlagSpecs } from './flags.js';
 
 /**

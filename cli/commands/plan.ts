@@ -2,7 +2,7 @@
 // never deletes anything; it is what a person reads before confirming.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ExecutionInput } from '../../shared/workflow/contracts.js';
-import { planOptionsOf, resolveRunOptions } from '../../shared/workflow/schemas/prune.js';
+import { mergeRunOptions, planOptionsOf } from '../../shared/workflow/run-options.js';
 import { computePlan, computePlanWithReasons } from '../../shared/core/plan.js';
 import { DEFAULT_KEEP_TAG_REVISIONS, type Plan, type PlanOptions, type PlanReasonsSource } from '../../shared/core/plan-types.js';
 import type { Snapshot } from '../../shared/core/snapshot.js';
@@ -73,7 +73,11 @@ export function parsePlanFlags(argv: string[], clock: () => Date = () => new Dat
   if (values.out === '') throw new UsageError('flag --out: give a file (- is standard output)');
   // Before the snapshot is read: a plan of a big dump should not end with "cannot write FILE".
   if (values.out !== undefined) checkOutputFile('--out', values.out);
-  // The flags become an execution input, parsed as a run's is: one set of rules for every path to computePlan.
+  // The flags become an execution input, resolved as a run's is: one set of
+  // rules for every path to computePlan. Each flag is checked already, as
+  // strictly as the input's schema checks its field (test/cli/plan-flags.test.ts
+  // holds the two together), so the schemas are not loaded: zod is ~70 ms of
+  // the start-up of every plan.
   const input: ExecutionInput = {
     all: values.all,
     ignoreInvalidRefs: values['ignore-invalid-refs'],
@@ -82,7 +86,7 @@ export function parsePlanFlags(argv: string[], clock: () => Date = () => new Dat
   if (values['keep-tag-revisions'] !== undefined) input.keepTagRevisions = values['keep-tag-revisions'];
   if (values['keep-younger-than'] !== undefined) input.keepYoungerThan = values['keep-younger-than'].text;
   const now = (values.now ?? clock()).toISOString();
-  const resolved = resolveRunOptions(input, {}, now);
+  const resolved = mergeRunOptions(input, {}, now);
   return {
     snapshot: values.snapshot ?? '',
     ...(cluster ? { cluster } : {}),

@@ -1,7 +1,10 @@
 // Flags of `image-pruner plan`: wrong ones give one line naming the flag and
 // exit status 2, before any input is read.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePlanFlags } from '../../cli/commands/plan.js';
+import { UsageError } from '../../cli/flags.js';
+import { planOptionsOf, resolveRunOptions } from '../../shared/workflow/schemas/prune.js';
 import { runCli } from './run-cli.js';
 
 describe('plan flags', () => {
@@ -78,6 +81,54 @@ describe('plan flags', () => {
       output: 'json',
       out: '-',
     });
+  });
+
+  // plan resolves its flags without the schemas (no zod at start-up): every
+  // value a flag lets through must be one the execution input's schema takes,
+  // and give the same options.
+  it('takes from its flags exactly the options the execution input schema would give', () => {
+    const token = fc.oneof(
+      fc.constantFrom('--all', '--all=false', '--ignore-invalid-refs', '--prune-over-size-limit', '--prune-over-size-limit=false', '--prune-registry=false', '--prune-registry'),
+      fc.constantFrom('0', '1', '3', '17', '-1', '1.5', 'x').map((n) => `--keep-tag-revisions=${n}`),
+      fc.constantFrom('0s', '60m', '1h30m', '2d', '90', 'soon').map((d) => `--keep-younger-than=${d}`),
+      fc.constantFrom('team-a', 'a', 'Team', '-a', 'a'.repeat(64), '').map((n) => `--namespace=${n}`),
+      fc.constantFrom('1', '10', '10000', '10001', '0').map((n) => `--num-workers=${n}`),
+      fc.constantFrom('2026-11-01T02:00:00+02:00', '2026-11-01T00:00:00.5Z', '2026-11-01').map((t) => `--now=${t}`),
+    );
+    const clock = new Date('2026-05-05T05:05:05Z');
+    let compared = 0;
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 6 }), (flags) => {
+        let options;
+        try {
+          options = parsePlanFlags(['--snapshot', 'f.json', ...flags], () => clock)!.options;
+        } catch (err) {
+          expect(err).toBeInstanceOf(UsageError);
+          return;
+        }
+        const last = (name: string): string | undefined => flags.filter((f) => f.startsWith(`--${name}`)).pop();
+        const value = (name: string): string | undefined => last(name)?.split('=')[1];
+        const bool = (name: string): boolean | undefined => (last(name) === undefined ? undefined : value(name) !== 'false');
+        const input = Object.fromEntries(
+          Object.entries({
+            all: bool('all') ?? false,
+            ignoreInvalidRefs: bool('ignore-invalid-refs') ?? false,
+            pruneOverSizeLimit: bool('prune-over-size-limit'),
+            pruneRegistry: bool('prune-registry'),
+            keepTagRevisions: value('keep-tag-revisions') === undefined ? undefined : Number(value('keep-tag-revisions')),
+            keepYoungerThan: value('keep-younger-than'),
+            namespace: value('namespace'),
+            numWorkers: value('num-workers') === undefined ? undefined : Number(value('num-workers')),
+            now: value('now'),
+          }).filter(([, v]) => v !== undefined),
+        );
+        expect(options).toEqual(planOptionsOf(resolveRunOptions(input, {}, clock.toISOString())));
+        compared++;
+      }),
+      { numRuns: 300 },
+    );
+    // Most draws are valid: the comparison, not the refusals, is what ran.
+    expect(compared).toBeGreaterThan(100);
   });
 
   it.each([

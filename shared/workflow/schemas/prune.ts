@@ -5,11 +5,9 @@
 // the whole state and reads its part); what a person writes is strict.
 import { z } from 'zod';
 import { RESOURCE_GROUPS } from '../../core/kinds.js';
-import { parseDuration } from '../../core/duration.js';
-import { DEFAULT_KEEP_TAG_REVISIONS, type PlanOptions } from '../../core/plan-types.js';
-import { InvalidInputError } from '../../errors.js';
 import { parseWith } from './parse.js';
 import { registryChoiceSchema, registryDetectionSchema } from './registry-url.js';
+import { isDns1123Label, MAX_MAP_CONCURRENCY, mergeRunOptions, notANamespace, OVER_SIZE_WITH_KEEP } from '../run-options.js';
 import { bool, duration, list, nonEmptyString, object, strictObject, timestamp, wholeNumber, wholeNumberIn } from './primitives.js';
 
 /** The five kinds of work a confirmed run carries out, in plan-file order. */
@@ -25,27 +23,11 @@ export const resourceGroupSchema = z.enum(RESOURCE_GROUPS, {
 // ---------------------------------------------------------------------------
 // Options.
 
-/** Child executions a Distributed Map may run at once (Step Functions' limit): the most `numWorkers` may be. */
-export const MAX_MAP_CONCURRENCY = 10_000;
 
-// A Kubernetes namespace name: a DNS-1123 label, as the API server checks it.
-const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/** True when `name` is a DNS-1123 label (what a namespace name must be): at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit. */
-export function isDns1123Label(name: string): boolean {
-  return name.length <= 63 && DNS_1123_LABEL.test(name);
-}
-
-/** What a bad namespace name is told (after its path or flag). */
-export function notANamespace(name: string): string {
-  return `${JSON.stringify(name)} is not a namespace name (a DNS-1123 label: at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit)`;
-}
 
 /** A namespace name. */
 export const namespaceName = z.string({ error: 'must be a namespace name' }).refine(isDns1123Label, { error: (iss) => notANamespace(String(iss.input)) });
 
-/** oc's words for over-size mode with explicit keep options, in the field names of an execution input or props. */
-export const OVER_SIZE_WITH_KEEP = 'pruneOverSizeLimit cannot be combined with keepTagRevisions nor keepYoungerThan (over-size mode ignores both, as oc adm prune images)';
 
 /** The prune options a construct (or the local runner) may set as the defaults of every execution. */
 const runDefaultsShape = {
@@ -95,6 +77,8 @@ export const runOptionsSchema = strictObject({
   now: timestamp,
 });
 
+export { DEFAULT_NUM_WORKERS, DEFAULT_RUN_OPTIONS, isDns1123Label, MAX_MAP_CONCURRENCY, notANamespace, OVER_SIZE_WITH_KEEP, planOptionsOf } from '../run-options.js';
+
 /** The defaults of every execution a construct sets (every field optional). */
 export type RunDefaults = z.output<typeof runDefaultsSchema>;
 /** What a user may put in the execution input; every field optional. */
@@ -102,30 +86,8 @@ export type ExecutionInput = z.output<typeof executionInputSchema>;
 /** The options of one run after validation and defaults. */
 export type RunOptions = z.output<typeof runOptionsSchema>;
 
-/**
- * Delete batches at once when nobody says otherwise: 10, the Distributed Maps'
- * concurrency before `numWorkers` existed (oc's --num-workers defaults to 5
- * goroutines of one delete each; a batch here keeps up to itemConcurrency
- * deletes in flight, so 10 batches already go well past oc).
- */
-export const DEFAULT_NUM_WORKERS = 10;
 
-/** Defaults when neither the execution input nor the construct's props say otherwise (`namespace` absent: every namespace). */
-export const DEFAULT_RUN_OPTIONS: Omit<RunOptions, 'now' | 'namespace'> = {
-  confirm: false,
-  keepTagRevisions: DEFAULT_KEEP_TAG_REVISIONS,
-  keepYoungerThan: '60m',
-  all: false,
-  ignoreInvalidRefs: false,
-  pruneOverSizeLimit: false,
-  pruneRegistry: true,
-  numWorkers: DEFAULT_NUM_WORKERS,
-};
 
-/** `o` without the keys whose value is undefined, so spreading it keeps what it does not set. */
-function given<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 /**
  * Validates an execution input and fills in defaults: the input's fields, else
@@ -138,13 +100,7 @@ export function resolveRunOptions(input: unknown, defaults: RunDefaults, startTi
   const fromInput = parseWith(executionInputSchema, input ?? {}, 'execution input');
   const fromProps = parseWith(runDefaultsSchema, defaults, 'run defaults');
   const start = parseWith(timestamp, startTime, 'execution start time');
-  const options: RunOptions = { ...DEFAULT_RUN_OPTIONS, ...given(fromProps), ...given(fromInput), now: fromInput.now ?? start };
-  // The deployment's over-size mode and this execution's keep option: the input asks for both at once.
-  const keep = fromInput.keepTagRevisions !== undefined ? 'keepTagRevisions' : fromInput.keepYoungerThan !== undefined ? 'keepYoungerThan' : undefined;
-  if (options.pruneOverSizeLimit && keep) {
-    throw new InvalidInputError(`execution input.${keep}: ${OVER_SIZE_WITH_KEEP}; the deployment defaults to pruneOverSizeLimit: give pruneOverSizeLimit: false with it`);
-  }
-  return options;
+  return mergeRunOptions(fromInput, fromProps, start);
 }
 
 /**
@@ -354,21 +310,3 @@ export const reportEventSchema = object({
   error: absentOr(caughtErrorSchema),
 });
 
-/**
- * The rules' options of a run: the one step from the parsed execution input
- * (the same for a Lambda run, `image-pruner run` and `image-pruner plan`) to
- * what computePlan reads.
- */
-export function planOptionsOf(o: RunOptions): PlanOptions {
-  return {
-    keepTagRevisions: o.keepTagRevisions,
-    keepYoungerThanMs: parseDuration(o.keepYoungerThan, 'keepYoungerThan'),
-    now: new Date(o.now),
-    all: o.all,
-    ignoreInvalidRefs: o.ignoreInvalidRefs,
-    pruneOverSizeLimit: o.pruneOverSizeLimit,
-    // Absent, not undefined: "every namespace".
-    ...(o.namespace !== undefined ? { namespace: o.namespace } : {}),
-    pruneRegistry: o.pruneRegistry,
-  };
-}
