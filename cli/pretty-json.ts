@@ -155,12 +155,16 @@ class ArrayWriter {
   private flushRun(): void {
     const n = this.batch.length;
     if (n === 0) return;
-    // "[\n  e1,\n  e2\n]": the lines between the brackets, at depth 1.
-    const text = JSON.stringify(this.batch, null, GAP);
+    // Wrapped in d more lists, the elements come out indented to this depth:
+    // "[\n  [\n    e1,\n    e2\n  ]\n]" for d = 1. The d + 1 opening lines
+    // ("  ".repeat(k) + "[\n", k = 0..d) and as many closing ones are
+    // (d + 1)(d + 2) characters each; what is between is the run's text.
+    let wrapped: unknown = this.batch;
+    for (let k = 0; k < this.d; k++) wrapped = [wrapped];
+    const text = JSON.stringify(wrapped, null, GAP);
     this.batch = [];
-    const body = text.slice(2, text.length - 2);
-    const indent = depth(this.d).indent;
-    const run = (this.started ? ',\n' : '[\n') + (indent === '' ? body : indent + body.replaceAll('\n', `\n${indent}`));
+    const brackets = (this.d + 1) * (this.d + 2);
+    const run = (this.started ? ',\n' : '[\n') + text.slice(brackets, text.length - brackets);
     this.started = true;
     this.out.push(run);
     this.runLength = Math.max(1, Math.min(4096, Math.floor((this.out.limit * n) / run.length)));
