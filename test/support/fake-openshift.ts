@@ -211,7 +211,11 @@ const NO_RESOURCE = 'the server could not find the requested resource';
  * await api.stop();
  */
 export async function startFakeOpenShift(options: FakeOpenShiftOptions = {}): Promise<FakeOpenShift> {
-  const token = options.token ?? randomBytes(24).toString('base64url');
+  // Shaped as OpenShift's own tokens (sha256~ and base64url): a bare base64url
+  // string starts with "-" one time in 64, and `--token -x...` is then a usage
+  // error (a flag value may not start with "-" unless given with "="), which
+  // made a CLI test fail at random.
+  const token = options.token ?? `sha256~${randomBytes(24).toString('base64url')}`;
   const store = new ObjectStore();
   const faults = new Faults();
   const requests: RecordedRequest[] = [];
