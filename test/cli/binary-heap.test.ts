@@ -1,5 +1,6 @@
-// A dump too big for one JavaScript string needs more heap than Node's default:
-// the binary restarts itself once with a larger heap for such a --snapshot.
+// A dump too big for one JavaScript string needs more heap than Node's default,
+// and a dump of a few hundred MB plans faster when V8 starts with a larger first
+// heap limit: the binary restarts itself once with such settings for such a --snapshot.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE, EXAMPLE_NOW } from './run-cli.js';
@@ -10,8 +11,8 @@ function run(args: string[], env: Record<string, string>) {
     timeout: 30_000,
     env: { ...process.env, NODE_OPTIONS: '', IMAGE_PRUNER_REPORT_HEAP: '1', ...env },
   });
-  const heap = /heap limit (\d+) MiB/.exec(r.stderr);
-  return { code: r.status, stdout: r.stdout, heapMiB: heap ? Number(heap[1]) : undefined };
+  const heap = /heap limit (\d+) MiB, initial old space (\d+ MiB|default)/.exec(r.stderr);
+  return { code: r.status, stdout: r.stdout, heapMiB: heap ? Number(heap[1]) : undefined, initial: heap?.[2] };
 }
 
 describe('bin/image-pruner.js heap for big dumps', () => {
@@ -36,8 +37,20 @@ describe('bin/image-pruner.js heap for big dumps', () => {
   });
 
   it('leaves a heap the user chose alone', () => {
-    const r = run(args, { IMAGE_PRUNER_BIG_DUMP_BYTES: '1', NODE_OPTIONS: '--max-old-space-size=3000' });
+    const r = run(args, { IMAGE_PRUNER_BIG_DUMP_BYTES: '1', IMAGE_PRUNER_LARGE_DUMP_BYTES: '1', NODE_OPTIONS: '--max-old-space-size=3000' });
     expect(r.heapMiB).toBeLessThan(4 * 1024);
+    expect(r.initial).toBe('default');
+  });
+
+  it('starts V8 with a larger first heap limit for a dump at or above the large threshold, with the same plan', () => {
+    const small = run(args, {});
+    expect(small.initial).toBe('default');
+    const large = run(args, { IMAGE_PRUNER_LARGE_DUMP_BYTES: '1' });
+    expect(large.code).toBe(0);
+    // Six times this small dump is less than the floor of 64 MiB.
+    expect(large.initial).toBe('64 MiB');
+    expect(large.heapMiB).toBe(small.heapMiB);
+    expect(large.stdout).toBe(small.stdout);
   });
 
   it('passes the exit status through the restart', () => {
