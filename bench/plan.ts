@@ -164,6 +164,13 @@ export async function runPlanBench(argv: string[]): Promise<number> {
     for (const r of results) process.stdout.write(`${row(r)}\n`);
     process.stdout.write('\nevery run, wall seconds in order:\n');
     for (const r of results) process.stdout.write(`  ${String(r.size).padStart(8)}  ${runsLine('(a)', r.parse)}   ${runsLine('(b)', r.plan)}\n`);
+    // Each round's (a) and (b) ran back to back: their ratio is untouched by the
+    // machine's speed drifting between rounds, which the medians above are not.
+    process.stdout.write('b/a in each round (the two commands ran back to back), and the median of these:\n');
+    for (const r of results) {
+      const ratios = r.parse.map((a, k) => r.plan[k].wallMs / a.wallMs);
+      process.stdout.write(`  ${String(r.size).padStart(8)}  ${ratios.map((x) => x.toFixed(2)).join(' ')}   median ${median(ratios).toFixed(2)}x\n`);
+    }
     const ok = verdicts(results);
     process.stdout.write(`\n${ok ? 'PASS' : 'FAIL'} (load average ${load()} at the end)\n`);
     return ok ? 0 : 1;
