@@ -5,7 +5,7 @@
 //   Node's default heap limit (about 4 GiB): the process restarts once with a
 //   12 GiB limit;
 // - a dump of a few hundred MB makes V8 run a full garbage collection soon
-//   after the parse, which marks the whole dump to free little (~0.4 s, 5% of
+//   after the parse, which marks the whole dump to free little (~0.4 s, 6% of
 //   a plan of 100,000 images): the process restarts once with V8's first heap
 //   limit raised to about six times the dump (at most half the memory), so
 //   the plan is done first. A restart costs ~0.1 s, so smaller dumps keep the

@@ -108,7 +108,13 @@ function depth(d: number): Depth {
   return p;
 }
 
-/** Whether JSON.stringify, given resolved `e` as an array element, writes exactly what {@link emit} would: it calls no toJSON on `e` itself (that would be a second call, or one with the wrong key) and streams nothing. */
+/**
+ * Whether resolved `e` may go into a run: JSON.stringify would call no toJSON
+ * on `e` itself (that would be a second call, or one with the wrong key), and
+ * `e` is no StreamedList. (A StreamedList deeper inside an element is written
+ * by its toJSON: the same text, collected rather than streamed; the plan has
+ * none there.)
+ */
 function batchable(e: unknown): boolean {
   return typeof e !== 'object' || e === null || (typeof (e as ToJson).toJSON !== 'function' && !(e instanceof StreamedList));
 }

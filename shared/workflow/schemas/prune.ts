@@ -23,11 +23,8 @@ export const resourceGroupSchema = z.enum(RESOURCE_GROUPS, {
 // ---------------------------------------------------------------------------
 // Options.
 
-
-
 /** A namespace name. */
 export const namespaceName = z.string({ error: 'must be a namespace name' }).refine(isDns1123Label, { error: (iss) => notANamespace(String(iss.input)) });
-
 
 /** The prune options a construct (or the local runner) may set as the defaults of every execution. */
 const runDefaultsShape = {
