@@ -1,8 +1,10 @@
-// Reads a snapshot file (a Kubernetes List) into a Snapshot. Two paths:
-// JSON.parse when the whole input fits in one JavaScript string (fast), and a
-// streaming parser (cli/snapshot-stream.ts, loaded only then) that hands
+// Reads a snapshot file (a Kubernetes List) into a Snapshot. Three paths: a
+// file laid out one item per line, as `collect` writes it, is parsed line by
+// line (cli/snapshot-lines.ts, fastest, and never one string); any other
+// layout with JSON.parse when the whole input fits in one JavaScript string;
+// and a streaming parser (cli/snapshot-stream.ts, loaded only then) that hands
 // `items[*]` one by one to the SnapshotBuilder when it does not (V8 caps
-// strings at ~512 MiB, and real dumps of big clusters are larger). Both give
+// strings at ~512 MiB, and real dumps of big clusters are larger). All give
 // the same snapshot and the same errors.
 import { constants as bufferConstants } from 'node:buffer';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { InvalidInputError } from '../shared/errors.js';
 import type { Snapshot } from '../shared/core/snapshot.js';
 import { snapshotFromList } from '../shared/core/snapshot.js';
+import { readItemLines } from './snapshot-lines.js';
 
 /**
  * The largest input read with `JSON.parse`. UTF-8 never has fewer bytes than
@@ -26,13 +29,18 @@ export interface ReadSnapshotOptions {
    * Defaults to {@link MAX_FAST_PATH_BYTES}; tests lower it to force streaming.
    */
   fastPathMaxBytes?: number;
+  /**
+   * `false` skips the line-by-line reading of a file laid out one item per
+   * line (tests use it to reach the other two paths with such files).
+   */
+  itemLines?: boolean;
 }
 
 /** Which path read the snapshot, and how much input there was. */
 export interface SnapshotRead {
   snapshot: Snapshot;
-  /** `true` when the streaming parser was used. */
-  streamed: boolean;
+  /** `lines`: a file laid out one item per line; `whole`: JSON.parse of the whole text; `streamed`: the streaming parser. */
+  via: 'lines' | 'whole' | 'streamed';
   bytes: number;
 }
 
@@ -108,11 +116,11 @@ export async function readSnapshotStream(input: Readable, options: ReadSnapshotO
       })();
       const { streamSnapshot } = await import('./snapshot-stream.js');
       const snapshot = await streamSnapshot(counted, label, held);
-      return { snapshot, streamed: true, bytes: total };
+      return { snapshot, via: 'streamed', bytes: total };
     }
   }
   const text = Buffer.concat(held.splice(0), bytes).toString('utf8');
-  return { snapshot: await snapshotFromText(text, label), streamed: false, bytes };
+  return { snapshot: await snapshotFromText(text, label), via: 'whole', bytes };
 }
 
 /** Bytes per read of {@link readTextFile}. */
@@ -147,8 +155,9 @@ function readTextFile(path: string): string {
 }
 
 /**
- * Reads a snapshot file; `-` is stdin. Files that fit in a string are parsed
- * whole, larger ones streamed. Throws {@link InvalidInputError} naming the file
+ * Reads a snapshot file; `-` is stdin. A file laid out one item per line is
+ * parsed line by line; any other that fits in a string is parsed whole, and
+ * a larger one streamed. Throws {@link InvalidInputError} naming the file
  * and, for a bad item, its index, kind, namespace/name and field.
  */
 export async function readSnapshotFile(path: string, stdin: Readable, options: ReadSnapshotOptions = {}): Promise<SnapshotRead> {
@@ -164,6 +173,10 @@ export async function readSnapshotFile(path: string, stdin: Readable, options: R
     if (err instanceof InvalidInputError) throw err;
     throw cannotRead(label, err as NodeJS.ErrnoException);
   }
+  if (options.itemLines !== false) {
+    const snapshot = readItemLines(path);
+    if (snapshot) return { snapshot, via: 'lines', bytes: size };
+  }
   if (size <= limit) {
     let text: string;
     try {
@@ -171,13 +184,13 @@ export async function readSnapshotFile(path: string, stdin: Readable, options: R
     } catch (err) {
       throw cannotRead(label, err as NodeJS.ErrnoException);
     }
-    return { snapshot: await snapshotFromText(text, label), streamed: false, bytes: size };
+    return { snapshot: await snapshotFromText(text, label), via: 'whole', bytes: size };
   }
   const { streamSnapshot } = await import('./snapshot-stream.js');
   // 1 MiB reads: fewer callbacks into the tokenizer than the 64 KiB default.
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   try {
-    return { snapshot: await streamSnapshot(stream, label), streamed: true, bytes: size };
+    return { snapshot: await streamSnapshot(stream, label), via: 'streamed', bytes: size };
   } finally {
     stream.destroy();
   }

@@ -1,6 +1,8 @@
 // Bad input: one line naming the file and the item, exit status 1, nothing on
-// stdout and never a stack trace. The streaming reader must say exactly what
-// the fast path says, so each case runs through every way of reading.
+// stdout and never a stack trace. The streaming reader and the line-by-line
+// reader must say exactly what the fast path says, so each case runs through
+// every way of reading.
+import { basename } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makePlanCommand } from '../../cli/commands/plan.js';
 import { runCli, tempDir } from './run-cli.js';
@@ -58,11 +60,28 @@ const CASES: Array<{ name: string; input: string; says: string[] }> = [
   },
 ];
 
+/** The input laid out one item per line, as `collect` writes it, when it is an object with an array of items; else as it is. */
+function oneItemPerLine(input: string): string {
+  let list: unknown;
+  try {
+    list = JSON.parse(input);
+  } catch {
+    return input;
+  }
+  if (typeof list !== 'object' || list === null || !Array.isArray((list as { items?: unknown }).items)) return input;
+  const { items, ...envelope } = list as { items: unknown[] };
+  return `${JSON.stringify({ ...envelope, items: [] }).slice(0, -2)}\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]}\n`;
+}
+
 const WAYS = [
   { way: 'a file, parsed whole', run: (file: string, input: string) => runCli(['plan', '--snapshot', file, '--now', '2026-11-01T00:00:00Z']) },
   {
     way: 'a file, streamed',
-    run: (file: string) => runCli(['--snapshot', file, '--now', '2026-11-01T00:00:00Z'], { command: makePlanCommand({ read: { fastPathMaxBytes: 0 } }) }),
+    run: (file: string) => runCli(['--snapshot', file, '--now', '2026-11-01T00:00:00Z'], { command: makePlanCommand({ read: { fastPathMaxBytes: 0, itemLines: false } }) }),
+  },
+  {
+    way: 'a file laid out one item per line',
+    run: (file: string, input: string) => runCli(['plan', '--snapshot', tmp.file(`${basename(file, '.json')}-lines.json`, oneItemPerLine(input)), '--now', '2026-11-01T00:00:00Z']),
   },
   { way: 'stdin, parsed whole', run: (_: string, input: string) => runCli(['plan', '--snapshot', '-', '--now', '2026-11-01T00:00:00Z'], { stdin: input }) },
   {
@@ -84,7 +103,7 @@ describe('plan refuses bad input with one line naming the item', () => {
       expect(r.stdout).toBe('');
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^image-pruner plan: snapshot (on stdin|\S+case-\d+\.json): /);
+      expect(lines[0]).toMatch(/^image-pruner plan: snapshot (on stdin|\S+case-\d+(-lines)?\.json): /);
       for (const s of c.says) expect(lines[0]).toContain(s);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       void way;

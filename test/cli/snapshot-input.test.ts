@@ -1,5 +1,6 @@
-// Reading a snapshot: the streaming path (for dumps too big for one string)
-// must give exactly what the JSON.parse path gives.
+// Reading a snapshot: the line-by-line path (a file laid out one item per
+// line) and the streaming path (for dumps too big for one string) must give
+// exactly what the JSON.parse path gives.
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,26 +33,49 @@ const INPUTS = [
   },
 ];
 
-describe('the streaming reader', () => {
-  it.each(INPUTS)('gives the same snapshot and plan as JSON.parse for $name', async ({ name, text }) => {
+/** The same List laid out one item per line, as `collect` writes it. */
+function oneItemPerLine(text: string): string {
+  const { items, ...envelope } = JSON.parse(text) as { items: unknown[] };
+  const head = JSON.stringify({ ...envelope, items: [] }).slice(0, -2);
+  return `${head}\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]}\n`;
+}
+
+describe('the three readers', () => {
+  it.each(INPUTS)('give the same snapshot and plan for $name', async ({ name, text }) => {
     const file = tmp.file(`${name.replace(/\W+/g, '-')}.json`, text());
-    const fast = await readSnapshotFile(file, stdin);
-    const streamed = await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0 });
-    expect(fast.streamed).toBe(false);
-    expect(streamed.streamed).toBe(true);
-    expect(streamed.bytes).toBe(fast.bytes);
-    expect(streamed.snapshot).toEqual(fast.snapshot);
-    expect(computePlan(streamed.snapshot, { now })).toEqual(computePlan(fast.snapshot, { now }));
+    const lineFile = tmp.file(`${name.replace(/\W+/g, '-')}-lines.json`, oneItemPerLine(text()));
+    const whole = await readSnapshotFile(file, stdin, { itemLines: false });
+    const streamed = await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0, itemLines: false });
+    const lines = await readSnapshotFile(lineFile, stdin);
+    expect([whole.via, streamed.via, lines.via]).toEqual(['whole', 'streamed', 'lines']);
+    expect(streamed.bytes).toBe(whole.bytes);
+    expect(streamed.snapshot).toEqual(whole.snapshot);
+    expect(lines.snapshot).toEqual(whole.snapshot);
+    expect(computePlan(streamed.snapshot, { now })).toEqual(computePlan(whole.snapshot, { now }));
+    expect(computePlan(lines.snapshot, { now })).toEqual(computePlan(whole.snapshot, { now }));
   });
 
-  it('counts unknown kinds like the fast path', async () => {
+  it('read a file laid out otherwise whole, or streamed when it is too big, by default', async () => {
+    // JSON.stringify(list, null, 4): the layout of `oc get -o json`.
+    const file = tmp.file('indented.json', JSON.stringify(JSON.parse(INPUTS[2].text()), null, 4));
+    expect((await readSnapshotFile(file, stdin)).via).toBe('whole');
+    expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0 })).via).toBe('streamed');
+  });
+
+  it('read what `collect` and the bench generator write line by line, at any size', async () => {
+    const file = tmp.file('generated.json', clusterText({ images: 300, seed: 7 }));
+    expect((await readSnapshotFile(file, stdin)).via).toBe('lines');
+    expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0 })).via).toBe('lines');
+  });
+
+  it('count unknown kinds like the fast path', async () => {
     const file = tmp.file('kinds.json', INPUTS[2].text());
-    const streamed = await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0 });
+    const streamed = await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0, itemLines: false });
     expect(streamed.snapshot.ignoredKinds).toEqual({ ConfigMap: 2 });
     expect(streamed.snapshot.pods).toHaveLength(1);
   });
 
-  it('survives chunks cut anywhere, even inside a multi-byte character', () => {
+  it('the streaming parser survives chunks cut anywhere, even inside a multi-byte character', () => {
     const bytes = Buffer.from(INPUTS[2].text());
     const whole = new StreamingSnapshotParser();
     whole.write(bytes);
@@ -70,7 +94,7 @@ describe('the streaming reader', () => {
     const list = { kind: 'List', apiVersion: 'v1', items: [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns', creationTimestamp: '2026-10-01T00:00:00Z', annotations: { note } }, spec: { containers: [{ name: 'c', image: 'quay.io/ns/app:1' }] }, status: { phase: 'Running' } }] };
     const file = tmp.file('multibyte.json', JSON.stringify(list));
     const read = await readSnapshotFile(file, stdin);
-    expect(read.streamed).toBe(false);
+    expect(read.via).toBe('whole');
     expect(read.bytes).toBeGreaterThan(2 * 2 ** 20);
     expect(read.snapshot.pods[0].metadata.annotations?.note === note).toBe(true);
   });
@@ -80,8 +104,8 @@ describe('the streaming reader', () => {
     const chunks = text.match(/[\s\S]{1,4096}/g)!.map((c) => Buffer.from(c));
     const small = await readSnapshotStream(Readable.from(chunks));
     const big = await readSnapshotStream(Readable.from(chunks), { fastPathMaxBytes: 10_000 });
-    expect(small.streamed).toBe(false);
-    expect(big.streamed).toBe(true);
+    expect(small.via).toBe('whole');
+    expect(big.via).toBe('streamed');
     expect(big.bytes).toBe(Buffer.byteLength(text));
     expect(big.snapshot).toEqual(small.snapshot);
   });
@@ -89,7 +113,7 @@ describe('the streaming reader', () => {
   it('reads a file at the threshold whole and one byte over it streamed', async () => {
     const file = tmp.file('edge.json', readFileSync(EXAMPLE));
     const size = readFileSync(file).length;
-    expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: size })).streamed).toBe(false);
-    expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: size - 1 })).streamed).toBe(true);
+    expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: size, itemLines: false })).via).toBe('whole');
+    expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: size - 1, itemLines: false })).via).toBe('streamed');
   });
 });
