@@ -60,8 +60,11 @@ const CASES: Array<{ name: string; input: string; says: string[] }> = [
   },
 ];
 
-/** The input laid out one item per line, as `collect` writes it, when it is an object with an array of items; else as it is. */
-function oneItemPerLine(input: string): string {
+/**
+ * The input laid out one item per line, as `collect` writes it, or indented as
+ * `oc get -o json` does, when it is an object with an array of items; else as it is.
+ */
+function laidOut(input: string, layout: 'lines' | 'indented'): string {
   let list: unknown;
   try {
     list = JSON.parse(input);
@@ -69,9 +72,12 @@ function oneItemPerLine(input: string): string {
     return input;
   }
   if (typeof list !== 'object' || list === null || !Array.isArray((list as { items?: unknown }).items)) return input;
+  if (layout === 'indented') return `${JSON.stringify(list, null, 4)}\n`;
   const { items, ...envelope } = list as { items: unknown[] };
   return `${JSON.stringify({ ...envelope, items: [] }).slice(0, -2)}\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]}\n`;
 }
+const planLaidOut = (file: string, input: string, layout: 'lines' | 'indented') =>
+  runCli(['plan', '--snapshot', tmp.file(`${basename(file, '.json')}-${layout}.json`, laidOut(input, layout)), '--now', '2026-11-01T00:00:00Z']);
 
 const WAYS = [
   { way: 'a file, parsed whole', run: (file: string, input: string) => runCli(['plan', '--snapshot', file, '--now', '2026-11-01T00:00:00Z']) },
@@ -79,10 +85,8 @@ const WAYS = [
     way: 'a file, streamed',
     run: (file: string) => runCli(['--snapshot', file, '--now', '2026-11-01T00:00:00Z'], { command: makePlanCommand({ read: { fastPathMaxBytes: 0, itemLines: false } }) }),
   },
-  {
-    way: 'a file laid out one item per line',
-    run: (file: string, input: string) => runCli(['plan', '--snapshot', tmp.file(`${basename(file, '.json')}-lines.json`, oneItemPerLine(input)), '--now', '2026-11-01T00:00:00Z']),
-  },
+  { way: 'a file laid out one item per line', run: (file: string, input: string) => planLaidOut(file, input, 'lines') },
+  { way: 'a file laid out as oc get -o json does', run: (file: string, input: string) => planLaidOut(file, input, 'indented') },
   { way: 'stdin, parsed whole', run: (_: string, input: string) => runCli(['plan', '--snapshot', '-', '--now', '2026-11-01T00:00:00Z'], { stdin: input }) },
   {
     way: 'stdin, streamed in 7-byte chunks',
@@ -103,7 +107,7 @@ describe('plan refuses bad input with one line naming the item', () => {
       expect(r.stdout).toBe('');
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^image-pruner plan: snapshot (on stdin|\S+case-\d+(-lines)?\.json): /);
+      expect(lines[0]).toMatch(/^image-pruner plan: snapshot (on stdin|\S+case-\d+(-lines|-indented)?\.json): /);
       for (const s of c.says) expect(lines[0]).toContain(s);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       void way;

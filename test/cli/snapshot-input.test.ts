@@ -55,17 +55,20 @@ describe('the three readers', () => {
     expect(computePlan(lines.snapshot, { now })).toEqual(computePlan(whole.snapshot, { now }));
   });
 
-  it('read a file laid out otherwise whole, or streamed when it is too big, by default', async () => {
-    // JSON.stringify(list, null, 4): the layout of `oc get -o json`.
-    const file = tmp.file('indented.json', JSON.stringify(JSON.parse(INPUTS[2].text()), null, 4));
+  it('read a file laid out otherwise (all on one line) whole, or streamed when it is too big, by default', async () => {
+    const file = tmp.file('one-line.json', INPUTS[2].text());
     expect((await readSnapshotFile(file, stdin)).via).toBe('whole');
     expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0 })).via).toBe('streamed');
   });
 
-  it('read what `collect` and the bench generator write line by line, at any size', async () => {
-    const file = tmp.file('generated.json', clusterText({ images: 300, seed: 7 }));
-    expect((await readSnapshotFile(file, stdin)).via).toBe('lines');
-    expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0 })).via).toBe('lines');
+  it('read what `collect`, `oc get -o json` and the bench generator write item by item, at any size', async () => {
+    const generated = clusterText({ images: 300, seed: 7 });
+    // JSON.stringify(list, null, 4): the layout of `oc get -o json`.
+    for (const text of [generated, JSON.stringify(JSON.parse(generated), null, 4), readFileSync(EXAMPLE, 'utf8')]) {
+      const file = tmp.file('laid-out.json', text);
+      expect((await readSnapshotFile(file, stdin)).via).toBe('lines');
+      expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0 })).via).toBe('lines');
+    }
   });
 
   it('count unknown kinds like the fast path', async () => {

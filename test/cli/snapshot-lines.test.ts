@@ -34,8 +34,11 @@ const pod = (name: string, note = ''): string =>
     status: { phase: 'Running' },
   });
 const HEAD = '{"apiVersion":"v1","kind":"List","metadata":{},"items":[';
+/** A List of three items as `oc get -o json` lays it out (keys sorted), indented by `indent`. */
+const indented = (indent: number | string): string =>
+  JSON.stringify({ apiVersion: 'v1', items: [JSON.parse(pod('a', 'ü')), JSON.parse(pod('b')), { kind: 'ConfigMap', metadata: { name: 'c' }, data: { x: '{\n}' } }], kind: 'List', metadata: { resourceVersion: '' } }, null, indent) + '\n';
 
-describe('reading one item per line', () => {
+describe('reading item by item', () => {
   const ACCEPTED = [
     { name: 'what collect writes', text: `${HEAD}\n${pod('a')},\n${pod('b')}\n]}\n` },
     { name: 'no line feed at the end', text: `${HEAD}\n${pod('a')},\n${pod('b')}\n]}` },
@@ -45,6 +48,14 @@ describe('reading one item per line', () => {
     { name: 'an empty List', text: `${HEAD}\n]}\n` },
     { name: 'items repeated in the header (the last one counts)', text: `{"kind":"List","items":[1,2],"items":[\n${pod('a')}\n]}\n` },
     { name: 'non-ASCII text', text: `${HEAD}\n${pod('a', 'grüße, 世界 🚀')}\n]}\n` },
+    { name: 'more keys after the items', text: `{"items":[\n${pod('a')}\n],"kind":"List","metadata":{"resourceVersion":"1"}}\n` },
+    { name: 'the indented layout of oc get -o json (4 spaces, keys sorted)', text: indented(4) },
+    { name: 'an indentation of 2 spaces', text: indented(2) },
+    { name: 'tabs', text: indented('\t') },
+    { name: 'CRLF line ends, indented', text: indented(4).replace(/\n/g, '\r\n') },
+    { name: 'an indented List with one item and no line feed at the end', text: JSON.stringify({ apiVersion: 'v1', items: [JSON.parse(pod('a'))], kind: 'List' }, null, 4) },
+    { name: 'an empty indented List', text: '{\n    "items": [\n    ],\n    "kind": "List"\n}\n' },
+    { name: 'indented and one-line items mixed', text: `{\n  "items": [\n    {\n      "kind": "ConfigMap",\n      "metadata": {"name": "c"}\n    },\n    ${pod('a')}\n    ,\n    {\n      "kind": "Secret", "metadata": {"name": "s"}\n    }\n  ]\n}` },
   ];
   it.each(ACCEPTED)('reads $name like JSON.parse of the whole', ({ text }) => {
     const lines = linesOf(text);
@@ -53,7 +64,12 @@ describe('reading one item per line', () => {
   });
 
   const REFUSED = [
-    { name: 'the indented layout of oc get -o json', text: JSON.stringify(JSON.parse(`${HEAD}\n${pod('a')}\n]}`), null, 4) },
+    { name: 'an item whose nested object closes at its own indentation', text: `{\n  "items": [\n    {\n      "kind": "Pod", "metadata":\n    {"name": "p"}\n    }\n  ]\n}\n` },
+    { name: 'an indented item that opens on its comma line', text: `{\n  "items": [\n    ${pod('a')}\n    ,{\n      "kind": "ConfigMap", "metadata": {"name": "c"}\n    }\n  ]\n}\n` },
+    { name: 'an indented item with more after its closing brace', text: indented(4).replace('\n        },', '\n        }, 0,') },
+    { name: 'an indented last item that ends the items on its line', text: indented(4).replace('\n        }\n    ]', '\n        }]') },
+    { name: 'an indented item with two commas after it', text: indented(4).replace('\n        },', '\n        },,') },
+    { name: 'an indented List with an array before the items', text: '{\n  "metadata": {"x": [\n    1\n  ]},\n  "items": [\n  ]\n}\n' },
     { name: 'everything on one line', text: `${HEAD}${pod('a')}]}` },
     { name: 'two items on one line', text: `${HEAD}\n${pod('a')},${pod('b')}\n]}\n` },
     { name: 'a header that opens another key', text: `{"kind":"List","items":[],"other":[\n${pod('a')}\n]}\n` },
@@ -64,7 +80,6 @@ describe('reading one item per line', () => {
     { name: 'a comma before the first item', text: `${HEAD}\n,${pod('a')}\n]}\n` },
     { name: 'a comma after the last item', text: `${HEAD}\n${pod('a')},\n]}\n` },
     { name: 'text after the end', text: `${HEAD}\n${pod('a')}\n]}\n{}\n` },
-    { name: 'more keys after the items', text: `${HEAD}\n${pod('a')}\n],"kind":"List"}\n` },
     { name: 'no end', text: `${HEAD}\n${pod('a')}\n` },
     { name: 'a no-break space, which is no JSON whitespace', text: `${HEAD}\n\u00a0${pod('a')}\n]}\n` },
     { name: 'a byte-order mark', text: `\ufeff${HEAD}\n${pod('a')}\n]}\n` },
@@ -79,7 +94,7 @@ describe('reading one item per line', () => {
     expect(readItemLines(tmp.file('dir-parent', '') + '/nothing.json')).toBeUndefined();
   });
 
-  it('reads lines across reads, and a line longer than its buffer, like JSON.parse', () => {
+  it('reads lines and items across reads, and a line longer than its buffer, like JSON.parse', () => {
     // Items of 700 KiB (several per 1 MiB read) and one of 5 MiB, with 3- and 4-byte characters cut by reads.
     const items = [pod('a', '世'.repeat(240_000)), pod('b', '🚀'.repeat(1_300_000)), ...Array.from({ length: 5 }, (_, i) => pod(`c${i}`, 'é'.repeat(350_000 + i)))];
     const text = `${HEAD}\n${items.join(',\n')}\n]}\n`;
@@ -87,6 +102,9 @@ describe('reading one item per line', () => {
     const lines = linesOf(text);
     expect(lines?.pods).toHaveLength(7);
     expect(lines).toEqual(wholeOf(text));
+    // The same, indented: an item's closing line is found across reads.
+    const indentedText = JSON.stringify(JSON.parse(text), null, 4);
+    expect(linesOf(indentedText)).toEqual(lines);
   });
 
   it('accepts only what JSON.parse of the whole accepts, and reads it the same (random layouts)', () => {
@@ -115,5 +133,34 @@ describe('reading one item per line', () => {
     );
     // Not vacuous: a good share of the layouts were read line by line.
     expect(accepted).toBeGreaterThan(10);
+  });
+
+  it('accepts only what JSON.parse of the whole accepts, and reads it the same (indented Lists, edited at random)', () => {
+    const items = [JSON.parse(pod('a', 'ü')), JSON.parse(pod('b')), { kind: 'ConfigMap', metadata: { name: 'c' }, data: { x: '}\n  }' } }];
+    const list = fc.record({
+      items: fc.subarray(items),
+      indent: fc.constantFrom(1, 2, 4, '\t'),
+      // An edit: at some point of the text, delete some bytes and put in others.
+      edits: fc.array(fc.tuple(fc.nat(), fc.nat({ max: 2 }), fc.constantFrom('', ' ', '\n', '\r\n', ',', '{', '}', ']', '\n    }', '\u00a0', '0')), { maxLength: 2 }),
+    });
+    let accepted = 0;
+    let edited = 0;
+    fc.assert(
+      fc.property(list, ({ items: chosen, indent, edits }) => {
+        let text = JSON.stringify({ apiVersion: 'v1', items: chosen, kind: 'List', metadata: { resourceVersion: '' } }, null, indent);
+        for (const [at, cut, put] of edits) {
+          const i = at % (text.length + 1);
+          text = text.slice(0, i) + put + text.slice(i + cut);
+        }
+        const lines = linesOf(text);
+        if (lines === undefined) return;
+        accepted++;
+        if (edits.length > 0) edited++;
+        expect(wholeOf(text)).toEqual(lines);
+      }),
+      { numRuns: 400, seed: 5 },
+    );
+    expect(accepted).toBeGreaterThan(100);
+    expect(edited).toBeGreaterThan(10);
   });
 });
