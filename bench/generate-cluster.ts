@@ -16,6 +16,11 @@ export interface ClusterShape {
   seed?: number;
   /** Ages are measured back from this instant (default 2026-11-01T00:00:00Z). */
   now?: Date;
+  /**
+   * `lines` (default): one item per line, as `image-pruner collect` writes it;
+   * `indented`: as `oc get -o json` writes it (4 spaces, the List's keys sorted).
+   */
+  layout?: 'lines' | 'indented';
 }
 
 export const BENCH_NOW = new Date('2026-11-01T00:00:00Z');
@@ -96,10 +101,11 @@ export function* clusterChunks(shape: ClusterShape): Generator<string> {
   }
   const digestOf = (i: number): string => sha(`image ${shape.seed ?? 1} ${i}`);
 
-  yield '{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[\n';
+  const indented = shape.layout === 'indented';
+  yield indented ? '{\n    "apiVersion": "v1",\n    "items": [\n' : '{"apiVersion":"v1","kind":"List","metadata":{"resourceVersion":""},"items":[\n';
   let first = true;
   const item = (o: unknown): string => {
-    const text = (first ? '' : ',\n') + JSON.stringify(o);
+    const text = (first ? '' : ',\n') + (indented ? JSON.stringify(o, null, 4).replace(/^/gm, '        ') : JSON.stringify(o));
     first = false;
     return text;
   };
@@ -239,7 +245,7 @@ export function* clusterChunks(shape: ClusterShape): Generator<string> {
       batch = '';
     }
   }
-  yield `${batch}\n]}\n`;
+  yield indented ? `${batch}\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n` : `${batch}\n]}\n`;
 }
 
 /** The whole dump as one string (small sizes only: tests). */

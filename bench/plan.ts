@@ -7,7 +7,7 @@
 // between sizes. Targets: b at most 1.5x a at every size; 10x the cluster at
 // most 11x b's time. Exit status 1 when a target is missed.
 //
-//   npm run bench -- plan [--sizes 10000,100000] [--runs 5] [--seed 1] [--keep]
+//   npm run bench -- plan [--sizes 10000,100000] [--runs 5] [--seed 1] [--layout lines|indented] [--keep]
 //   npm run bench -- plan --streaming-demo 600      (a ~600 MB dump, never one string)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +30,7 @@ export const PLAN_BENCH_FLAGS = {
   sizes: { type: 'string', metavar: 'N,N,...', default: '10000,100000', help: 'cluster sizes (Images) to generate and time' },
   runs: { type: 'int', min: 1, default: 5, help: 'timed runs of each command per size, interleaved; the median counts' },
   seed: { type: 'int', default: 1, help: 'seed of the generated clusters' },
+  layout: { type: 'enum', values: ['lines', 'indented'], default: 'lines', help: 'lines: one item per line, as collect writes; indented: as oc get -o json writes' },
   'streaming-demo': { type: 'int', min: 1, metavar: 'MB', help: 'instead: plan one dump of about this many MB, too big for one string' },
   keep: { type: 'boolean', default: false, help: 'keep the generated dumps' },
 } as const satisfies FlagSpecs;
@@ -142,13 +143,14 @@ export async function runPlanBench(argv: string[]): Promise<number> {
   if (!values) return 0;
   const sizes = wholeNumbers('sizes', values.sizes, 1);
   const seed = values.seed;
+  const layout = values.layout;
   const dir = mkdtempSync(join(tmpdir(), 'pruner-bench-'));
   try {
     if (values['streaming-demo'] !== undefined) return streamingDemo(values['streaming-demo'], seed, dir);
 
     const load = (): string => loadavg()[0].toFixed(1);
     process.stdout.write(
-      `plan benchmark (issue 11): seed ${seed}, median of ${values.runs} interleaved run(s) per command, load average ${load()}\n` +
+      `plan benchmark (issue 11): seed ${seed}, ${layout === 'lines' ? 'one item per line (as collect writes)' : 'indented (as oc get -o json writes)'}, median of ${values.runs} interleaved run(s) per command, load average ${load()}\n` +
         `node = ${process.execPath} (${process.version}) for both:\n` +
         `  (a) node -e '${BARE_PARSE}' DUMP\n` +
         `  (b) node ${relative(process.cwd(), BIN)} plan --snapshot DUMP --output json --now ${BENCH_NOW.toISOString()} > /dev/null\n\n`,
@@ -156,7 +158,7 @@ export async function runPlanBench(argv: string[]): Promise<number> {
     const results: SizeResult[] = [];
     for (const size of sizes) {
       const file = join(dir, `cluster-${size}.json`);
-      const bytes = writeClusterFile(file, { images: size, seed });
+      const bytes = writeClusterFile(file, { images: size, seed, layout });
       results.push(measureSize(size, file, bytes, values.runs, dir));
       if (!values.keep) rmSync(file, { force: true });
     }

@@ -63,12 +63,17 @@ describe('the three readers', () => {
 
   it('read what `collect`, `oc get -o json` and the bench generator write item by item, at any size', async () => {
     const generated = clusterText({ images: 300, seed: 7 });
-    // JSON.stringify(list, null, 4): the layout of `oc get -o json`.
-    for (const text of [generated, JSON.stringify(JSON.parse(generated), null, 4), readFileSync(EXAMPLE, 'utf8')]) {
+    const asOcWrites = clusterText({ images: 300, seed: 7, layout: 'indented' });
+    const expected = (await readSnapshotFile(tmp.file('generated-whole.json', generated), stdin, { itemLines: false })).snapshot;
+    for (const text of [generated, asOcWrites]) {
       const file = tmp.file('laid-out.json', text);
-      expect((await readSnapshotFile(file, stdin)).via).toBe('lines');
+      const read = await readSnapshotFile(file, stdin);
+      expect(read.via).toBe('lines');
+      expect(read.snapshot).toEqual(expected);
       expect((await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0 })).via).toBe('lines');
     }
+    // The shipped example is indented by 2.
+    expect((await readSnapshotFile(EXAMPLE, stdin)).via).toBe('lines');
   });
 
   it('count unknown kinds like the fast path', async () => {
