@@ -226,6 +226,6 @@ function streamingDemo(targetMb: number, seed: number, dir: string): number {
       `peak RSS ${formatBytes(m.peakRssBytes)}, peak heap ${formatBytes(m.peakHeapBytes)}\n`,
   );
   // The generator writes one item per line, as `collect` does: read line by line, never as one string.
-  process.stdout.write(`read ${m.via === 'lines' ? 'line by line' : m.via === 'streamed' ? 'by the streaming parser' : 'WHOLE'}; planned ${m.images} images, ${m.planImages} to delete\n`);
+  process.stdout.write(`read ${m.via === 'lines' ? 'item by item' : m.via === 'streamed' ? 'by the streaming parser' : 'WHOLE'}; planned ${m.images} images, ${m.planImages} to delete\n`);
   return m.via !== 'whole' || bytes <= MAX_FAST_PATH_BYTES ? 0 : 1;
 }
