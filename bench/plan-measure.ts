@@ -1,7 +1,7 @@
 // For the streaming demo of bench/plan.ts: one measurement in a fresh process,
 // so that peak memory is this dump's alone. Reads the dump the way
-// `image-pruner plan` does (line by line when laid out one item per line, else
-// streamed when it is too big for one string), then
+// `image-pruner plan` does (item by item when laid out as collect or oc
+// writes it, else streamed when it is too big for one string), then
 // computes the plan. (The side-by-side timing of the binary against a bare
 // JSON.parse is bench/plan.ts with bench/time-process.ts.)
 // Usage: node --import tsx bench/plan-measure.ts FILE [--now ISO]

@@ -1,11 +1,12 @@
 // Reads a snapshot file (a Kubernetes List) into a Snapshot. Three paths: a
-// file laid out one item per line, as `collect` writes it, is parsed line by
-// line (cli/snapshot-lines.ts, fastest, and never one string); any other
-// layout with JSON.parse when the whole input fits in one JavaScript string;
-// and a streaming parser (cli/snapshot-stream.ts, loaded only then) that hands
-// `items[*]` one by one to the SnapshotBuilder when it does not (V8 caps
-// strings at ~512 MiB, and real dumps of big clusters are larger). All give
-// the same snapshot and the same errors.
+// file laid out one item per line, as `collect` writes it, or indented, as
+// `oc get -o json` does, is read item by item (cli/snapshot-lines.ts, fastest,
+// and never one string); any other layout with JSON.parse when the whole
+// input fits in one JavaScript string; and a streaming parser
+// (cli/snapshot-stream.ts, loaded only then) that hands `items[*]` one by one
+// to the SnapshotBuilder when it does not (V8 caps strings at ~512 MiB, and
+// real dumps of big clusters are larger). All give the same snapshot and the
+// same errors.
 import { constants as bufferConstants } from 'node:buffer';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -30,8 +31,8 @@ export interface ReadSnapshotOptions {
    */
   fastPathMaxBytes?: number;
   /**
-   * `false` skips the line-by-line reading of a file laid out one item per
-   * line (tests use it to reach the other two paths with such files).
+   * `false` skips reading item by item (cli/snapshot-lines.ts); tests use it
+   * to reach the other two paths with files laid out that way.
    */
   itemLines?: boolean;
 }
@@ -39,7 +40,7 @@ export interface ReadSnapshotOptions {
 /** Which path read the snapshot, and how much input there was. */
 export interface SnapshotRead {
   snapshot: Snapshot;
-  /** `lines`: a file laid out one item per line; `whole`: JSON.parse of the whole text; `streamed`: the streaming parser. */
+  /** `lines`: item by item (cli/snapshot-lines.ts); `whole`: JSON.parse of the whole text; `streamed`: the streaming parser. */
   via: 'lines' | 'whole' | 'streamed';
   bytes: number;
 }
@@ -155,9 +156,9 @@ function readTextFile(path: string): string {
 }
 
 /**
- * Reads a snapshot file; `-` is stdin. A file laid out one item per line is
- * parsed line by line; any other that fits in a string is parsed whole, and
- * a larger one streamed. Throws {@link InvalidInputError} naming the file
+ * Reads a snapshot file; `-` is stdin. A file laid out one item per line or
+ * indented is read item by item; any other that fits in a string is parsed
+ * whole, and a larger one streamed. Throws {@link InvalidInputError} naming the file
  * and, for a bad item, its index, kind, namespace/name and field.
  */
 export async function readSnapshotFile(path: string, stdin: Readable, options: ReadSnapshotOptions = {}): Promise<SnapshotRead> {
