@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makePlanCommand } from '../../cli/commands/plan.js';
-import { runCli, tempDir } from './run-cli.js';
+import { laidOut, runCli, tempDir } from './run-cli.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -60,22 +60,6 @@ const CASES: Array<{ name: string; input: string; says: string[] }> = [
   },
 ];
 
-/**
- * The input laid out one item per line, as `collect` writes it, or indented as
- * `oc get -o json` does, when it is an object with an array of items; else as it is.
- */
-function laidOut(input: string, layout: 'lines' | 'indented'): string {
-  let list: unknown;
-  try {
-    list = JSON.parse(input);
-  } catch {
-    return input;
-  }
-  if (typeof list !== 'object' || list === null || !Array.isArray((list as { items?: unknown }).items)) return input;
-  if (layout === 'indented') return `${JSON.stringify(list, null, 4)}\n`;
-  const { items, ...envelope } = list as { items: unknown[] };
-  return `${JSON.stringify({ ...envelope, items: [] }).slice(0, -2)}\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]}\n`;
-}
 const planLaidOut = (file: string, input: string, layout: 'lines' | 'indented') =>
   runCli(['plan', '--snapshot', tmp.file(`${basename(file, '.json')}-${layout}.json`, laidOut(input, layout)), '--now', '2026-11-01T00:00:00Z']);
 

@@ -56,3 +56,20 @@ export function tempDir(): { dir: string; file: (name: string, content: string |
 /** The instant the shipped example is planned at (docs/plan.md uses the same). */
 export const EXAMPLE_NOW = '2026-11-01T00:00:00Z';
 export const EXAMPLE = 'examples/cluster.json';
+
+/**
+ * The input laid out one item per line, as `collect` writes it, or indented as
+ * `oc get -o json` does, when it is an object with an array of items; else as it is.
+ */
+export function laidOut(input: string, layout: 'lines' | 'indented'): string {
+  let list: unknown;
+  try {
+    list = JSON.parse(input);
+  } catch {
+    return input;
+  }
+  if (typeof list !== 'object' || list === null || !Array.isArray((list as { items?: unknown }).items)) return input;
+  if (layout === 'indented') return `${JSON.stringify(list, null, 4)}\n`;
+  const { items, ...envelope } = list as { items: unknown[] };
+  return `${JSON.stringify({ ...envelope, items: [] }).slice(0, -2)}\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]}\n`;
+}

@@ -8,7 +8,7 @@ import { clusterText } from '../../bench/generate-cluster.js';
 import { readSnapshotFile, readSnapshotStream } from '../../cli/snapshot-input.js';
 import { StreamingSnapshotParser } from '../../cli/snapshot-stream.js';
 import { computePlan } from '../../shared/core/plan.js';
-import { EXAMPLE, EXAMPLE_NOW, tempDir } from './run-cli.js';
+import { EXAMPLE, EXAMPLE_NOW, laidOut, tempDir } from './run-cli.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -33,17 +33,10 @@ const INPUTS = [
   },
 ];
 
-/** The same List laid out one item per line, as `collect` writes it. */
-function oneItemPerLine(text: string): string {
-  const { items, ...envelope } = JSON.parse(text) as { items: unknown[] };
-  const head = JSON.stringify({ ...envelope, items: [] }).slice(0, -2);
-  return `${head}\n${items.map((i) => JSON.stringify(i)).join(',\n')}\n]}\n`;
-}
-
 describe('the three readers', () => {
   it.each(INPUTS)('give the same snapshot and plan for $name', async ({ name, text }) => {
     const file = tmp.file(`${name.replace(/\W+/g, '-')}.json`, text());
-    const lineFile = tmp.file(`${name.replace(/\W+/g, '-')}-lines.json`, oneItemPerLine(text()));
+    const lineFile = tmp.file(`${name.replace(/\W+/g, '-')}-lines.json`, laidOut(text(), 'lines'));
     const whole = await readSnapshotFile(file, stdin, { itemLines: false });
     const streamed = await readSnapshotFile(file, stdin, { fastPathMaxBytes: 0, itemLines: false });
     const lines = await readSnapshotFile(lineFile, stdin);

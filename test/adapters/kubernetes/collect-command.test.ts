@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
 import type { CliIO } from '../../../cli/io.js';
+import { readSnapshotFile } from '../../../cli/snapshot-input.js';
 import type { KubeObject } from '../../../shared/core/kube-types.js';
 import { snapshotFromList } from '../../../shared/core/snapshot.js';
 import { build, image, pod, stream, workload } from '../../builders.js';
@@ -69,6 +70,10 @@ describe('image-pruner collect', () => {
     const t = io();
     expect(await main(['plan', '--snapshot', out, '--output', 'json'], t)).toBe(0);
     expect(JSON.parse(t.out())).toMatchObject({ images: [] });
+    // What collect writes is laid out one item per line, which plan reads item by item, to the same snapshot.
+    const read = await readSnapshotFile(out, new PassThrough());
+    expect(read.via).toBe('lines');
+    expect(read.snapshot).toEqual(snapshotFromList(JSON.parse(await readFile(out, 'utf8'))));
   });
 
   it('connects with --server and --token-file, and writes to stdout with --out -', async () => {
